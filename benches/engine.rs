@@ -1,0 +1,91 @@
+//! Engine throughput: simulated requests per second for one replica, by
+//! population size and by layer mix. `cargo bench` prints items/s = requests/s.
+
+use cachesim::engine::Model;
+use cachesim::scenario;
+use divan::counter::ItemsCount;
+use divan::Bencher;
+
+fn main() {
+    divan::main();
+}
+
+/// A scenario with `households` households (two devices each) and the given layers.
+fn scenario_text(households: u64, layers: &str) -> String {
+    format!(
+        r#"
+name = "bench"
+[simulation]
+duration = "6h"
+bucket = "5m"
+runs = 1
+seed = 1
+[record]
+ttl = "5m"
+old = ["203.0.113.10"]
+new = ["198.51.100.20"]
+[population]
+households = {households}
+devices_per_household = 2
+requests_per_day = {{ lognormal = {{ median = 20, sigma = 1.0 }} }}
+{layers}
+"#
+    )
+}
+
+const REALISTIC: &str = r#"
+[[resolver]]
+share = 0.9
+instances = 200
+policy = "unbound"
+[[resolver]]
+share = 0.05
+instances = 10
+policy = "isp-min-1h"
+[[resolver]]
+share = 0.05
+instances = 10
+policy = "isp-pin-24h"
+[[router]]
+share = 1.0
+policy = "dnsmasq"
+[[os]]
+share = 1.0
+policy = "windows"
+[[app]]
+share = 0.6
+policy = "firefox-legacy"
+connection = { idle_timeout = "115s" }
+[[app]]
+share = 0.4
+policy = "ie"
+"#;
+
+const RESOLVER_ONLY: &str = r#"
+[[resolver]]
+share = 1.0
+instances = 200
+policy = "unbound"
+"#;
+
+fn throughput(bencher: Bencher, text: &str) {
+    let s = scenario::parse(text, "bench.toml", &[]).expect("valid bench scenario");
+    let model = Model::new(s);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let requests = model.run_replica(0, &stop).expect("not stopped").simulated;
+    bencher
+        .counter(ItemsCount::new(requests))
+        .bench(|| model.run_replica(0, &stop).expect("not stopped").simulated);
+}
+
+/// The realistic mix at 10 thousand, 100 thousand and 1 million devices.
+#[divan::bench(args = [5_000, 50_000, 500_000], sample_count = 3, sample_size = 1)]
+fn realistic_mix(bencher: Bencher, households: u64) {
+    throughput(bencher, &scenario_text(households, REALISTIC));
+}
+
+/// Only resolver caches: every request goes up to the shared cache.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn resolver_only_100k_devices(bencher: Bencher) {
+    throughput(bencher, &scenario_text(50_000, RESOLVER_ONLY));
+}

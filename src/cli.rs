@@ -1,0 +1,87 @@
+//! Command-line arguments (clap). Only the binary parses arguments; the
+//! library's commands take plain option structs.
+
+use cachesim::commands::SimOptions;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cachesim",
+    version,
+    about = "How long do users keep reaching the old IP address after a DNS change?",
+    long_about = "cachesim simulates every DNS cache between users and the authoritative server \
+                  (resolvers, home routers, operating systems, apps, keep-alive connections) as many \
+                  Monte Carlo runs, and reports the share of requests still reaching the old address \
+                  over time, which layer holds the stale answers, and when the old server can go."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Simulate a scenario and write timeseries.csv, summary.json and charts.
+    Run {
+        #[command(flatten)]
+        sim: SimArgs,
+        /// Results folder (default: output/<scenario name>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// When can the old server go? The earliest time after which the old share
+    /// stays under the tolerance in 95 % of runs.
+    Plan {
+        #[command(flatten)]
+        sim: SimArgs,
+        /// Old share to stay under (0.0001 = 0.01 %).
+        #[arg(long, default_value_t = cachesim::plan::DEFAULT_TOLERANCE, conflicts_with = "max_lost")]
+        tolerance: f64,
+        /// Instead: fewer than this many requests (per run) may still reach the old server.
+        #[arg(long)]
+        max_lost: Option<u64>,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// List the policy presets with their values and sources.
+    Presets,
+}
+
+#[derive(Args, Debug)]
+pub struct SimArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Monte Carlo runs (overrides simulation.runs).
+    #[arg(long)]
+    pub runs: Option<u32>,
+    /// Random seed (overrides simulation.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Override any scenario key by dotted path, e.g. --set record.ttl=60s.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Simulate even when the estimate says it will not fit in memory.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl SimArgs {
+    pub fn options(&self) -> SimOptions {
+        SimOptions {
+            scenario: self.scenario.clone(),
+            runs: self.runs,
+            seed: self.seed,
+            threads: self.threads,
+            sets: self.sets.clone(),
+            quiet: self.quiet,
+            force: self.force,
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! The commands of the `cachesim` binary. Each takes plain options (the CLI
+//! parsing lives in the binary) and returns what it wrote or printed.
+
+pub mod plan;
+pub mod presets;
+pub mod run;
+
+use crate::engine::{self, Model};
+use crate::error::{Error, Result};
+use crate::scenario::{self, Override, Scenario};
+use crate::stats::Results;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+/// Set by the Ctrl-C / SIGTERM handler; the engine checks it between partitions.
+pub static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Options shared by every command that simulates.
+#[derive(Clone, Debug, Default)]
+pub struct SimOptions {
+    pub scenario: PathBuf,
+    pub runs: Option<u32>,
+    pub seed: Option<u64>,
+    pub threads: Option<usize>,
+    pub sets: Vec<String>,
+    pub quiet: bool,
+    pub force: bool,
+}
+
+impl SimOptions {
+    /// `--runs` and `--seed` are overrides like any `--set`, so they are
+    /// validated the same way and recorded in the content hash.
+    pub fn overrides(&self) -> Result<Vec<Override>> {
+        let mut args: Vec<String> = self.sets.clone();
+        if let Some(runs) = self.runs {
+            args.push(format!("simulation.runs={runs}"));
+        }
+        if let Some(seed) = self.seed {
+            args.push(format!("simulation.seed={seed}"));
+        }
+        args.iter()
+            .map(|a| Override::parse(a).map_err(Error::Usage))
+            .collect()
+    }
+
+    pub fn load(&self, extra: &[Override]) -> Result<Scenario> {
+        let mut overrides = self.overrides()?;
+        overrides.extend_from_slice(extra);
+        let scenario = scenario::load(&self.scenario, &overrides)?;
+        if !self.quiet {
+            for w in &scenario.warnings {
+                eprintln!("warning: {w}");
+            }
+        }
+        Ok(scenario)
+    }
+}
+
+/// A finished simulation.
+pub struct Simulated {
+    pub scenario: Scenario,
+    pub results: Results,
+    pub wall_time_s: f64,
+}
+
+/// Runs every replica of `scenario`, with a progress bar on a terminal.
+pub fn simulate(scenario: Scenario, options: &SimOptions) -> Result<Simulated> {
+    crate::resources::check(&scenario, options.force)?;
+    let runs = scenario.runs;
+    let model = Model::new(scenario);
+    let threads = options.threads.unwrap_or(0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start {threads} threads: {e}")))?;
+    let bar = if !options.quiet && std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(runs as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {msg} [{bar:30}] {pos}/{len} runs, {elapsed} (eta {eta})",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        bar.set_message(model.scenario.name.clone());
+        Some(bar)
+    } else {
+        None
+    };
+    let started = Instant::now();
+    let progress = |done: u64| {
+        if let Some(b) = &bar {
+            b.set_position(done);
+        }
+    };
+    let tallies = pool
+        .install(|| engine::simulate(&model, runs, &STOP, &progress))
+        .map_err(|_| Error::Interrupted)?;
+    let wall_time_s = started.elapsed().as_secs_f64();
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let results = Results::from_tallies(
+        &tallies,
+        model.scenario.bucket,
+        model.scenario.record.addresses.clone(),
+    );
+    Ok(Simulated {
+        scenario: model.scenario,
+        results,
+        wall_time_s,
+    })
+}

@@ -1,0 +1,128 @@
+//! `cachesim run`: simulate, write the results folder, print a short summary.
+
+use super::{simulate, SimOptions, Simulated};
+use crate::duration;
+use crate::engine::Layer;
+use crate::error::Result;
+use crate::export::{self, json::THRESHOLDS, Report};
+use crate::plan::{percent, Criterion, Plan, DEFAULT_TOLERANCE};
+use crate::stats::Results;
+use std::path::{Path, PathBuf};
+
+pub struct RunOptions {
+    pub sim: SimOptions,
+    pub out: Option<PathBuf>,
+    pub criterion: Criterion,
+}
+
+/// The results folder: `--out`, or `output/<scenario name>/`.
+pub fn results_dir(out: &Option<PathBuf>, name: &str) -> PathBuf {
+    out.clone().unwrap_or_else(|| Path::new("output").join(name))
+}
+
+pub fn run(options: &RunOptions) -> Result<(Simulated, Plan, PathBuf)> {
+    let scenario = options.sim.load(&[])?;
+    let dir = results_dir(&options.out, &scenario.name);
+    let simulated = simulate(scenario, &options.sim)?;
+    let plan = Plan::compute(&simulated.results, options.criterion, simulated.scenario.duration);
+    write_results(&simulated, &plan, &dir)?;
+    if !options.sim.quiet {
+        print!("{}", summary_text(&simulated, &plan, &dir));
+    }
+    Ok((simulated, plan, dir))
+}
+
+/// Every result file of a run, written whole or not at all.
+pub fn write_results(simulated: &Simulated, plan: &Plan, dir: &Path) -> Result<()> {
+    let report = Report {
+        scenario: &simulated.scenario,
+        results: &simulated.results,
+        wall_time_s: simulated.wall_time_s,
+        plan: plan.clone(),
+    };
+    let mut files = vec![
+        (
+            "timeseries.csv".to_string(),
+            export::timeseries::timeseries_csv(&report),
+        ),
+        ("summary.json".to_string(), export::json::summary_json(&report)),
+    ];
+    if simulated.results.addresses.len() > 1 {
+        files.push((
+            "addresses.csv".to_string(),
+            export::timeseries::addresses_csv(&report),
+        ));
+    }
+    export::write_all(dir, &files)
+}
+
+/// What `run` prints: the figures an SRE looks for first.
+pub fn summary_text(simulated: &Simulated, plan: &Plan, dir: &Path) -> String {
+    let s = &simulated.scenario;
+    let r = &simulated.results;
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{}: {:.0} devices, {} runs, {} after the change (TTL {})\n",
+        s.name,
+        r.devices_mean,
+        r.runs,
+        duration::human(s.duration),
+        duration::human(s.record.versions.last().map_or(0, |v| v.ttl)),
+    ));
+    out.push_str(&format!(
+        "simulated {} requests ({} after the change) in {:.2} s: {:.3e} requests/s\n",
+        r.simulated_total,
+        r.requests_total,
+        simulated.wall_time_s,
+        r.simulated_total as f64 / simulated.wall_time_s.max(1e-9)
+    ));
+    out.push_str("old share stays under\n");
+    for (_, threshold) in THRESHOLDS {
+        let line = match Results::settle_estimate(&r.settle_times(threshold)) {
+            Some(e) => format!(
+                "  {:>7} after {} (95 % CI {} to {})\n",
+                percent(threshold),
+                duration::human((e.mean * 1000.0) as i64),
+                duration::human((e.lo.max(0.0) * 1000.0) as i64),
+                duration::human((e.hi * 1000.0) as i64)
+            ),
+            None => format!(
+                "  {:>7} not within the horizon in every run\n",
+                percent(threshold)
+            ),
+        };
+        out.push_str(&line);
+    }
+    if let Some(b) = r
+        .time_s
+        .iter()
+        .position(|&t| t * 1000.0 >= (s.duration as f64 / 4.0))
+    {
+        let total: f64 = r.old_via[b].iter().sum();
+        if total > 0.0 {
+            let mut blame: Vec<(Layer, f64)> = Layer::ALL
+                .iter()
+                .map(|l| (*l, r.old_via[b][*l as usize] / total))
+                .filter(|(_, v)| *v > 0.0)
+                .collect();
+            blame.sort_by(|a, b| b.1.total_cmp(&a.1));
+            let text: Vec<String> = blame
+                .iter()
+                .map(|(l, v)| format!("{} {}", l.name(), percent(*v)))
+                .collect();
+            out.push_str(&format!(
+                "stale answers at {} are held at: {}\n",
+                duration::human((r.time_s[b] * 1000.0) as i64),
+                text.join(", ")
+            ));
+        }
+    }
+    out.push_str(&format!("{}\n", plan.sentence()));
+    out.push_str(&format!("results: {}\n", dir.display()));
+    out
+}
+
+/// The tolerance `run` records in summary.json when none is given.
+pub fn default_criterion() -> Criterion {
+    Criterion::Tolerance(DEFAULT_TOLERANCE)
+}

@@ -1,0 +1,138 @@
+//! Durations as users write them ("250ms", "60s", "15m", "24h", "2d", "forever")
+//! and as people read them ("24 h 40 min"). Inside the engine time is an
+//! integer count of milliseconds: no float rounding, no NaN.
+
+/// Simulated time and durations, in milliseconds. Negative before the change.
+pub type Millis = i64;
+
+pub const SECOND: Millis = 1_000;
+pub const MINUTE: Millis = 60 * SECOND;
+pub const HOUR: Millis = 60 * MINUTE;
+pub const DAY: Millis = 24 * HOUR;
+
+/// "Keep forever" (the JVM under a security manager). Far beyond any horizon,
+/// yet small enough that adding two of them cannot overflow.
+pub const FOREVER: Millis = i64::MAX / 8;
+
+/// The largest TTL a DNS message can carry (RFC 2181 §8: 2^31 − 1 seconds).
+pub const MAX_DNS_TTL: Millis = (i32::MAX as Millis) * SECOND;
+
+/// Parses a duration with a unit. Accepts `forever`, humantime's units
+/// (`ms`, `s`, `m`, `h`, `d`, `w`, combined as in `1h30m`) and a leading `-`
+/// for times before the change (schedules).
+pub fn parse_duration(text: &str) -> Result<Millis, String> {
+    let trimmed = text.trim();
+    if trimmed.eq_ignore_ascii_case("forever") {
+        return Ok(FOREVER);
+    }
+    let (sign, body) = match trimmed.strip_prefix('-') {
+        Some(rest) => (-1, rest.trim()),
+        None => (1, trimmed),
+    };
+    if !body.is_empty() && body.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return Err(format!(
+            "\"{text}\" has no unit; write e.g. \"{body}s\", \"{body}m\" or \"{body}h\""
+        ));
+    }
+    let parsed = humantime::parse_duration(body).map_err(|e| {
+        format!(
+            "\"{text}\" is not a duration ({e}); write e.g. \"250ms\", \"60s\", \"15m\", \"24h\" or \"2d\""
+        )
+    })?;
+    let ms = parsed.as_millis();
+    if ms > FOREVER as u128 {
+        return Err(format!(
+            "\"{text}\" is longer than the engine's clock holds; use \"forever\""
+        ));
+    }
+    Ok(sign * ms as Millis)
+}
+
+/// Formats a duration as a person says it: "45 s", "15 min", "24 h 40 min",
+/// "2 d 3 h". Drops the smaller unit where it would be noise.
+pub fn human(ms: Millis) -> String {
+    if ms >= FOREVER {
+        return "forever".to_string();
+    }
+    if ms < 0 {
+        return format!("-{}", human(-ms));
+    }
+    let secs = ms / SECOND;
+    if ms < SECOND {
+        return format!("{ms} ms");
+    }
+    if secs < 60 {
+        return format!("{secs} s");
+    }
+    // Under two days people count in hours ("30 h"), beyond in days.
+    let (d, h, m, s) = if secs < 2 * 86_400 {
+        (0, secs / 3_600, secs / 60 % 60, secs % 60)
+    } else {
+        (secs / 86_400, secs / 3_600 % 24, secs / 60 % 60, secs % 60)
+    };
+    match (d, h) {
+        (0, 0) if s == 0 => format!("{m} min"),
+        (0, 0) => format!("{m} min {s} s"),
+        (0, _) if m == 0 => format!("{h} h"),
+        (0, _) => format!("{h} h {m} min"),
+        (_, 0) => format!("{d} d"),
+        _ => format!("{d} d {h} h"),
+    }
+}
+
+/// Formats a duration compactly for axis labels and tables: "30s", "5m", "24h", "2d".
+pub fn short(ms: Millis) -> String {
+    if ms >= FOREVER {
+        return "forever".to_string();
+    }
+    let abs = ms.unsigned_abs() as i64;
+    let sign = if ms < 0 { "-" } else { "" };
+    let text = if abs % DAY == 0 && abs > 0 {
+        format!("{}d", abs / DAY)
+    } else if abs % HOUR == 0 && abs > 0 {
+        format!("{}h", abs / HOUR)
+    } else if abs % MINUTE == 0 && abs > 0 {
+        format!("{}m", abs / MINUTE)
+    } else if abs % SECOND == 0 {
+        format!("{}s", abs / SECOND)
+    } else {
+        format!("{abs}ms")
+    };
+    format!("{sign}{text}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_units() {
+        assert_eq!(parse_duration("250ms"), Ok(250));
+        assert_eq!(parse_duration("60s"), Ok(60_000));
+        assert_eq!(parse_duration("15m"), Ok(15 * MINUTE));
+        assert_eq!(parse_duration("24h"), Ok(DAY));
+        assert_eq!(parse_duration("2d"), Ok(2 * DAY));
+        assert_eq!(parse_duration("1h30m"), Ok(90 * MINUTE));
+        assert_eq!(parse_duration("-48h"), Ok(-48 * HOUR));
+        assert_eq!(parse_duration("forever"), Ok(FOREVER));
+    }
+
+    #[test]
+    fn refuses_numbers_without_unit_and_garbage() {
+        assert!(parse_duration("300").unwrap_err().contains("no unit"));
+        assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("99999999999999999d").is_err());
+    }
+
+    #[test]
+    fn formats_as_people_say_it() {
+        assert_eq!(human(45 * SECOND), "45 s");
+        assert_eq!(human(15 * MINUTE), "15 min");
+        assert_eq!(human(24 * HOUR + 40 * MINUTE), "24 h 40 min");
+        assert_eq!(human(2 * DAY + 3 * HOUR), "2 d 3 h");
+        assert_eq!(short(300 * SECOND), "5m");
+        assert_eq!(short(DAY), "1d");
+        assert_eq!(short(90 * SECOND), "90s");
+    }
+}

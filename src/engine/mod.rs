@@ -1,0 +1,250 @@
+//! The simulation engine: replicas in parallel, each split into independent
+//! partitions (one per resolver cache instance), each partition with its own
+//! random stream derived from (seed, replica, partition). Counts are integers
+//! merged by addition, so results are the same bytes on any thread count.
+
+mod partition;
+pub mod tally;
+
+pub use partition::PartitionPlan;
+pub use tally::Tally;
+
+use crate::duration::{Millis, DAY, MINUTE};
+use crate::scenario::Scenario;
+use partition::Partition;
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// The layers between a user and the authoritative server, leaf to root.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Layer {
+    Connection = 0,
+    App = 1,
+    Os = 2,
+    Router = 3,
+    Resolver = 4,
+    Authoritative = 5,
+}
+
+impl Layer {
+    pub const COUNT: usize = 6;
+    pub const ALL: [Layer; Layer::COUNT] = [
+        Layer::Connection,
+        Layer::App,
+        Layer::Os,
+        Layer::Router,
+        Layer::Resolver,
+        Layer::Authoritative,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Layer::Connection => "connection",
+            Layer::App => "app",
+            Layer::Os => "os",
+            Layer::Router => "router",
+            Layer::Resolver => "resolver",
+            Layer::Authoritative => "authoritative",
+        }
+    }
+
+    /// The next layer towards the authoritative server.
+    pub fn up(self) -> Layer {
+        match self {
+            Layer::Connection => Layer::App,
+            Layer::App => Layer::Os,
+            Layer::Os => Layer::Router,
+            Layer::Router => Layer::Resolver,
+            Layer::Resolver | Layer::Authoritative => Layer::Authoritative,
+        }
+    }
+}
+
+/// Warm-ups chosen automatically settle at least this long…
+pub const WARMUP_MIN: Millis = 10 * MINUTE;
+/// …and cover lifetimes up to this long (longer ones, e.g. "forever", are capped).
+pub const WARMUP_CAP: Millis = 7 * DAY;
+
+/// Partitions hold at most this many households when no resolver caches (they
+/// are independent anyway; smaller pieces spread better over threads).
+const HOUSEHOLDS_PER_CHUNK: u64 = 512;
+
+/// The scenario, prepared for the inner loop.
+pub struct Model {
+    pub scenario: Scenario,
+    router_cumulative: Vec<f64>,
+    os_cumulative: Vec<f64>,
+    app_cumulative: Vec<f64>,
+    count_addresses: bool,
+    pub partitions: Vec<PartitionPlan>,
+    pub buckets: usize,
+}
+
+fn cumulative(pools: &[crate::scenario::Pool]) -> Vec<f64> {
+    let mut sum = 0.0;
+    pools
+        .iter()
+        .map(|p| {
+            sum += p.share;
+            sum
+        })
+        .collect()
+}
+
+/// Splits `total` into parts proportional to `shares`, summing exactly to
+/// `total` (largest remainder), so a pool's share of households is exact.
+pub fn apportion(total: u64, shares: &[f64]) -> Vec<u64> {
+    let exact: Vec<f64> = shares.iter().map(|s| s * total as f64).collect();
+    let mut parts: Vec<u64> = exact.iter().map(|x| x.floor() as u64).collect();
+    let mut left = total.saturating_sub(parts.iter().sum());
+    let mut order: Vec<usize> = (0..shares.len()).collect();
+    order.sort_by(|&a, &b| {
+        (exact[b] - exact[b].floor())
+            .total_cmp(&(exact[a] - exact[a].floor()))
+            .then(a.cmp(&b))
+    });
+    for &i in order.iter().cycle().take(shares.len() * 2) {
+        if left == 0 {
+            break;
+        }
+        parts[i] += 1;
+        left -= 1;
+    }
+    parts
+}
+
+impl Model {
+    pub fn new(scenario: Scenario) -> Model {
+        let households = scenario.population.households;
+        let mut partitions = Vec::new();
+        if scenario.resolvers.is_empty() {
+            let mut left = households;
+            while left > 0 {
+                let n = left.min(HOUSEHOLDS_PER_CHUNK);
+                partitions.push(PartitionPlan {
+                    resolver_pool: None,
+                    households: n as u32,
+                });
+                left -= n;
+            }
+        } else {
+            let shares: Vec<f64> = scenario.resolvers.iter().map(|r| r.share).collect();
+            for (pool, count) in apportion(households, &shares).into_iter().enumerate() {
+                let instances = scenario.resolvers[pool].instances as u64;
+                for i in 0..instances {
+                    let n = count / instances + u64::from(i < count % instances);
+                    if n > 0 {
+                        partitions.push(PartitionPlan {
+                            resolver_pool: Some(pool),
+                            households: n as u32,
+                        });
+                    }
+                }
+            }
+        }
+        let buckets = ((scenario.duration + scenario.bucket - 1) / scenario.bucket) as usize;
+        Model {
+            router_cumulative: cumulative(&scenario.routers),
+            os_cumulative: cumulative(&scenario.oses),
+            app_cumulative: cumulative(&scenario.apps),
+            count_addresses: scenario.record.addresses.len() > 1,
+            partitions,
+            buckets,
+            scenario,
+        }
+    }
+
+    pub fn new_tally(&self) -> Tally {
+        Tally::new(self.buckets, self.scenario.record.addresses.len())
+    }
+
+    /// Simulates one partition of one replica.
+    pub fn run_partition(&self, replica: u32, partition: usize) -> Tally {
+        let mut tally = self.new_tally();
+        let seed = stream_seed(self.scenario.seed, replica as u64, partition as u64);
+        Partition::new(self, self.partitions[partition], seed).run(&mut tally);
+        tally
+    }
+
+    /// Simulates one whole replica.
+    pub fn run_replica(&self, replica: u32, stop: &AtomicBool) -> Option<Tally> {
+        (0..self.partitions.len())
+            .into_par_iter()
+            .map(|p| (!stop.load(Ordering::Relaxed)).then(|| self.run_partition(replica, p)))
+            .reduce(
+                || Some(self.new_tally()),
+                |a, b| match (a, b) {
+                    (Some(mut a), Some(b)) => {
+                        a.merge(&b);
+                        Some(a)
+                    }
+                    _ => None,
+                },
+            )
+    }
+}
+
+/// A replica's or partition's random stream, from (seed, replica, partition):
+/// SplitMix64 steps over the three, so neighbouring indices give unrelated streams.
+pub fn stream_seed(seed: u64, replica: u64, partition: u64) -> u64 {
+    let mix = |mut z: u64| {
+        z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    mix(mix(mix(seed) ^ replica) ^ partition.wrapping_mul(0x2545_f491_4f6c_dd1d))
+}
+
+/// The simulation was stopped (Ctrl-C) before it finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interrupted;
+
+/// Runs every replica; tallies come back in replica order. `progress` is
+/// called with the number of finished replicas.
+pub fn simulate(
+    model: &Model,
+    runs: u32,
+    stop: &AtomicBool,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<Tally>, Interrupted> {
+    let done = AtomicU64::new(0);
+    let tallies: Vec<Option<Tally>> = (0..runs)
+        .into_par_iter()
+        .map(|r| {
+            let tally = model.run_replica(r, stop);
+            progress(done.fetch_add(1, Ordering::Relaxed) + 1);
+            tally
+        })
+        .collect();
+    if stop.load(Ordering::Relaxed) {
+        return Err(Interrupted);
+    }
+    tallies.into_iter().map(|t| t.ok_or(Interrupted)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apportion_is_exact_and_proportional() {
+        assert_eq!(apportion(100, &[0.95, 0.05]), vec![95, 5]);
+        assert_eq!(
+            apportion(10, &[1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0])
+                .iter()
+                .sum::<u64>(),
+            10
+        );
+        assert_eq!(apportion(7, &[0.5, 0.5]), vec![4, 3]);
+    }
+
+    #[test]
+    fn streams_differ_by_replica_and_partition() {
+        let a = stream_seed(7, 0, 0);
+        assert_ne!(a, stream_seed(7, 1, 0));
+        assert_ne!(a, stream_seed(7, 0, 1));
+        assert_ne!(stream_seed(7, 1, 0), stream_seed(7, 0, 1));
+        assert_eq!(a, stream_seed(7, 0, 0));
+    }
+}

@@ -1,0 +1,501 @@
+//! One independent piece of a replica: a resolver instance and the households
+//! behind it (households behind different resolver caches never interact).
+//! Every request is an arrival of the partition's merged Poisson stream; the
+//! device that sends it is drawn in proportion to its rate. Caches and
+//! connections are checked lazily when a request arrives: with no network
+//! latency in the model, expiry needs no event of its own, so the loop needs
+//! no event queue at all.
+
+use super::tally::{self, Tally};
+use super::{Layer, Model};
+use crate::duration::Millis;
+use crate::population::AliasTable;
+use rand::{Rng, RngExt, SeedableRng};
+use rand_distr::{Exp1, Open01};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+const NO_VERSION: u16 = u16::MAX;
+const NO_ADDRESS: u8 = u8::MAX;
+const NO_POOL: u8 = u8::MAX;
+
+/// One cached answer.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    expires: Millis,
+    /// How long it was kept when stored (prefetch, restamp).
+    lifetime: Millis,
+    /// Early eviction (busy caches); `Millis::MAX` when the policy has none.
+    evicted: Millis,
+    version: u16,
+}
+
+impl Entry {
+    const EMPTY: Entry = Entry {
+        expires: Millis::MIN,
+        lifetime: 0,
+        evicted: Millis::MAX,
+        version: NO_VERSION,
+    };
+}
+
+/// An answer on its way down the chain.
+#[derive(Clone, Copy, Debug)]
+struct Answer {
+    version: u16,
+    /// The TTL handed downstream.
+    ttl: Millis,
+    /// The layer whose cached copy produced it.
+    held_at: Layer,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Device {
+    app: Entry,
+    os: Entry,
+    conn_opened: Millis,
+    conn_last: Millis,
+    household: u32,
+    /// Last bucket (+1) with a request, and with a request to an old address.
+    last_active: u32,
+    last_old: u32,
+    app_pool: u8,
+    os_pool: u8,
+    conn_address: u8,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Household {
+    router: Entry,
+    router_pool: u8,
+}
+
+/// A partition to simulate: which resolver pool and how many households.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PartitionPlan {
+    /// Index into the scenario's resolvers; `None` when no resolver caches.
+    pub resolver_pool: Option<usize>,
+    pub households: u32,
+}
+
+/// The state of one partition while it runs.
+pub struct Partition<'m> {
+    model: &'m Model,
+    plan: PartitionPlan,
+    rng: Xoshiro256PlusPlus,
+    devices: Vec<Device>,
+    households: Vec<Household>,
+    shards: Vec<Entry>,
+    requesters: AliasTable,
+    restarters: Option<AliasTable>,
+    request_rate: f64,
+    restart_rate: f64,
+}
+
+fn pick_pool<R: Rng>(rng: &mut R, cumulative: &[f64]) -> u8 {
+    if cumulative.is_empty() {
+        return NO_POOL;
+    }
+    let u: f64 = rng.random();
+    cumulative
+        .iter()
+        .position(|&c| u < c)
+        .unwrap_or(cumulative.len() - 1) as u8
+}
+
+impl<'m> Partition<'m> {
+    /// Draws the partition's households and devices from its own random stream.
+    pub fn new(model: &'m Model, plan: PartitionPlan, seed: u64) -> Partition<'m> {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let s = &model.scenario;
+        let mut households = Vec::with_capacity(plan.households as usize);
+        let mut devices = Vec::new();
+        let mut rates = Vec::new();
+        let mut restart_weights = Vec::new();
+        for h in 0..plan.households {
+            households.push(Household {
+                router: Entry::EMPTY,
+                router_pool: pick_pool(&mut rng, &model.router_cumulative),
+            });
+            let count = s.population.devices_per_household.sample_count(&mut rng);
+            for _ in 0..count {
+                let app_pool = pick_pool(&mut rng, &model.app_cumulative);
+                devices.push(Device {
+                    app: Entry::EMPTY,
+                    os: Entry::EMPTY,
+                    conn_opened: 0,
+                    conn_last: 0,
+                    household: h,
+                    last_active: 0,
+                    last_old: 0,
+                    app_pool,
+                    os_pool: pick_pool(&mut rng, &model.os_cumulative),
+                    conn_address: NO_ADDRESS,
+                });
+                let per_day = s.population.requests_per_day.sample(&mut rng);
+                rates.push(per_day / crate::duration::DAY as f64);
+                let restarts = s.apps.get(app_pool as usize).map_or(0.0, |a| a.restarts_per_day);
+                restart_weights.push(restarts / crate::duration::DAY as f64);
+            }
+        }
+        let request_rate: f64 = rates.iter().sum();
+        let restart_rate: f64 = restart_weights.iter().sum();
+        let shards = plan
+            .resolver_pool
+            .map_or(0, |p| s.resolvers[p].policy.shards as usize);
+        Partition {
+            model,
+            plan,
+            rng,
+            requesters: AliasTable::new(&rates),
+            restarters: (restart_rate > 0.0).then(|| AliasTable::new(&restart_weights)),
+            devices,
+            households,
+            shards: vec![Entry::EMPTY; shards],
+            request_rate,
+            restart_rate,
+        }
+    }
+
+    /// How far before the change this partition starts.
+    fn warmup(&self) -> Millis {
+        let s = &self.model.scenario;
+        s.warmup.unwrap_or_else(|| {
+            let policy = self.plan.resolver_pool.map(|p| &s.resolvers[p].policy);
+            let chain = crate::scenario::longest_chain_lifetime(s, policy);
+            let settle = chain
+                .min(super::WARMUP_CAP)
+                .saturating_mul(2)
+                .max(super::WARMUP_MIN);
+            settle - s.record.earliest_step()
+        })
+    }
+
+    /// Starts every resolver cache in its stationary state with a random phase:
+    /// holding the answer with probability lifetime / (lifetime + 1/rate), its
+    /// remaining life uniform. A fixed warm-up alone would phase-lock busy caches
+    /// to its start, and every replica would expire at the same instant.
+    fn seed_resolver_caches(&mut self, start: Millis) {
+        let Some(pool) = self.plan.resolver_pool else {
+            return;
+        };
+        let policy = &self.model.scenario.resolvers[pool].policy;
+        if !policy.caches || self.shards.is_empty() {
+            return;
+        }
+        let record = &self.model.scenario.record;
+        let version = record.version_at(start);
+        let lifetime = policy.lifetime(record.versions[version].ttl);
+        if lifetime <= 0 {
+            return;
+        }
+        let per_shard_rate = self.request_rate / self.shards.len() as f64;
+        let held = lifetime as f64 / (lifetime as f64 + 1.0 / per_shard_rate);
+        for i in 0..self.shards.len() {
+            if self.rng.random::<f64>() < held {
+                let remaining =
+                    ((self.rng.sample::<f64, _>(Open01) * lifetime as f64).ceil() as Millis).max(1);
+                self.shards[i] = Entry {
+                    expires: start.saturating_add(remaining),
+                    lifetime,
+                    evicted: Millis::MAX,
+                    version: version as u16,
+                };
+            }
+        }
+    }
+
+    /// Runs the partition from its warm-up start to the horizon, adding to `tally`.
+    pub fn run(&mut self, tally: &mut Tally) {
+        let start = -self.warmup();
+        self.seed_resolver_caches(start);
+        tally.devices += self.devices.len() as u64;
+        let total_rate = self.request_rate + self.restart_rate;
+        if total_rate <= 0.0 {
+            return;
+        }
+        let cycle = self.model.scenario.population.daily_cycle;
+        let peak = cycle.map_or(1.0, |c| c.peak_factor());
+        let mean_gap = 1.0 / (total_rate * peak);
+        let restart_share = self.restart_rate / total_rate;
+        let end = self.model.scenario.duration;
+        let bucket_len = self.model.scenario.bucket;
+        let mut t = start as f64;
+        let mut clock = Clock::new(&self.model.scenario.record, start);
+        let mut simulated = 0u64;
+        loop {
+            t += self.rng.sample::<f64, _>(Exp1) * mean_gap;
+            if t >= end as f64 {
+                break;
+            }
+            if let Some(c) = cycle {
+                if self.rng.random::<f64>() * peak >= c.factor(t) {
+                    continue;
+                }
+            }
+            let now = t.floor() as Millis;
+            if restart_share > 0.0 && self.rng.random::<f64>() < restart_share {
+                let d = self
+                    .restarters
+                    .as_ref()
+                    .expect("restart rate > 0")
+                    .sample(&mut self.rng);
+                self.restart(d);
+                continue;
+            }
+            let d = self.requesters.sample(&mut self.rng);
+            simulated += 1;
+            let (address, held_at) = self.request(now, d);
+            if now < 0 {
+                continue;
+            }
+            let current = clock.addresses_at(now);
+            let bucket = (now / bucket_len) as usize;
+            let old = current & (1u64 << address) == 0;
+            self.count(tally, bucket, d, address, held_at, old, now);
+        }
+        tally.simulated += simulated;
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn count(
+        &mut self,
+        tally: &mut Tally,
+        bucket: usize,
+        d: usize,
+        address: u8,
+        held_at: Layer,
+        old: bool,
+        now: Millis,
+    ) {
+        let stamp = bucket as u32 + 1;
+        let device = &mut self.devices[d];
+        let row = tally.row_mut(bucket);
+        row[tally::REQUESTS] += 1;
+        if device.last_active != stamp {
+            device.last_active = stamp;
+            row[tally::ACTIVE_DEVICES] += 1;
+        }
+        if self.model.count_addresses {
+            row[tally::ADDRESSES + address as usize] += 1;
+        }
+        if old {
+            row[tally::OLD] += 1;
+            row[tally::VIA + held_at as usize] += 1;
+            if device.last_old != stamp {
+                device.last_old = stamp;
+                row[tally::DEVICES_OLD] += 1;
+            }
+            tally.last_old = tally.last_old.max(Some(now));
+        }
+        tally.answered_at[held_at as usize] += 1;
+    }
+
+    /// An app restart clears the app's cache and closes its connection.
+    fn restart(&mut self, d: usize) {
+        let device = &mut self.devices[d];
+        device.app = Entry::EMPTY;
+        device.conn_address = NO_ADDRESS;
+    }
+
+    /// One request from device `d` at `now`: the address it reaches and the
+    /// layer whose held answer sent it there.
+    #[inline]
+    fn request(&mut self, now: Millis, d: usize) -> (u8, Layer) {
+        let device = self.devices[d];
+        let connection = self
+            .model
+            .scenario
+            .apps
+            .get(device.app_pool as usize)
+            .and_then(|a| a.connection);
+        if let Some(c) = connection {
+            if device.conn_address != NO_ADDRESS
+                && now - device.conn_last <= c.idle_timeout
+                && now - device.conn_opened < c.max_age
+            {
+                self.devices[d].conn_last = now;
+                return (device.conn_address, Layer::Connection);
+            }
+        }
+        let answer = self.resolve(Layer::App, now, d);
+        let address = self.pick_address(answer.version);
+        if connection.is_some() {
+            let device = &mut self.devices[d];
+            device.conn_address = address;
+            device.conn_opened = now;
+            device.conn_last = now;
+        }
+        (address, answer.held_at)
+    }
+
+    /// One address of the answer: the client picks at random among several.
+    #[inline]
+    fn pick_address(&mut self, version: u16) -> u8 {
+        let mask = self.model.scenario.record.versions[version as usize].addresses;
+        let count = mask.count_ones();
+        if count == 1 {
+            return mask.trailing_zeros() as u8;
+        }
+        let mut nth = self.rng.random_range(0..count);
+        let mut rest = mask;
+        loop {
+            let bit = rest.trailing_zeros();
+            if nth == 0 {
+                return bit as u8;
+            }
+            nth -= 1;
+            rest &= rest - 1;
+        }
+    }
+
+    fn slot(&mut self, layer: Layer, d: usize, shard: usize) -> &mut Entry {
+        match layer {
+            Layer::App => &mut self.devices[d].app,
+            Layer::Os => &mut self.devices[d].os,
+            Layer::Router => {
+                let h = self.devices[d].household as usize;
+                &mut self.households[h].router
+            }
+            Layer::Resolver => &mut self.shards[shard],
+            Layer::Connection | Layer::Authoritative => unreachable!("no cache entry at {layer:?}"),
+        }
+    }
+
+    fn pool_of(&self, layer: Layer, d: usize) -> Option<&'m crate::scenario::Pool> {
+        let s = &self.model.scenario;
+        let device = &self.devices[d];
+        let index = match layer {
+            Layer::App => device.app_pool,
+            Layer::Os => device.os_pool,
+            Layer::Router => self.households[device.household as usize].router_pool,
+            Layer::Resolver => return self.plan.resolver_pool.map(|p| &s.resolvers[p]),
+            _ => return None,
+        };
+        let pools = match layer {
+            Layer::App => &s.apps,
+            Layer::Os => &s.oses,
+            _ => &s.routers,
+        };
+        pools.get(index as usize)
+    }
+
+    /// Asks the cache at `layer` (and, on a miss, the layers above it).
+    fn resolve(&mut self, layer: Layer, now: Millis, d: usize) -> Answer {
+        if layer == Layer::Authoritative {
+            let record = &self.model.scenario.record;
+            let version = record.version_at(now);
+            return Answer {
+                version: version as u16,
+                ttl: record.versions[version].ttl,
+                held_at: Layer::Authoritative,
+            };
+        }
+        let up = layer.up();
+        let policy = match self.pool_of(layer, d) {
+            Some(pool) if pool.policy.caches => &pool.policy,
+            _ => return self.resolve(up, now, d),
+        };
+        let shard = if layer == Layer::Resolver && self.shards.len() > 1 {
+            self.rng.random_range(0..self.shards.len())
+        } else {
+            0
+        };
+        let entry = *self.slot(layer, d, shard);
+        if now < entry.expires && now < entry.evicted {
+            let remaining = entry.expires - now;
+            let answer = Answer {
+                version: entry.version,
+                ttl: if policy.restamp { entry.lifetime } else { remaining },
+                held_at: layer,
+            };
+            if let Some(p) = policy.prefetch {
+                let trigger = ((p.fraction * entry.lifetime as f64) as Millis).max(p.trigger);
+                if entry.lifetime >= p.eligible && remaining <= trigger {
+                    let fresh = self.resolve(up, now, d);
+                    self.store(layer, d, shard, policy, fresh, now);
+                }
+            }
+            return answer;
+        }
+        if let Some(stale) = policy.serve_stale {
+            if entry.version != NO_VERSION
+                && now < entry.expires.saturating_add(stale.max_stale)
+                && now < entry.evicted
+            {
+                let fresh = self.resolve(up, now, d);
+                self.store(layer, d, shard, policy, fresh, now);
+                return Answer {
+                    version: entry.version,
+                    ttl: stale.reply_ttl,
+                    held_at: layer,
+                };
+            }
+        }
+        let fresh = self.resolve(up, now, d);
+        let kept = self.store(layer, d, shard, policy, fresh, now);
+        Answer {
+            version: fresh.version,
+            ttl: kept,
+            held_at: fresh.held_at,
+        }
+    }
+
+    /// Keeps `answer` at `layer` as its policy says; returns the lifetime kept.
+    fn store(
+        &mut self,
+        layer: Layer,
+        d: usize,
+        shard: usize,
+        policy: &crate::policy::Policy,
+        answer: Answer,
+        now: Millis,
+    ) -> Millis {
+        let kept = policy.lifetime(answer.ttl);
+        let evicted = match policy.evict_after {
+            Some(mean) => now.saturating_add((self.rng.sample::<f64, _>(Exp1) * mean as f64) as Millis),
+            None => Millis::MAX,
+        };
+        *self.slot(layer, d, shard) = if kept > 0 {
+            Entry {
+                expires: now.saturating_add(kept),
+                lifetime: kept,
+                evicted,
+                version: answer.version,
+            }
+        } else {
+            Entry::EMPTY
+        };
+        kept
+    }
+}
+
+/// The addresses the authoritative serves, tracked as time moves forward.
+struct Clock<'r> {
+    record: &'r crate::scenario::Record,
+    next: usize,
+    addresses: u64,
+}
+
+impl<'r> Clock<'r> {
+    fn new(record: &'r crate::scenario::Record, start: Millis) -> Clock<'r> {
+        let current = record.version_at(start);
+        Clock {
+            record,
+            next: current + 1,
+            addresses: record.versions[current].addresses,
+        }
+    }
+
+    #[inline]
+    fn addresses_at(&mut self, now: Millis) -> u64 {
+        while let Some(v) = self.record.versions.get(self.next) {
+            if v.start > now {
+                break;
+            }
+            self.addresses = v.addresses;
+            self.next += 1;
+        }
+        self.addresses
+    }
+}

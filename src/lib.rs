@@ -1,0 +1,15 @@
+//! cachesim: how long users keep reaching the old IP address after a DNS
+//! change. A Monte Carlo simulation of every cache between a user and the
+//! authoritative server, with per-layer blame and confidence intervals.
+
+pub mod commands;
+pub mod duration;
+pub mod engine;
+pub mod error;
+pub mod export;
+pub mod plan;
+pub mod policy;
+pub mod population;
+pub mod resources;
+pub mod scenario;
+pub mod stats;

@@ -1,0 +1,73 @@
+//! The `cachesim` binary: parse arguments, run a command, map errors to exit
+//! statuses (2 bad input, 1 internal or I/O, 130 interrupted).
+
+mod cli;
+
+use cachesim::commands::{self, run::RunOptions};
+use cachesim::error::{Error, Result};
+use cachesim::plan::Criterion;
+use clap::Parser;
+use cli::{Cli, Command};
+use std::sync::atomic::Ordering;
+
+fn main() {
+    // A bug must still end in a message, not a Rust panic trace.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("cachesim: internal error: {info}\nPlease report this with the scenario that caused it.");
+    }));
+    let cli = Cli::parse();
+    if let Err(e) = ctrlc::set_handler(|| {
+        commands::STOP.store(true, Ordering::SeqCst);
+        eprintln!("\ncachesim: stopping (interrupted); results folder left as it was");
+    }) {
+        eprintln!("cachesim: warning: cannot catch Ctrl-C: {e}");
+    }
+    let status = match std::panic::catch_unwind(|| execute(cli)) {
+        Ok(Ok(())) => 0,
+        Ok(Err(e)) => {
+            eprintln!("cachesim: {e}");
+            e.exit_code()
+        }
+        Err(_) => 1,
+    };
+    std::process::exit(status);
+}
+
+fn validate_tolerance(tolerance: f64) -> Result<f64> {
+    if tolerance > 0.0 && tolerance < 1.0 {
+        Ok(tolerance)
+    } else {
+        Err(Error::Usage(format!(
+            "--tolerance {tolerance}: give a share between 0 and 1, e.g. 0.0001 for 0.01 %"
+        )))
+    }
+}
+
+fn execute(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Run { sim, out } => {
+            let options = RunOptions {
+                sim: sim.options(),
+                out,
+                criterion: commands::run::default_criterion(),
+            };
+            commands::run::run(&options).map(|_| ())
+        }
+        Command::Plan {
+            sim,
+            tolerance,
+            max_lost,
+            out,
+        } => {
+            let criterion = match max_lost {
+                Some(n) => Criterion::MaxLost(n),
+                None => Criterion::Tolerance(validate_tolerance(tolerance)?),
+            };
+            commands::plan::plan(&sim.options(), criterion, &out).map(|_| ())
+        }
+        Command::Presets => {
+            print!("{}", commands::presets::table());
+            Ok(())
+        }
+    }
+}

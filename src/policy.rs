@@ -1,0 +1,388 @@
+//! Cache policies: how long one cache keeps an answer it received with a
+//! given TTL, and what it hands downstream. Presets describe real software,
+//! each with the source its values come from, so `cachesim presets` can cite it.
+
+use crate::duration::{Millis, DAY, FOREVER, HOUR, MINUTE, SECOND};
+
+/// Refresh a cached answer in the background before it expires (Unbound
+/// `prefetch`, BIND `prefetch 2 9`): a hit that finds less than
+/// `max(fraction × lifetime, trigger)` left triggers a refresh, for entries
+/// whose lifetime is at least `eligible`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Prefetch {
+    pub fraction: f64,
+    pub trigger: Millis,
+    pub eligible: Millis,
+}
+
+/// RFC 8767 serve-stale: after expiry, answer from the expired entry with TTL
+/// `reply_ttl` while refreshing, for up to `max_stale` past expiry.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ServeStale {
+    pub max_stale: Millis,
+    pub reply_ttl: Millis,
+}
+
+/// How one cache treats answers. `Policy::default()` honours every TTL exactly.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Policy {
+    /// `false`: no cache at this layer, queries pass through.
+    pub caches: bool,
+    /// Keep every answer this long whatever its TTL.
+    pub fixed_ttl: Option<Millis>,
+    pub min_ttl: Millis,
+    pub max_ttl: Millis,
+    pub prefetch: Option<Prefetch>,
+    pub serve_stale: Option<ServeStale>,
+    /// Independent caches behind one address; each query reaches one at random.
+    pub shards: u32,
+    /// Hand downstream the full lifetime instead of the remaining one.
+    pub restamp: bool,
+    /// Mean time an entry survives before early eviction (busy caches).
+    pub evict_after: Option<Millis>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            caches: true,
+            fixed_ttl: None,
+            min_ttl: 0,
+            max_ttl: FOREVER,
+            prefetch: None,
+            serve_stale: None,
+            shards: 1,
+            restamp: false,
+            evict_after: None,
+        }
+    }
+}
+
+impl Policy {
+    /// No cache at this layer.
+    pub fn none() -> Self {
+        Policy {
+            caches: false,
+            ..Policy::default()
+        }
+    }
+
+    /// How long this cache keeps an answer received with `ttl`.
+    #[inline]
+    pub fn lifetime(&self, ttl: Millis) -> Millis {
+        match self.fixed_ttl {
+            Some(fixed) => fixed,
+            None => ttl.clamp(self.min_ttl, self.max_ttl.max(self.min_ttl)),
+        }
+    }
+
+    /// The longest an answer can stay here when upstream hands at most `upstream_max`.
+    pub fn longest_lifetime(&self, upstream_max: Millis) -> Millis {
+        if !self.caches {
+            return upstream_max;
+        }
+        let kept = self.lifetime(upstream_max);
+        let stale = self.serve_stale.map_or(0, |s| s.reply_ttl);
+        kept.max(stale)
+    }
+}
+
+/// Which layer a preset is meant for (advice only; any preset fits any layer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PresetKind {
+    Resolver,
+    Router,
+    Os,
+    App,
+}
+
+impl PresetKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            PresetKind::Resolver => "resolver",
+            PresetKind::Router => "router",
+            PresetKind::Os => "os",
+            PresetKind::App => "app",
+        }
+    }
+}
+
+/// A named policy of real software, with where its values come from.
+pub struct Preset {
+    pub name: &'static str,
+    pub kind: PresetKind,
+    pub summary: &'static str,
+    pub source: &'static str,
+    pub policy: Policy,
+}
+
+fn honour(min_ttl: Millis, max_ttl: Millis) -> Policy {
+    Policy {
+        min_ttl,
+        max_ttl,
+        ..Policy::default()
+    }
+}
+
+fn fixed(lifetime: Millis) -> Policy {
+    Policy {
+        fixed_ttl: Some(lifetime),
+        ..Policy::default()
+    }
+}
+
+/// Google and Cloudflare do not publish how many independent caches stand
+/// behind one address; cachesim assumes this many and says so.
+pub const PUBLIC_RESOLVER_SHARDS: u32 = 8;
+
+/// Every preset, in the order `cachesim presets` lists them.
+pub fn presets() -> Vec<Preset> {
+    use PresetKind::*;
+    vec![
+        Preset {
+            name: "honour",
+            kind: Resolver,
+            summary: "honours every TTL exactly (same as an empty table {})",
+            source: "RFC 1035 §3.2.1",
+            policy: Policy::default(),
+        },
+        Preset {
+            name: "unbound",
+            kind: Resolver,
+            summary: "honours TTL, cache-max-ttl 1 d, cache-min-ttl 0; prefetch and serve-expired off",
+            source: "NLnetLabs/unbound doc/unbound.conf.rst (cache-min-ttl, cache-max-ttl, prefetch, serve-expired), util/config_file.c",
+            policy: honour(0, DAY),
+        },
+        Preset {
+            name: "unbound-prefetch",
+            kind: Resolver,
+            summary: "Unbound with prefetch: yes (refresh on a hit in the last 10 % of the TTL)",
+            source: "NLnetLabs/unbound doc/unbound.conf.rst (prefetch)",
+            policy: Policy {
+                prefetch: Some(Prefetch { fraction: 0.1, trigger: 0, eligible: 0 }),
+                ..honour(0, DAY)
+            },
+        },
+        Preset {
+            name: "unbound-serve-expired",
+            kind: Resolver,
+            summary: "Unbound with serve-expired: yes (reply TTL 30 s, stale window 1 d)",
+            source: "NLnetLabs/unbound doc/unbound.conf.rst (serve-expired-ttl 86400, serve-expired-reply-ttl 30)",
+            policy: Policy {
+                serve_stale: Some(ServeStale { max_stale: DAY, reply_ttl: 30 * SECOND }),
+                ..honour(0, DAY)
+            },
+        },
+        Preset {
+            name: "bind",
+            kind: Resolver,
+            summary: "honours TTL, max-cache-ttl 7 d; prefetch 2 9 (refresh when ≤ 2 s remain, TTL ≥ 9 s)",
+            source: "isc-projects/bind9 bin/include/defaultconfig.h, doc/arm/reference.rst (max-cache-ttl, prefetch)",
+            policy: Policy {
+                prefetch: Some(Prefetch { fraction: 0.0, trigger: 2 * SECOND, eligible: 9 * SECOND }),
+                ..honour(0, 7 * DAY)
+            },
+        },
+        Preset {
+            name: "powerdns-recursor",
+            kind: Resolver,
+            summary: "max-cache-ttl 1 d, minimum-ttl-override 1 s; refresh-on-ttl-perc off",
+            source: "PowerDNS/pdns pdns/recursordist/rec-rust-lib/table.py",
+            policy: honour(SECOND, DAY),
+        },
+        Preset {
+            name: "knot-resolver",
+            kind: Resolver,
+            summary: "min TTL 5 s, max TTL 1 d; serve-stale off",
+            source: "CZ-NIC/knot-resolver lib/defines.h",
+            policy: honour(5 * SECOND, DAY),
+        },
+        Preset {
+            name: "coredns",
+            kind: Resolver,
+            summary: "cache plugin: min TTL 5 s, max TTL 1 h; prefetch and serve-stale off",
+            source: "coredns/coredns plugin/cache/README.md",
+            policy: honour(5 * SECOND, HOUR),
+        },
+        Preset {
+            name: "coredns-kubernetes",
+            kind: Resolver,
+            summary: "Kubernetes' default Corefile `cache 30`: TTLs capped at 30 s",
+            source: "kubernetes cluster/addons/dns/coredns/coredns.yaml.base",
+            policy: honour(5 * SECOND, 30 * SECOND),
+        },
+        Preset {
+            name: "google-public-dns",
+            kind: Resolver,
+            summary: "honours TTL; 8 independent caches behind one address (count unpublished: assumed)",
+            source: "Google Public DNS announcement (2009) and FAQ (shard count assumed by cachesim)",
+            policy: Policy {
+                shards: PUBLIC_RESOLVER_SHARDS,
+                ..Policy::default()
+            },
+        },
+        Preset {
+            name: "cloudflare-1111",
+            kind: Resolver,
+            summary: "honours TTL; 8 independent caches per location (count unpublished: assumed)",
+            source: "developers.cloudflare.com 1.1.1.1 troubleshooting (shard count assumed by cachesim)",
+            policy: Policy {
+                shards: PUBLIC_RESOLVER_SHARDS,
+                ..Policy::default()
+            },
+        },
+        Preset {
+            name: "isp-min-1h",
+            kind: Resolver,
+            summary: "ISP resolver with a minimum caching time of 1 h",
+            source: "behaviour class: Bhowmick et al., TTL Violation of DNS Resolvers in the Wild, PAM 2023",
+            policy: honour(HOUR, FOREVER),
+        },
+        Preset {
+            name: "isp-pin-24h",
+            kind: Resolver,
+            summary: "ISP resolver that keeps every answer 24 h whatever its TTL",
+            source: "behaviour class: the worst case operators report",
+            policy: fixed(DAY),
+        },
+        Preset {
+            name: "dnsmasq",
+            kind: Router,
+            summary: "honours TTL (min-cache-ttl and max-cache-ttl unset)",
+            source: "dnsmasq man/dnsmasq.8, src/config.h",
+            policy: Policy::default(),
+        },
+        Preset {
+            name: "windows",
+            kind: Os,
+            summary: "Windows DNS Client: honours TTL, MaxCacheTtl 1 d",
+            source: "Microsoft KB 318803 (MaxCacheTtl; unverified)",
+            policy: honour(0, DAY),
+        },
+        Preset {
+            name: "macos",
+            kind: Os,
+            summary: "mDNSResponder: honours TTL, capped at 1 h for unicast answers",
+            source: "apple-oss-distributions/mDNSResponder mDNSCore/DNSCommon.h",
+            policy: honour(0, HOUR),
+        },
+        Preset {
+            name: "systemd-resolved",
+            kind: Os,
+            summary: "honours TTL, capped at 2 h; serve-stale off",
+            source: "systemd src/resolve/resolved-dns-cache.c",
+            policy: honour(0, 2 * HOUR),
+        },
+        Preset {
+            name: "nscd",
+            kind: Os,
+            summary: "honours the DNS TTL (positive-time-to-live 3600 s only when none is given)",
+            source: "glibc nscd/nscd.conf, nscd/hstcache.c",
+            policy: Policy::default(),
+        },
+        Preset {
+            name: "android",
+            kind: Os,
+            summary: "honours the smallest TTL of the answer",
+            source: "AOSP packages/modules/DnsResolver/res_cache.cpp",
+            policy: Policy::default(),
+        },
+        Preset {
+            name: "none",
+            kind: Os,
+            summary: "no cache: plain glibc, Go, Node.js, Python",
+            source: "golang/go#24796; nodejs/help#2983",
+            policy: Policy::none(),
+        },
+        Preset {
+            name: "firefox-legacy",
+            kind: App,
+            summary: "Firefox 2/3: keeps every answer 60 s whatever its TTL",
+            source: "Firefox pref network.dnsCacheExpiration (60 s)",
+            policy: fixed(60 * SECOND),
+        },
+        Preset {
+            name: "firefox",
+            kind: App,
+            summary: "modern Firefox: 60 s, then up to 60 s more serving the expired entry while refreshing",
+            source: "mozilla modules/libpref/init/all.js (network.dnsCacheExpiration, network.dnsCacheExpirationGracePeriod), netwerk/dns/nsHostResolver.cpp",
+            policy: Policy {
+                serve_stale: Some(ServeStale { max_stale: 60 * SECOND, reply_ttl: 0 }),
+                ..fixed(60 * SECOND)
+            },
+        },
+        Preset {
+            name: "chrome",
+            kind: App,
+            summary: "Chrome via the system resolver: keeps answers 60 s",
+            source: "chromium net/dns/host_resolver_manager_job.cc, net/dns/host_cache.cc",
+            policy: fixed(60 * SECOND),
+        },
+        Preset {
+            name: "chrome-builtin",
+            kind: App,
+            summary: "Chrome's built-in resolver: honours TTL with a 60 s minimum",
+            source: "chromium net/dns/host_cache.cc",
+            policy: honour(60 * SECOND, FOREVER),
+        },
+        Preset {
+            name: "ie",
+            kind: App,
+            summary: "Internet Explorer 5/6/7: keeps every answer 15 min",
+            source: "widely reported for IE 5/6/7; Microsoft documents 30 min (see ie-kb263558)",
+            policy: fixed(15 * MINUTE),
+        },
+        Preset {
+            name: "ie-kb263558",
+            kind: App,
+            summary: "Internet Explorer 4 and later as Microsoft documents it: 30 min",
+            source: "Microsoft KB 263558 (DnsCacheTimeout)",
+            policy: fixed(30 * MINUTE),
+        },
+        Preset {
+            name: "java",
+            kind: App,
+            summary: "JVM: networkaddress.cache.ttl 30 s, ignores the DNS TTL",
+            source: "openjdk src/java.base/share/classes/sun/net/InetAddressCachePolicy.java",
+            policy: fixed(30 * SECOND),
+        },
+        Preset {
+            name: "java-security-manager",
+            kind: App,
+            summary: "JVM under a security manager: caches forever (networkaddress.cache.ttl -1)",
+            source: "Java 8 java.net.InetAddress javadoc",
+            policy: fixed(FOREVER),
+        },
+    ]
+}
+
+/// The preset called `name`, if there is one.
+pub fn preset(name: &str) -> Option<Preset> {
+    presets().into_iter().find(|p| p.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifetime_applies_fixed_and_clamps() {
+        assert_eq!(fixed(60 * SECOND).lifetime(DAY), 60 * SECOND);
+        let clamp = honour(HOUR, DAY);
+        assert_eq!(clamp.lifetime(60 * SECOND), HOUR);
+        assert_eq!(clamp.lifetime(7 * DAY), DAY);
+        assert_eq!(clamp.lifetime(2 * HOUR), 2 * HOUR);
+        assert_eq!(Policy::default().lifetime(5), 5);
+    }
+
+    #[test]
+    fn preset_names_are_unique_and_found() {
+        let all = presets();
+        for p in &all {
+            assert_eq!(all.iter().filter(|q| q.name == p.name).count(), 1, "{}", p.name);
+            assert!(!p.source.is_empty());
+        }
+        assert_eq!(preset("isp-pin-24h").unwrap().policy.fixed_ttl, Some(DAY));
+        assert!(preset("nope").is_none());
+    }
+}

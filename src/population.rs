@@ -1,0 +1,201 @@
+//! Who sends requests: households, their devices and each device's request
+//! rate, drawn from distributions validated once when the scenario loads.
+
+use rand::RngExt;
+use rand_distr::{Distribution, Exp, LogNormal, Pareto};
+
+/// A positive quantity that varies across devices or households.
+#[derive(Clone, Debug)]
+pub enum Spread {
+    Fixed(f64),
+    Exponential {
+        mean: f64,
+        dist: Exp<f64>,
+    },
+    Lognormal {
+        median: f64,
+        sigma: f64,
+        dist: LogNormal<f64>,
+    },
+    Pareto {
+        scale: f64,
+        shape: f64,
+        dist: Pareto<f64>,
+    },
+}
+
+impl Spread {
+    pub fn fixed(value: f64) -> Result<Spread, String> {
+        if value.is_finite() && value > 0.0 {
+            Ok(Spread::Fixed(value))
+        } else {
+            Err(format!("{value} is not a positive number"))
+        }
+    }
+
+    pub fn exponential(mean: f64) -> Result<Spread, String> {
+        positive("mean", mean)?;
+        let dist = Exp::new(1.0 / mean).map_err(|e| e.to_string())?;
+        Ok(Spread::Exponential { mean, dist })
+    }
+
+    pub fn lognormal(median: f64, sigma: f64) -> Result<Spread, String> {
+        positive("median", median)?;
+        if !(sigma.is_finite() && sigma >= 0.0) {
+            return Err(format!("sigma = {sigma} must be 0 or more"));
+        }
+        let dist = LogNormal::new(median.ln(), sigma).map_err(|e| e.to_string())?;
+        Ok(Spread::Lognormal { median, sigma, dist })
+    }
+
+    pub fn pareto(scale: f64, shape: f64) -> Result<Spread, String> {
+        positive("scale", scale)?;
+        positive("shape", shape)?;
+        let dist = Pareto::new(scale, shape).map_err(|e| e.to_string())?;
+        Ok(Spread::Pareto { scale, shape, dist })
+    }
+
+    pub fn sample<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            Spread::Fixed(v) => *v,
+            Spread::Exponential { dist, .. } => dist.sample(rng),
+            Spread::Lognormal { dist, .. } => dist.sample(rng),
+            Spread::Pareto { dist, .. } => dist.sample(rng),
+        }
+    }
+
+    /// The distribution's mean (infinite for a Pareto with shape ≤ 1).
+    pub fn mean(&self) -> f64 {
+        match self {
+            Spread::Fixed(v) => *v,
+            Spread::Exponential { mean, .. } => *mean,
+            Spread::Lognormal { median, sigma, .. } => median * (sigma * sigma / 2.0).exp(),
+            Spread::Pareto { scale, shape, .. } if *shape > 1.0 => scale * shape / (shape - 1.0),
+            Spread::Pareto { .. } => f64::INFINITY,
+        }
+    }
+
+    /// A whole number of at least one (devices in a household): the sample, rounded.
+    pub fn sample_count<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> u32 {
+        let value = self.sample(rng).round();
+        value.clamp(1.0, 1_000.0) as u32
+    }
+}
+
+fn positive(name: &str, value: f64) -> Result<(), String> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(format!("{name} = {value} must be a positive number"))
+    }
+}
+
+/// Request rates that follow the time of day: the rate at hour `h` (0–24) is
+/// multiplied by `1 + amplitude × cos(2π (h − peak_hour) / 24)`. The change
+/// happens at `change_hour` local time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DailyCycle {
+    pub amplitude: f64,
+    pub peak_hour: f64,
+    pub change_hour: f64,
+}
+
+impl DailyCycle {
+    /// The rate multiplier at `t_ms` after the change; at most `1 + amplitude`.
+    pub fn factor(&self, t_ms: f64) -> f64 {
+        let hour = self.change_hour + t_ms / 3_600_000.0;
+        1.0 + self.amplitude * (std::f64::consts::TAU * (hour - self.peak_hour) / 24.0).cos()
+    }
+
+    pub fn peak_factor(&self) -> f64 {
+        1.0 + self.amplitude
+    }
+}
+
+/// Picks an index with probability proportional to its weight in O(1)
+/// (Walker's alias method): how a partition chooses which device sends the
+/// next request from the merged Poisson stream of all its devices.
+#[derive(Clone, Debug, Default)]
+pub struct AliasTable {
+    threshold: Vec<u64>,
+    alias: Vec<u32>,
+}
+
+impl AliasTable {
+    pub fn new(weights: &[f64]) -> AliasTable {
+        let n = weights.len();
+        let total: f64 = weights.iter().sum();
+        let mut scaled: Vec<f64> = weights.iter().map(|w| w * n as f64 / total).collect();
+        let mut alias: Vec<u32> = (0..n as u32).collect();
+        let mut threshold = vec![u64::MAX; n];
+        let (mut small, mut large): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| scaled[i] < 1.0);
+        while let (Some(s), Some(&l)) = (small.pop(), large.last()) {
+            threshold[s] = (scaled[s] * u64::MAX as f64) as u64;
+            alias[s] = l as u32;
+            scaled[l] -= 1.0 - scaled[s];
+            if scaled[l] < 1.0 {
+                large.pop();
+                small.push(l);
+            }
+        }
+        AliasTable { threshold, alias }
+    }
+
+    /// One index, from two random words.
+    #[inline]
+    pub fn sample<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> usize {
+        let n = self.threshold.len() as u64;
+        let i = ((rng.next_u64() as u128 * n as u128) >> 64) as usize;
+        if rng.random::<u64>() < self.threshold[i] {
+            i
+        } else {
+            self.alias[i] as usize
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    #[test]
+    fn alias_table_matches_weights() {
+        let weights = [1.0, 2.0, 3.0, 4.0];
+        let table = AliasTable::new(&weights);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+        let draws = 400_000;
+        let mut counts = [0u32; 4];
+        for _ in 0..draws {
+            counts[table.sample(&mut rng)] += 1;
+        }
+        for (i, w) in weights.iter().enumerate() {
+            let p = w / 10.0;
+            let sd = (p * (1.0 - p) / draws as f64).sqrt();
+            let got = counts[i] as f64 / draws as f64;
+            assert!((got - p).abs() < 5.0 * sd, "index {i}: {got} vs {p}");
+        }
+    }
+
+    #[test]
+    fn means_are_right_and_bad_parameters_refused() {
+        assert!((Spread::lognormal(20.0, 1.0).unwrap().mean() - 20.0 * 0.5f64.exp()).abs() < 1e-9);
+        assert_eq!(Spread::pareto(1.0, 2.0).unwrap().mean(), 2.0);
+        assert!(Spread::exponential(-1.0).is_err());
+        assert!(Spread::lognormal(0.0, 1.0).is_err());
+        assert!(Spread::pareto(1.0, 0.0).is_err());
+        assert!(Spread::fixed(f64::NAN).is_err());
+    }
+
+    #[test]
+    fn daily_cycle_peaks_at_peak_hour() {
+        let cycle = DailyCycle {
+            amplitude: 0.5,
+            peak_hour: 20.0,
+            change_hour: 14.0,
+        };
+        assert!((cycle.factor(6.0 * 3_600_000.0) - 1.5).abs() < 1e-12);
+        assert!((cycle.factor(-6.0 * 3_600_000.0) - 0.5).abs() < 1e-12);
+    }
+}
