@@ -89,6 +89,8 @@ pub struct Partition<'m> {
     restarters: Option<AliasTable>,
     request_rate: f64,
     restart_rate: f64,
+    /// When this partition's warm-up begins (before the change, so negative).
+    start: Millis,
 }
 
 fn pick_pool<R: Rng>(rng: &mut R, cumulative: &[f64]) -> u8 {
@@ -142,7 +144,7 @@ impl<'m> Partition<'m> {
         let shards = plan
             .resolver_pool
             .map_or(0, |p| s.resolvers[p].policy.shards as usize);
-        Partition {
+        let mut partition = Partition {
             model,
             plan,
             rng,
@@ -153,7 +155,11 @@ impl<'m> Partition<'m> {
             shards: vec![Entry::EMPTY; shards],
             request_rate,
             restart_rate,
-        }
+            start: 0,
+        };
+        partition.start = -partition.warmup();
+        partition.seed_caches(partition.start, &rates);
+        partition
     }
 
     /// How far before the change this partition starts.
@@ -170,44 +176,57 @@ impl<'m> Partition<'m> {
         })
     }
 
-    /// Starts every resolver cache in its stationary state with a random phase:
-    /// holding the answer with probability lifetime / (lifetime + 1/rate), its
-    /// remaining life uniform. A fixed warm-up alone would phase-lock busy caches
-    /// to its start, and every replica would expire at the same instant.
-    fn seed_resolver_caches(&mut self, start: Millis) {
-        let Some(pool) = self.plan.resolver_pool else {
-            return;
-        };
-        let policy = &self.model.scenario.resolvers[pool].policy;
-        if !policy.caches || self.shards.is_empty() {
-            return;
+    /// Starts every cache in a stationary state with a random phase: holding
+    /// the answer with probability τ / (τ + 1/λ), its remaining life uniform
+    /// on (0, τ], where τ is the cache's lifetime for the answer of the day and
+    /// λ the rate of requests it sees. A warm-up from empty caches alone would
+    /// phase-lock busy caches to its start, and every run would expire at the
+    /// same instant. For a single shared cache under Poisson traffic this is
+    /// exactly the stationary law; the warm-up (twice the longest lifetime in
+    /// the chain) makes nested caches consistent with each other.
+    fn seed_caches(&mut self, start: Millis, rates: &[f64]) {
+        let s = &self.model.scenario;
+        let version = s.record.version_at(start);
+        let ttl = s.record.versions[version].ttl;
+        let resolver_pool = self.plan.resolver_pool.map(|p| &s.resolvers[p]);
+        let at_resolver = pass(resolver_pool, ttl);
+        if resolver_pool.is_some_and(|p| p.policy.caches) {
+            let per_shard = self.request_rate / self.shards.len().max(1) as f64;
+            for i in 0..self.shards.len() {
+                self.shards[i] = stationary(&mut self.rng, start, version, at_resolver, per_shard);
+            }
         }
-        let record = &self.model.scenario.record;
-        let version = record.version_at(start);
-        let lifetime = policy.lifetime(record.versions[version].ttl);
-        if lifetime <= 0 {
-            return;
+        let mut household_rate = vec![0.0; self.households.len()];
+        for (d, device) in self.devices.iter().enumerate() {
+            household_rate[device.household as usize] += rates[d];
         }
-        let per_shard_rate = self.request_rate / self.shards.len() as f64;
-        let held = lifetime as f64 / (lifetime as f64 + 1.0 / per_shard_rate);
-        for i in 0..self.shards.len() {
-            if self.rng.random::<f64>() < held {
-                let remaining =
-                    ((self.rng.sample::<f64, _>(Open01) * lifetime as f64).ceil() as Millis).max(1);
-                self.shards[i] = Entry {
-                    expires: start.saturating_add(remaining),
-                    lifetime,
-                    evicted: Millis::MAX,
-                    version: version as u16,
-                };
+        for d in 0..self.devices.len() {
+            let device = self.devices[d];
+            let h = device.household as usize;
+            let router = s.routers.get(self.households[h].router_pool as usize);
+            let at_router = pass(router, at_resolver);
+            if router.is_some_and(|p| p.policy.caches) {
+                // Seed each household's router once, with its first device.
+                if d == 0 || self.devices[d - 1].household as usize != h {
+                    self.households[h].router =
+                        stationary(&mut self.rng, start, version, at_router, household_rate[h]);
+                }
+            }
+            let os = s.oses.get(device.os_pool as usize);
+            let at_os = pass(os, at_router);
+            if os.is_some_and(|p| p.policy.caches) {
+                self.devices[d].os = stationary(&mut self.rng, start, version, at_os, rates[d]);
+            }
+            let app = s.apps.get(device.app_pool as usize);
+            if app.is_some_and(|p| p.policy.caches) {
+                self.devices[d].app = stationary(&mut self.rng, start, version, pass(app, at_os), rates[d]);
             }
         }
     }
 
     /// Runs the partition from its warm-up start to the horizon, adding to `tally`.
     pub fn run(&mut self, tally: &mut Tally) {
-        let start = -self.warmup();
-        self.seed_resolver_caches(start);
+        let start = self.start;
         tally.devices += self.devices.len() as u64;
         let total_rate = self.request_rate + self.restart_rate;
         if total_rate <= 0.0 {
@@ -467,6 +486,34 @@ impl<'m> Partition<'m> {
             Entry::EMPTY
         };
         kept
+    }
+}
+
+/// The lifetime a cache in `pool` gives an answer handed to it with `ttl`
+/// (a layer with no cache passes the TTL through).
+fn pass(pool: Option<&crate::scenario::Pool>, ttl: Millis) -> Millis {
+    match pool {
+        Some(p) if p.policy.caches => p.policy.lifetime(ttl),
+        _ => ttl,
+    }
+}
+
+/// A cache entry at `start`, drawn from the stationary law of a cache with
+/// lifetime `lifetime` under Poisson requests at `rate` (per ms).
+fn stationary<R: Rng>(rng: &mut R, start: Millis, version: usize, lifetime: Millis, rate: f64) -> Entry {
+    if lifetime <= 0 || rate <= 0.0 {
+        return Entry::EMPTY;
+    }
+    let held = lifetime as f64 / (lifetime as f64 + 1.0 / rate);
+    if rng.random::<f64>() >= held {
+        return Entry::EMPTY;
+    }
+    let remaining = ((rng.sample::<f64, _>(Open01) * lifetime as f64).ceil() as Millis).max(1);
+    Entry {
+        expires: start.saturating_add(remaining),
+        lifetime,
+        evicted: Millis::MAX,
+        version: version as u16,
     }
 }
 

@@ -1,0 +1,47 @@
+//! Helpers shared by the integration tests: run a scenario given as text
+//! through the library, and compare means with tolerances from the runs.
+
+#![allow(dead_code)]
+
+use cachesim::engine::{self, Model};
+use cachesim::scenario;
+use cachesim::stats::{t_975, Moments, Results};
+use std::sync::atomic::AtomicBool;
+
+pub fn simulate(text: &str) -> Results {
+    let s = scenario::parse(text, "test.toml", &[]).expect("test scenario is valid");
+    let runs = s.runs;
+    let bucket = s.bucket;
+    let addresses = s.record.addresses.clone();
+    let model = Model::new(s);
+    let tallies = engine::simulate(&model, runs, &AtomicBool::new(false), &|_| {}).expect("not interrupted");
+    Results::from_tallies(&tallies, bucket, addresses)
+}
+
+/// The allowed gap between a mean over runs and its expected value: `z`
+/// times the standard error estimated from the runs (Student's t at 95 %
+/// scaled up so that a whole table of comparisons rarely fails by chance),
+/// plus `bias` where the oracle itself is an approximation.
+pub fn tolerance(per_run: &[f64], bias: f64) -> f64 {
+    let mut m = Moments::default();
+    per_run.iter().for_each(|&x| m.add(x));
+    let standard_error = m.std_dev() / (m.n as f64).sqrt();
+    // t(0.975) ≈ 2 for our run counts; doubling it gives ~4 standard errors.
+    2.0 * t_975(m.n - 1) * standard_error + bias
+}
+
+/// Each run's old share in bucket `b`.
+pub fn run_shares(r: &Results, b: usize) -> Vec<f64> {
+    r.run_shares.iter().map(|s| s[b]).collect()
+}
+
+/// The mean of `f` over the bucket `[a, a + len)`, by Simpson's rule on a fine grid.
+pub fn bucket_mean(f: impl Fn(f64) -> f64, a: f64, len: f64) -> f64 {
+    let n = 1000;
+    let h = len / n as f64;
+    let mut sum = f(a) + f(a + len);
+    for i in 1..n {
+        sum += f(a + i as f64 * h) * if i % 2 == 1 { 4.0 } else { 2.0 };
+    }
+    sum * h / 3.0 / len
+}

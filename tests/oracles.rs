@@ -1,0 +1,214 @@
+//! The oracles of SPEC §7: cases where mathematics knows the answer.
+//! Tolerances come from the spread between runs, not from hand-picked numbers.
+
+mod common;
+
+use cachesim::engine::Layer;
+use common::{bucket_mean, run_shares, simulate, tolerance};
+
+/// Checks every bucket's mean old share against `expected(t)` (t in seconds),
+/// allowing `bias` where the oracle is an approximation. Returns the largest error.
+fn check_series(r: &cachesim::stats::Results, expected: impl Fn(f64) -> f64, bias: f64, what: &str) -> f64 {
+    let bucket_s = r.bucket as f64 / 1000.0;
+    let mut worst: f64 = 0.0;
+    for b in 0..r.time_s.len() {
+        let want = bucket_mean(&expected, r.time_s[b], bucket_s);
+        let got = r.old_share[b].mean;
+        let tol = tolerance(&run_shares(r, b), bias);
+        worst = worst.max((got - want).abs());
+        assert!(
+            (got - want).abs() <= tol,
+            "{what}: bucket at {} s: old share {got:.5}, expected {want:.5} ± {tol:.5}",
+            r.time_s[b]
+        );
+    }
+    eprintln!("{what}: largest error {worst:.5}");
+    worst
+}
+
+fn ttl_cache_share(ttl: f64, rate: f64) -> impl Fn(f64) -> f64 {
+    move |t: f64| (ttl - t).max(0.0) / (ttl + 1.0 / rate)
+}
+
+/// Oracle 1: one shared cache honouring T = 60 s under Poisson traffic at
+/// L = 0.05/s: S(t) = max(0, T − t)/(T + 1/L) and hit ratio L·T/(1 + L·T) = 0.75.
+/// 2000 independent caches per run (one per resolver instance).
+#[test]
+fn oracle_1_single_shared_cache() {
+    let r = simulate(
+        r#"
+[simulation]
+duration = "80s"
+bucket = "10s"
+runs = 20
+seed = 11
+[record]
+ttl = "60s"
+old = ["203.0.113.10"]
+new = ["198.51.100.20"]
+[population]
+households = 2000
+requests_per_day = 4320        # 0.05 per second
+[[resolver]]
+share = 1.0
+instances = 2000
+policy = {}
+"#,
+    );
+    check_series(&r, ttl_cache_share(60.0, 0.05), 0.0, "oracle 1");
+    let hit = r.answered_at[Layer::Resolver as usize];
+    assert!(
+        (hit - 0.75).abs() < 0.01,
+        "hit ratio {hit}, expected 0.75 (0.95 would mean hits restart the timer)"
+    );
+}
+
+/// Oracle 2: a fixed-lifetime app cache A = 60 s per device at l = 0.05/s,
+/// nothing cached above: old share max(0, A − t)/(A + 1/l).
+#[test]
+fn oracle_2_fixed_app_cache() {
+    let r = simulate(
+        r#"
+[simulation]
+duration = "80s"
+bucket = "10s"
+runs = 20
+seed = 12
+[record]
+ttl = "5m"
+old = ["203.0.113.10"]
+new = ["198.51.100.20"]
+[population]
+households = 2000
+requests_per_day = 4320
+[[app]]
+share = 1.0
+policy = { fixed_ttl = "60s" }
+"#,
+    );
+    check_series(&r, ttl_cache_share(60.0, 0.05), 0.0, "oracle 2");
+}
+
+/// Oracle 3: OS caches that count the remaining TTL down add no staleness:
+/// behind a resolver honouring T = 60 s, ten devices at 0.005/s each give the
+/// old share of one cache at L = 0.05/s.
+#[test]
+fn oracle_3_countdown_caches_add_nothing() {
+    let r = simulate(
+        r#"
+[simulation]
+duration = "80s"
+bucket = "10s"
+runs = 20
+seed = 13
+[record]
+ttl = "60s"
+old = ["203.0.113.10"]
+new = ["198.51.100.20"]
+[population]
+households = 10000
+requests_per_day = 432          # 0.005 per second, ten households per resolver
+[[resolver]]
+share = 1.0
+instances = 1000
+policy = {}
+[[os]]
+share = 1.0
+policy = {}
+"#,
+    );
+    check_series(&r, ttl_cache_share(60.0, 0.05), 0.0, "oracle 3");
+}
+
+/// Oracle 4: a busy resolver that restamps (hands the full lifetime T) over
+/// busy OS caches: S(t) = 1 − t²/(2T²) up to T, (2T − t)²/(2T²) up to 2T.
+/// "Busy" is approximate: an OS refreshes 1/l after its expiry on average and
+/// the resolver 1/L after its own (L: the OS misses it sees, N/T for N caches
+/// below it); those delays shift the curve, whose slope is at most 1/T, by at
+/// most (1/l + 1/L)/T: that is the oracle's own bias.
+#[test]
+fn oracle_4_restamping_resolver_doubles_staleness() {
+    let ttl = 60.0;
+    let device_rate = 5.0;
+    let r = simulate(
+        r#"
+[simulation]
+duration = "130s"
+warmup = "3m"
+bucket = "10s"
+runs = 30
+seed = 14
+[record]
+ttl = "60s"
+old = ["203.0.113.10"]
+new = ["198.51.100.20"]
+[population]
+households = 6000
+requests_per_day = 432000       # 5 per second
+[[resolver]]
+share = 1.0
+instances = 15                  # 400 OS caches below each
+policy = { restamp = true }
+[[os]]
+share = 1.0
+policy = {}
+"#,
+    );
+    let expected = move |t: f64| {
+        if t <= ttl {
+            1.0 - t * t / (2.0 * ttl * ttl)
+        } else if t <= 2.0 * ttl {
+            (2.0 * ttl - t).powi(2) / (2.0 * ttl * ttl)
+        } else {
+            0.0
+        }
+    };
+    let resolver_rate = 400.0 / ttl;
+    let bias = (1.0 / device_rate + 1.0 / resolver_rate) / ttl;
+    check_series(&r, expected, bias, "oracle 4");
+}
+
+/// Oracle 5: a pool pinning answers 24 h with share s = 0.05, the rest
+/// honouring a 60 s TTL, at high load: after the short TTL the old share is
+/// about s·(1 − t/24h), and 0 after 24 h plus downstream lifetimes.
+#[test]
+fn oracle_5_pinning_pool_drains_linearly() {
+    let r = simulate(
+        r#"
+[simulation]
+duration = "26h"
+bucket = "1h"
+runs = 8
+seed = 15
+[record]
+ttl = "60s"
+old = ["203.0.113.10"]
+new = ["198.51.100.20"]
+[population]
+households = 20000
+requests_per_day = 2000
+[[resolver]]
+name = "honours"
+share = 0.95
+instances = 95
+policy = {}
+[[resolver]]
+name = "pins"
+share = 0.05
+instances = 100
+policy = { fixed_ttl = "24h" }
+"#,
+    );
+    let day = 86_400.0;
+    // Ten households per pinning cache at 2000 requests a day: the cache
+    // refills within about 1/(10·2000/day) = 4.3 s of expiry, a bias of
+    // s·4.3/86400 in share; negligible next to the sampling error.
+    // The honouring caches (200 households each, 4.6 requests/s) add oracle
+    // 1's share in the first minute.
+    let honouring = ttl_cache_share(60.0, 200.0 * 2000.0 / day);
+    let expected = move |t: f64| 0.05 * (1.0 - t / day).max(0.0) + 0.95 * honouring(t);
+    let worst = check_series(&r, expected, 0.0, "oracle 5");
+    assert!(worst < 0.005, "largest error {worst}");
+    let last = r.old_share.last().unwrap().mean;
+    assert_eq!(last, 0.0, "nothing is old after 24 h plus the 60 s TTL");
+}
