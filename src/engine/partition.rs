@@ -200,7 +200,7 @@ impl<'m> Partition<'m> {
         for (d, device) in self.devices.iter().enumerate() {
             household_rate[device.household as usize] += rates[d];
         }
-        for d in 0..self.devices.len() {
+        for (d, &rate) in rates.iter().enumerate() {
             let device = self.devices[d];
             let h = device.household as usize;
             let router = s.routers.get(self.households[h].router_pool as usize);
@@ -215,11 +215,11 @@ impl<'m> Partition<'m> {
             let os = s.oses.get(device.os_pool as usize);
             let at_os = pass(os, at_router);
             if os.is_some_and(|p| p.policy.caches) {
-                self.devices[d].os = stationary(&mut self.rng, start, version, at_os, rates[d]);
+                self.devices[d].os = stationary(&mut self.rng, start, version, at_os, rate);
             }
             let app = s.apps.get(device.app_pool as usize);
             if app.is_some_and(|p| p.policy.caches) {
-                self.devices[d].app = stationary(&mut self.rng, start, version, pass(app, at_os), rates[d]);
+                self.devices[d].app = stationary(&mut self.rng, start, version, pass(app, at_os), rate);
             }
         }
     }
