@@ -1,7 +1,6 @@
 //! Who sends requests: households, their devices and each device's request
 //! rate, drawn from distributions validated once when the scenario loads.
 
-use rand::RngExt;
 use rand_distr::{Distribution, Exp, LogNormal, Pareto};
 
 /// A positive quantity that varies across devices or households.
@@ -117,7 +116,7 @@ impl DailyCycle {
 /// next request from the merged Poisson stream of all its devices.
 #[derive(Clone, Debug, Default)]
 pub struct AliasTable {
-    threshold: Vec<u64>,
+    threshold: Vec<u32>,
     alias: Vec<u32>,
 }
 
@@ -127,10 +126,10 @@ impl AliasTable {
         let total: f64 = weights.iter().sum();
         let mut scaled: Vec<f64> = weights.iter().map(|w| w * n as f64 / total).collect();
         let mut alias: Vec<u32> = (0..n as u32).collect();
-        let mut threshold = vec![u64::MAX; n];
+        let mut threshold = vec![u32::MAX; n];
         let (mut small, mut large): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| scaled[i] < 1.0);
         while let (Some(s), Some(&l)) = (small.pop(), large.last()) {
-            threshold[s] = (scaled[s] * u64::MAX as f64) as u64;
+            threshold[s] = (scaled[s] * u32::MAX as f64) as u32;
             alias[s] = l as u32;
             scaled[l] -= 1.0 - scaled[s];
             if scaled[l] < 1.0 {
@@ -141,12 +140,14 @@ impl AliasTable {
         AliasTable { threshold, alias }
     }
 
-    /// One index, from two random words.
+    /// One index from one random word: the high 32 bits pick a column, the
+    /// low 32 bits decide between it and its alias.
     #[inline]
     pub fn sample<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> usize {
+        let word = rng.next_u64();
         let n = self.threshold.len() as u64;
-        let i = ((rng.next_u64() as u128 * n as u128) >> 64) as usize;
-        if rng.random::<u64>() < self.threshold[i] {
+        let i = (((word >> 32) * n) >> 32) as usize;
+        if (word as u32) < self.threshold[i] {
             i
         } else {
             self.alias[i] as usize

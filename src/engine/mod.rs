@@ -60,6 +60,12 @@ impl Layer {
     }
 }
 
+/// Indices of [`Model`]'s per-layer policy tables.
+const APP: usize = 0;
+const OS: usize = 1;
+const ROUTER: usize = 2;
+const RESOLVER: usize = 3;
+
 /// Warm-ups chosen automatically settle at least this long…
 pub const WARMUP_MIN: Millis = 10 * MINUTE;
 /// …and cover lifetimes up to this long (longer ones, e.g. "forever", are capped).
@@ -76,6 +82,10 @@ pub struct Model {
     os_cumulative: Vec<f64>,
     app_cumulative: Vec<f64>,
     count_addresses: bool,
+    /// Per layer (APP, OS, ROUTER, RESOLVER), each pool's policy; `None` where it caches nothing.
+    policies: [Vec<Option<crate::policy::Policy>>; 4],
+    /// Each app pool's keep-alive connection.
+    connections: Vec<Option<crate::scenario::Connection>>,
     pub partitions: Vec<PartitionPlan>,
     pub buckets: usize,
 }
@@ -148,6 +158,19 @@ impl Model {
             os_cumulative: cumulative(&scenario.oses),
             app_cumulative: cumulative(&scenario.apps),
             count_addresses: scenario.record.addresses.len() > 1,
+            policies: [
+                &scenario.apps,
+                &scenario.oses,
+                &scenario.routers,
+                &scenario.resolvers,
+            ]
+            .map(|pools| {
+                pools
+                    .iter()
+                    .map(|p| p.policy.caches.then(|| p.policy.clone()))
+                    .collect()
+            }),
+            connections: scenario.apps.iter().map(|a| a.connection).collect(),
             partitions,
             buckets,
             scenario,

@@ -7,8 +7,9 @@
 //! no event queue at all.
 
 use super::tally::{self, Tally};
-use super::{Layer, Model};
+use super::{Layer, Model, APP, OS, RESOLVER, ROUTER};
 use crate::duration::Millis;
+use crate::policy::Policy;
 use crate::population::AliasTable;
 use rand::{Rng, RngExt, SeedableRng};
 use rand_distr::{Exp1, Open01};
@@ -238,20 +239,24 @@ impl<'m> Partition<'m> {
         let restart_share = self.restart_rate / total_rate;
         let end = self.model.scenario.duration;
         let bucket_len = self.model.scenario.bucket;
-        let mut t = start as f64;
+        // Time since the start, always positive, so truncation is floor.
+        let mut elapsed = 0.0f64;
+        let span = (end - start) as f64;
         let mut clock = Clock::new(&self.model.scenario.record, start);
         let mut simulated = 0u64;
+        // The current bucket, tracked as time moves on (no division per request).
+        let (mut bucket, mut bucket_end) = (0usize, bucket_len);
         loop {
-            t += self.rng.sample::<f64, _>(Exp1) * mean_gap;
-            if t >= end as f64 {
+            elapsed += self.rng.sample::<f64, _>(Exp1) * mean_gap;
+            if elapsed >= span {
                 break;
             }
+            let now = start + elapsed as Millis;
             if let Some(c) = cycle {
-                if self.rng.random::<f64>() * peak >= c.factor(t) {
+                if self.rng.random::<f64>() * peak >= c.factor(now as f64) {
                     continue;
                 }
             }
-            let now = t.floor() as Millis;
             if restart_share > 0.0 && self.rng.random::<f64>() < restart_share {
                 let d = self
                     .restarters
@@ -268,7 +273,10 @@ impl<'m> Partition<'m> {
                 continue;
             }
             let current = clock.addresses_at(now);
-            let bucket = (now / bucket_len) as usize;
+            while now >= bucket_end {
+                bucket += 1;
+                bucket_end += bucket_len;
+            }
             let old = current & (1u64 << address) == 0;
             self.count(tally, bucket, d, address, held_at, old, now);
         }
@@ -321,19 +329,20 @@ impl<'m> Partition<'m> {
     /// layer whose held answer sent it there.
     #[inline]
     fn request(&mut self, now: Millis, d: usize) -> (u8, Layer) {
-        let device = self.devices[d];
+        let device = &self.devices[d];
         let connection = self
             .model
-            .scenario
-            .apps
+            .connections
             .get(device.app_pool as usize)
-            .and_then(|a| a.connection);
+            .copied()
+            .flatten();
         if let Some(c) = connection {
             if device.conn_address != NO_ADDRESS
                 && now - device.conn_last <= c.idle_timeout
                 && now - device.conn_opened < c.max_age
             {
-                self.devices[d].conn_last = now;
+                let device = &mut self.devices[d];
+                device.conn_last = now;
                 return (device.conn_address, Layer::Connection);
             }
         }
@@ -368,6 +377,7 @@ impl<'m> Partition<'m> {
         }
     }
 
+    #[inline]
     fn slot(&mut self, layer: Layer, d: usize, shard: usize) -> &mut Entry {
         match layer {
             Layer::App => &mut self.devices[d].app,
@@ -376,50 +386,80 @@ impl<'m> Partition<'m> {
                 let h = self.devices[d].household as usize;
                 &mut self.households[h].router
             }
-            Layer::Resolver => &mut self.shards[shard],
-            Layer::Connection | Layer::Authoritative => unreachable!("no cache entry at {layer:?}"),
+            _ => &mut self.shards[shard],
         }
     }
 
-    fn pool_of(&self, layer: Layer, d: usize) -> Option<&'m crate::scenario::Pool> {
-        let s = &self.model.scenario;
+    /// The policy of the cache at `layer` for device `d`; `None` if it has none.
+    #[inline]
+    fn policy(&self, layer: Layer, d: usize) -> Option<&'m Policy> {
+        let m = self.model;
         let device = &self.devices[d];
-        let index = match layer {
-            Layer::App => device.app_pool,
-            Layer::Os => device.os_pool,
-            Layer::Router => self.households[device.household as usize].router_pool,
-            Layer::Resolver => return self.plan.resolver_pool.map(|p| &s.resolvers[p]),
-            _ => return None,
+        let found = match layer {
+            Layer::App => m.policies[APP].get(device.app_pool as usize),
+            Layer::Os => m.policies[OS].get(device.os_pool as usize),
+            Layer::Router => {
+                m.policies[ROUTER].get(self.households[device.household as usize].router_pool as usize)
+            }
+            _ => m.policies[RESOLVER].get(self.plan.resolver_pool.unwrap_or(usize::MAX)),
         };
-        let pools = match layer {
-            Layer::App => &s.apps,
-            Layer::Os => &s.oses,
-            _ => &s.routers,
-        };
-        pools.get(index as usize)
+        found.and_then(Option::as_ref)
     }
 
-    /// Asks the cache at `layer` (and, on a miss, the layers above it).
-    fn resolve(&mut self, layer: Layer, now: Millis, d: usize) -> Answer {
-        if layer == Layer::Authoritative {
-            let record = &self.model.scenario.record;
-            let version = record.version_at(now);
-            return Answer {
-                version: version as u16,
-                ttl: record.versions[version].ttl,
-                held_at: Layer::Authoritative,
-            };
+    /// Asks the caches from `from` up, stopping at the first that holds a
+    /// live answer (or the authoritative), then stores the answer in every
+    /// cache that missed on the way back down.
+    fn resolve(&mut self, from: Layer, now: Millis, d: usize) -> Answer {
+        let mut missed = [(Layer::App, 0usize, None::<&Policy>); 4];
+        let mut misses = 0;
+        let mut layer = from;
+        let mut found = None;
+        while layer != Layer::Authoritative {
+            if let Some(policy) = self.policy(layer, d) {
+                let shard = if layer == Layer::Resolver && self.shards.len() > 1 {
+                    self.rng.random_range(0..self.shards.len())
+                } else {
+                    0
+                };
+                if let Some(answer) = self.lookup(layer, shard, policy, now, d) {
+                    found = Some(answer);
+                    break;
+                }
+                missed[misses] = (layer, shard, Some(policy));
+                misses += 1;
+            }
+            layer = layer.up();
         }
-        let up = layer.up();
-        let policy = match self.pool_of(layer, d) {
-            Some(pool) if pool.policy.caches => &pool.policy,
-            _ => return self.resolve(up, now, d),
-        };
-        let shard = if layer == Layer::Resolver && self.shards.len() > 1 {
-            self.rng.random_range(0..self.shards.len())
-        } else {
-            0
-        };
+        let mut answer = found.unwrap_or_else(|| self.authoritative(now));
+        for &(layer, shard, policy) in missed[..misses].iter().rev() {
+            let policy = policy.expect("recorded with its policy");
+            answer.ttl = self.store(layer, d, shard, policy, answer, now);
+        }
+        answer
+    }
+
+    /// The answer the authoritative server gives at `now`.
+    fn authoritative(&self, now: Millis) -> Answer {
+        let record = &self.model.scenario.record;
+        let version = record.version_at(now);
+        Answer {
+            version: version as u16,
+            ttl: record.versions[version].ttl,
+            held_at: Layer::Authoritative,
+        }
+    }
+
+    /// A hit at one cache: its answer, after any prefetch or serve-stale
+    /// refresh it triggers. `None` on a miss.
+    #[inline]
+    fn lookup(
+        &mut self,
+        layer: Layer,
+        shard: usize,
+        policy: &Policy,
+        now: Millis,
+        d: usize,
+    ) -> Option<Answer> {
         let entry = *self.slot(layer, d, shard);
         if now < entry.expires && now < entry.evicted {
             let remaining = entry.expires - now;
@@ -431,42 +471,37 @@ impl<'m> Partition<'m> {
             if let Some(p) = policy.prefetch {
                 let trigger = ((p.fraction * entry.lifetime as f64) as Millis).max(p.trigger);
                 if entry.lifetime >= p.eligible && remaining <= trigger {
-                    let fresh = self.resolve(up, now, d);
+                    let fresh = self.resolve(layer.up(), now, d);
                     self.store(layer, d, shard, policy, fresh, now);
                 }
             }
-            return answer;
+            return Some(answer);
         }
-        if let Some(stale) = policy.serve_stale {
-            if entry.version != NO_VERSION
-                && now < entry.expires.saturating_add(stale.max_stale)
-                && now < entry.evicted
-            {
-                let fresh = self.resolve(up, now, d);
-                self.store(layer, d, shard, policy, fresh, now);
-                return Answer {
-                    version: entry.version,
-                    ttl: stale.reply_ttl,
-                    held_at: layer,
-                };
-            }
+        let stale = policy.serve_stale?;
+        if entry.version != NO_VERSION
+            && now < entry.expires.saturating_add(stale.max_stale)
+            && now < entry.evicted
+        {
+            let fresh = self.resolve(layer.up(), now, d);
+            self.store(layer, d, shard, policy, fresh, now);
+            return Some(Answer {
+                version: entry.version,
+                ttl: stale.reply_ttl,
+                held_at: layer,
+            });
         }
-        let fresh = self.resolve(up, now, d);
-        let kept = self.store(layer, d, shard, policy, fresh, now);
-        Answer {
-            version: fresh.version,
-            ttl: kept,
-            held_at: fresh.held_at,
-        }
+        None
     }
 
-    /// Keeps `answer` at `layer` as its policy says; returns the lifetime kept.
+    /// Keeps `answer` at `layer` as its policy says; returns the lifetime kept,
+    /// which is also the TTL this cache hands downstream.
+    #[inline]
     fn store(
         &mut self,
         layer: Layer,
         d: usize,
         shard: usize,
-        policy: &crate::policy::Policy,
+        policy: &Policy,
         answer: Answer,
         now: Millis,
     ) -> Millis {
