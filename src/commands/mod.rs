@@ -49,10 +49,9 @@ impl SimOptions {
         let mut overrides = self.overrides()?;
         overrides.extend_from_slice(extra);
         let scenario = scenario::load(&self.scenario, &overrides)?;
-        if !self.quiet {
-            for w in &scenario.warnings {
-                eprintln!("warning: {w}");
-            }
+        // Warnings go to stderr even with --quiet: they change what was simulated.
+        for w in &scenario.warnings {
+            eprintln!("cachesim: warning: {w}");
         }
         Ok(scenario)
     }

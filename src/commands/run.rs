@@ -47,7 +47,7 @@ pub fn write_results(simulated: &Simulated, plan: &Plan, dir: &Path) -> Result<(
         ),
         ("summary.json".to_string(), export::json::summary_json(&report)),
     ];
-    if simulated.results.addresses.len() > 1 {
+    if simulated.scenario.record.load_balanced() {
         files.push((
             "addresses.csv".to_string(),
             export::timeseries::addresses_csv(&report),

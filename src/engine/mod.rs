@@ -157,7 +157,7 @@ impl Model {
             router_cumulative: cumulative(&scenario.routers),
             os_cumulative: cumulative(&scenario.oses),
             app_cumulative: cumulative(&scenario.apps),
-            count_addresses: scenario.record.addresses.len() > 1,
+            count_addresses: scenario.record.load_balanced(),
             policies: [
                 &scenario.apps,
                 &scenario.oses,

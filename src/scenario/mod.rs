@@ -97,6 +97,11 @@ impl Record {
         self.versions.iter().map(|v| v.ttl).max().unwrap_or(0)
     }
 
+    /// Whether some answer carries several addresses (DNS load balancing).
+    pub fn load_balanced(&self) -> bool {
+        self.versions.iter().any(|v| v.addresses.count_ones() > 1)
+    }
+
     /// The earliest step, or 0 when nothing changes before the switch.
     pub fn earliest_step(&self) -> Millis {
         self.versions
