@@ -3,7 +3,9 @@
 use super::{simulate, SimOptions, Simulated};
 use crate::duration;
 use crate::engine::Layer;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::export::charts::{self, ChartData};
+use crate::export::html;
 use crate::export::{self, json::THRESHOLDS, Report};
 use crate::plan::{percent, Criterion, Plan, DEFAULT_TOLERANCE};
 use crate::stats::Results;
@@ -40,12 +42,13 @@ pub fn write_results(simulated: &Simulated, plan: &Plan, dir: &Path) -> Result<(
         wall_time_s: simulated.wall_time_s,
         plan: plan.clone(),
     };
+    let summary = export::json::summary(&report);
     let mut files = vec![
         (
             "timeseries.csv".to_string(),
             export::timeseries::timeseries_csv(&report),
         ),
-        ("summary.json".to_string(), export::json::summary_json(&report)),
+        ("summary.json".to_string(), export::json::pretty(&summary)),
     ];
     if simulated.scenario.record.load_balanced() {
         files.push((
@@ -53,6 +56,18 @@ pub fn write_results(simulated: &Simulated, plan: &Plan, dir: &Path) -> Result<(
             export::timeseries::addresses_csv(&report),
         ));
     }
+    let data = ChartData::from_report(&report);
+    let charts =
+        charts::render_all(&data).map_err(|e| Error::Internal(format!("cannot draw the charts: {e}")))?;
+    let mut text = simulated.scenario.text.clone();
+    for o in &simulated.scenario.overrides {
+        text.push_str(&format!("\n# --set {o}"));
+    }
+    files.push((
+        "report.html".to_string(),
+        html::report_html(&data, &summary, &text, &charts),
+    ));
+    files.extend(charts);
     export::write_all(dir, &files)
 }
 

@@ -9,7 +9,15 @@ use serde_json::{json, Map, Value};
 /// The thresholds `below` reports, as SPEC §5 names them.
 pub const THRESHOLDS: [(&str, f64); 4] = [("0.1", 0.1), ("0.01", 0.01), ("0.001", 0.001), ("0.0001", 0.0001)];
 
-pub fn summary_json(report: &Report) -> Vec<u8> {
+/// A JSON value as written to disk: pretty, with a final newline.
+pub fn pretty(value: &Value) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(value).expect("JSON of plain values");
+    bytes.push(b'\n');
+    bytes
+}
+
+/// The summary as a JSON value (also read by the HTML report).
+pub fn summary(report: &Report) -> Value {
     let s = report.scenario;
     let r = report.results;
     let mut below = Map::new();
@@ -34,7 +42,7 @@ pub fn summary_json(report: &Report) -> Vec<u8> {
         .iter()
         .map(|l| (l.name().to_string(), json!(r.answered_at[*l as usize])))
         .collect();
-    let summary = json!({
+    json!({
         "scenario": s.name,
         "description": s.description,
         "file": s.file,
@@ -54,9 +62,7 @@ pub fn summary_json(report: &Report) -> Vec<u8> {
         "last_old_request_s": last_old,
         "answered_at": answered,
         "plan": report.plan.to_json(),
+        "overrides": s.overrides,
         "warnings": s.warnings,
-    });
-    let mut bytes = serde_json::to_vec_pretty(&summary).expect("JSON of plain values");
-    bytes.push(b'\n');
-    bytes
+    })
 }

@@ -1,6 +1,8 @@
 //! Results out: every format turns one [`Report`] into bytes, and one
 //! function writes files whole or not at all (temporary file, then rename).
 
+pub mod charts;
+pub mod html;
 pub mod json;
 pub mod timeseries;
 

@@ -31,6 +31,9 @@ pub struct Scenario {
     pub file: String,
     /// FNV-1a hash of the file's bytes and the `--set` arguments.
     pub content_hash: String,
+    /// The file as written, and the `--set` arguments applied to it (for reports).
+    pub text: String,
+    pub overrides: Vec<String>,
     pub duration: Millis,
     /// `None`: chosen per resolver instance from the longest lifetime in its chain.
     pub warmup: Option<Millis>,
@@ -182,6 +185,8 @@ pub fn parse(text: &str, file: &str, overrides: &[Override]) -> Result<Scenario,
     let mut scenario = checker.scenario(raw, file)?;
     scenario.content_hash = format!("{:016x}", fnv1a(&hash_input));
     scenario.warnings = checker.warnings;
+    scenario.text = text.to_string();
+    scenario.overrides = overrides.iter().map(|o| o.argument.clone()).collect();
     Ok(scenario)
 }
 
@@ -331,6 +336,8 @@ impl Checker<'_> {
             description: raw.description.unwrap_or_default(),
             file: file.to_string(),
             content_hash: String::new(),
+            text: String::new(),
+            overrides: Vec::new(),
             duration,
             warmup,
             bucket,

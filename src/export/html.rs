@@ -1,0 +1,118 @@
+//! `report.html`: one self-contained page (charts inline, no network) with
+//! the scenario, the plan's answer, the summary table and the charts, to
+//! open in a browser or attach to a change plan.
+
+use super::charts::ChartData;
+use crate::duration;
+use crate::engine::Layer;
+use crate::plan::percent;
+use base64::Engine;
+
+/// Escapes text for HTML.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The page. `charts` are the rendered files (name, bytes); PNGs are inlined.
+pub fn report_html(
+    data: &ChartData,
+    summary: &serde_json::Value,
+    scenario_text: &str,
+    charts: &[(String, Vec<u8>)],
+) -> Vec<u8> {
+    let name = escape(&data.scenario);
+    let answer = summary["plan"]["answer"].as_str().unwrap_or("");
+    let mut rows = String::new();
+    for (key, value) in summary["below"].as_object().into_iter().flatten() {
+        let threshold: f64 = key.parse().unwrap_or(0.0);
+        let cell = match value["mean_s"].as_f64() {
+            Some(mean) => format!(
+                "{} <small>(95 % CI {} to {})</small>",
+                duration::human((mean * 1000.0) as i64),
+                duration::human((value["lo_s"].as_f64().unwrap_or(0.0).max(0.0) * 1000.0) as i64),
+                duration::human((value["hi_s"].as_f64().unwrap_or(0.0) * 1000.0) as i64)
+            ),
+            None => "not reached within the horizon in every run".to_string(),
+        };
+        rows.push_str(&format!(
+            "<tr><td>old share stays under {}</td><td>{cell}</td></tr>\n",
+            percent(threshold)
+        ));
+    }
+    let mut answered = String::new();
+    for layer in Layer::ALL {
+        if let Some(v) = summary["answered_at"][layer.name()].as_f64() {
+            answered.push_str(&format!(
+                "<tr><td>answered by {}</td><td>{}</td></tr>\n",
+                layer.name(),
+                percent(v)
+            ));
+        }
+    }
+    let figures = [
+        ("devices", summary["devices"].to_string()),
+        ("runs", summary["runs"].to_string()),
+        ("seed", summary["seed"].to_string()),
+        (
+            "requests after the change (all runs)",
+            summary["requests"].to_string(),
+        ),
+        (
+            "scenario content hash",
+            summary["content_hash"].as_str().unwrap_or("").to_string(),
+        ),
+        (
+            "cachesim version",
+            summary["cachesim_version"].as_str().unwrap_or("").to_string(),
+        ),
+    ];
+    for (label, value) in figures {
+        rows.push_str(&format!("<tr><td>{label}</td><td>{}</td></tr>\n", escape(&value)));
+    }
+    let mut images = String::new();
+    for (file, bytes) in charts.iter().filter(|(f, _)| f.ends_with(".png")) {
+        images.push_str(&format!(
+            "<figure><img alt=\"{file}\" src=\"data:image/png;base64,{}\"><figcaption>{file}</figcaption></figure>\n",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        ));
+    }
+    let html = format!(
+        r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>cachesim: {name}</title>
+<style>
+body {{ font-family: sans-serif; max-width: 1240px; margin: 2em auto; color: #222; }}
+h1 {{ font-size: 1.6em; }}
+.answer {{ font-size: 1.3em; background: #eef5ff; border-left: 6px solid #005ab5; padding: 0.8em 1em; }}
+table {{ border-collapse: collapse; margin: 1em 0; }}
+td {{ padding: 0.3em 1em; border-bottom: 1px solid #ddd; }}
+img {{ max-width: 100%; border: 1px solid #ddd; }}
+figure {{ margin: 1.5em 0; }}
+pre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; }}
+</style>
+</head>
+<body>
+<h1>cachesim: {name}</h1>
+<p>{description}</p>
+<p class="answer" id="answer">{answer}</p>
+<h2>Summary</h2>
+<table id="summary">
+{rows}{answered}</table>
+<h2>Charts</h2>
+{images}
+<h2>Scenario</h2>
+<pre>{scenario}</pre>
+</body>
+</html>
+"#,
+        description = escape(summary["description"].as_str().unwrap_or("")),
+        answer = escape(answer),
+        scenario = escape(scenario_text),
+    );
+    html.into_bytes()
+}
