@@ -334,6 +334,35 @@ fn positive_runs(values: &[f64]) -> Vec<std::ops::Range<usize>> {
     runs
 }
 
+impl ChartData {
+    /// The charts' data from a finished run.
+    pub fn from_report(report: &super::Report) -> ChartData {
+        let r = report.results;
+        let load_balanced = report.scenario.record.load_balanced();
+        ChartData {
+            scenario: report.scenario.name.clone(),
+            ttl: report.scenario.record.versions.last().map_or(0, |v| v.ttl),
+            time_s: r.time_s.clone(),
+            bucket_s: r.bucket as f64 / 1000.0,
+            old_share: r.old_share.iter().map(|e| e.mean).collect(),
+            lo: r.old_share.iter().map(|e| e.lo).collect(),
+            hi: r.old_share.iter().map(|e| e.hi).collect(),
+            clients_old_share: r.clients_old_share.clone(),
+            old_via: r.old_via.clone(),
+            addresses: if load_balanced {
+                r.addresses
+                    .iter()
+                    .enumerate()
+                    .map(|(a, name)| (name.clone(), r.address_share.iter().map(|row| row[a]).collect()))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            retire_after_s: report.plan.retire_after.map(|t| t as f64 / 1000.0),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,34 +402,5 @@ mod tests {
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
         let svg = String::from_utf8(files[1].1.clone()).unwrap();
         assert!(svg.contains("<svg") && svg.contains("test (TTL 5 min)"));
-    }
-}
-
-impl ChartData {
-    /// The charts' data from a finished run.
-    pub fn from_report(report: &super::Report) -> ChartData {
-        let r = report.results;
-        let load_balanced = report.scenario.record.load_balanced();
-        ChartData {
-            scenario: report.scenario.name.clone(),
-            ttl: report.scenario.record.versions.last().map_or(0, |v| v.ttl),
-            time_s: r.time_s.clone(),
-            bucket_s: r.bucket as f64 / 1000.0,
-            old_share: r.old_share.iter().map(|e| e.mean).collect(),
-            lo: r.old_share.iter().map(|e| e.lo).collect(),
-            hi: r.old_share.iter().map(|e| e.hi).collect(),
-            clients_old_share: r.clients_old_share.clone(),
-            old_via: r.old_via.clone(),
-            addresses: if load_balanced {
-                r.addresses
-                    .iter()
-                    .enumerate()
-                    .map(|(a, name)| (name.clone(), r.address_share.iter().map(|row| row[a]).collect()))
-                    .collect()
-            } else {
-                Vec::new()
-            },
-            retire_after_s: report.plan.retire_after.map(|t| t as f64 / 1000.0),
-        }
     }
 }
