@@ -44,6 +44,26 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// The plan's answer across values of one or more keys (a grid), as a
+    /// table, sweep.csv and a chart.
+    Sweep {
+        #[command(flatten)]
+        sim: SimArgs,
+        /// A key and its values, e.g. --vary record.ttl=60s,300s,1h. Repeat for a grid.
+        #[arg(long, value_name = "KEY=V1,V2,...", required = true)]
+        vary: Vec<String>,
+        /// Old share to stay under (0.0001 = 0.01 %).
+        #[arg(long, default_value_t = cachesim::plan::DEFAULT_TOLERANCE)]
+        tolerance: f64,
+        /// Folder for sweep.csv and the chart (default: output/<scenario name>/sweep/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Redraw every chart of a results folder from its CSV files.
+    Chart {
+        /// A results folder written by `cachesim run`.
+        dir: PathBuf,
+    },
     /// List the policy presets with their values and sources.
     Presets,
 }

@@ -87,7 +87,7 @@ pub fn short(ms: Millis) -> String {
     }
     let abs = ms.unsigned_abs() as i64;
     let sign = if ms < 0 { "-" } else { "" };
-    let text = if abs % DAY == 0 && abs > 0 {
+    let text = if abs % DAY == 0 && abs >= 2 * DAY {
         format!("{}d", abs / DAY)
     } else if abs % HOUR == 0 && abs > 0 {
         format!("{}h", abs / HOUR)
@@ -132,7 +132,8 @@ mod tests {
         assert_eq!(human(24 * HOUR + 40 * MINUTE), "24 h 40 min");
         assert_eq!(human(2 * DAY + 3 * HOUR), "2 d 3 h");
         assert_eq!(short(300 * SECOND), "5m");
-        assert_eq!(short(DAY), "1d");
+        assert_eq!(short(DAY), "24h");
+        assert_eq!(short(3 * DAY), "3d");
         assert_eq!(short(90 * SECOND), "90s");
     }
 }

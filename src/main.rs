@@ -65,6 +65,25 @@ fn execute(cli: Cli) -> Result<()> {
             };
             commands::plan::plan(&sim.options(), criterion, &out).map(|_| ())
         }
+        Command::Sweep {
+            sim,
+            vary,
+            tolerance,
+            out,
+        } => {
+            let varies: Vec<_> = vary
+                .iter()
+                .map(|v| commands::sweep::Vary::parse(v))
+                .collect::<Result<_>>()?;
+            let criterion = Criterion::Tolerance(validate_tolerance(tolerance)?);
+            commands::sweep::sweep(&sim.options(), &varies, criterion, &out).map(|_| ())
+        }
+        Command::Chart { dir } => {
+            for name in commands::chart::chart(&dir)? {
+                println!("{}", dir.join(name).display());
+            }
+            Ok(())
+        }
         Command::Presets => {
             print!("{}", commands::presets::table());
             Ok(())

@@ -391,3 +391,109 @@ fn presets_lists_every_preset_with_its_source() {
         assert!(text.contains(p.source), "{} source missing", p.name);
     }
 }
+
+/// One pool pinning answers 24 h and nothing else caching: the plan's answer
+/// is 24 h (plus at most the time a cache waits for its next request), within
+/// one bucket.
+#[test]
+fn plan_answers_24h_for_a_24h_pin() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"
+name = "pin"
+[simulation]
+duration = "30h"
+bucket = "10m"
+runs = 8
+seed = 5
+[record]
+ttl = "5m"
+old = ["203.0.113.10"]
+new = ["198.51.100.20"]
+[population]
+households = 2000
+requests_per_day = 500
+[[resolver]]
+share = 1.0
+instances = 20
+policy = "isp-pin-24h"
+"#;
+    let path = scenario_file(dir.path(), "pin.toml", text);
+    let out = dir.path().join("out");
+    let output = cachesim(&["plan", path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("Keep the old server for at least"), "{stdout}");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let retire = summary["plan"]["retire_after_s"].as_f64().unwrap();
+    assert!(
+        (86_400.0..=86_400.0 + 600.0).contains(&retire),
+        "retire after {retire} s, expected 24 h within one 10 min bucket"
+    );
+    // A horizon shorter than the answer: say so and name a duration to try, never guess.
+    let output = cachesim(&[
+        "plan",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--set",
+        "simulation.duration=12h",
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("too short") && stdout.contains("simulation.duration=24h"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn sweep_over_ttl_grows_the_answer_and_chart_redraws() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = scenario_file(dir.path(), "small.toml", SMALL);
+    let out = dir.path().join("sweep");
+    let output = cachesim(&[
+        "sweep",
+        path.to_str().unwrap(),
+        "--vary",
+        "record.ttl=1m,10m,40m",
+        "--quiet",
+        "--set",
+        "resolver.1.policy=honour",
+        "--set",
+        "simulation.duration=3h",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut reader = csv::Reader::from_path(out.join("sweep.csv")).unwrap();
+    let retire: Vec<f64> = reader.records().map(|r| r.unwrap()[1].parse().unwrap()).collect();
+    assert_eq!(retire.len(), 3);
+    assert!(
+        retire[0] < retire[1] && retire[1] < retire[2],
+        "retirement grows with the TTL: {retire:?}"
+    );
+    assert!(out.join("sweep.png").exists() && out.join("sweep.svg").exists());
+
+    // `chart` redraws a results folder from its files.
+    let results = run_to(dir.path(), &path, &[]);
+    std::fs::remove_file(results.join("old_share.png")).unwrap();
+    let output = cachesim(&["chart", results.to_str().unwrap()]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let png = std::fs::read(results.join("old_share.png")).unwrap();
+    assert_eq!(&png[..4], b"\x89PNG");
+    let output = cachesim(&["chart", dir.path().join("nothing-here").to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("is this a cachesim results folder"));
+}

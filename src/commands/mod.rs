@@ -1,9 +1,11 @@
 //! The commands of the `cachesim` binary. Each takes plain options (the CLI
 //! parsing lives in the binary) and returns what it wrote or printed.
 
+pub mod chart;
 pub mod plan;
 pub mod presets;
 pub mod run;
+pub mod sweep;
 
 use crate::engine::{self, Model};
 use crate::error::{Error, Result};
