@@ -76,6 +76,18 @@ impl Policy {
         }
     }
 
+    /// How much of an entry's `lifetime` is left when a hit triggers a
+    /// prefetch (0: never prefetched).
+    #[inline]
+    pub fn prefetch_point(&self, lifetime: Millis) -> Millis {
+        match self.prefetch {
+            Some(p) if lifetime >= p.eligible => ((p.fraction * lifetime as f64) as Millis)
+                .max(p.trigger)
+                .min(lifetime),
+            _ => 0,
+        }
+    }
+
     /// The longest an answer can stay here when upstream hands at most `upstream_max`.
     pub fn longest_lifetime(&self, upstream_max: Millis) -> Millis {
         if !self.caches {

@@ -185,8 +185,29 @@ impl Model {
     pub fn run_partition(&self, replica: u32, partition: usize) -> Tally {
         let mut tally = self.new_tally();
         let seed = stream_seed(self.scenario.seed, replica as u64, partition as u64);
-        Partition::new(self, self.partitions[partition], seed).run(&mut tally);
+        Partition::new(
+            self,
+            self.partitions[partition],
+            seed,
+            self.secondary_phases(replica),
+        )
+        .run(&mut tally);
         tally
+    }
+
+    /// The SOA refresh phase of each secondary server in `replica`: drawn from
+    /// the replica's own stream, so every partition sees the same servers.
+    fn secondary_phases(&self, replica: u32) -> Vec<Millis> {
+        use rand::{RngExt, SeedableRng};
+        let auth = &self.scenario.authoritative;
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(stream_seed(
+            self.scenario.seed,
+            replica as u64,
+            u64::MAX,
+        ));
+        (0..auth.secondaries)
+            .map(|_| rng.random_range(0..auth.refresh))
+            .collect()
     }
 
     /// Simulates one whole replica.

@@ -9,8 +9,10 @@
 use super::tally::{self, Tally};
 use super::{Layer, Model, APP, OS, RESOLVER, ROUTER};
 use crate::duration::Millis;
+use crate::duration::FOREVER;
 use crate::policy::Policy;
 use crate::population::AliasTable;
+use crate::scenario::Connection;
 use rand::{Rng, RngExt, SeedableRng};
 use rand_distr::{Exp1, Open01};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -92,6 +94,8 @@ pub struct Partition<'m> {
     restart_rate: f64,
     /// When this partition's warm-up begins (before the change, so negative).
     start: Millis,
+    /// Each secondary's SOA refresh phase, shared by the whole replica.
+    secondary_phases: Vec<Millis>,
 }
 
 fn pick_pool<R: Rng>(rng: &mut R, cumulative: &[f64]) -> u8 {
@@ -107,7 +111,12 @@ fn pick_pool<R: Rng>(rng: &mut R, cumulative: &[f64]) -> u8 {
 
 impl<'m> Partition<'m> {
     /// Draws the partition's households and devices from its own random stream.
-    pub fn new(model: &'m Model, plan: PartitionPlan, seed: u64) -> Partition<'m> {
+    pub fn new(
+        model: &'m Model,
+        plan: PartitionPlan,
+        seed: u64,
+        secondary_phases: Vec<Millis>,
+    ) -> Partition<'m> {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
         let s = &model.scenario;
         let mut households = Vec::with_capacity(plan.households as usize);
@@ -157,6 +166,7 @@ impl<'m> Partition<'m> {
             request_rate,
             restart_rate,
             start: 0,
+            secondary_phases,
         };
         partition.start = -partition.warmup();
         partition.seed_caches(partition.start, &rates);
@@ -191,10 +201,17 @@ impl<'m> Partition<'m> {
         let ttl = s.record.versions[version].ttl;
         let resolver_pool = self.plan.resolver_pool.map(|p| &s.resolvers[p]);
         let at_resolver = pass(resolver_pool, ttl);
-        if resolver_pool.is_some_and(|p| p.policy.caches) {
+        if let Some(pool) = resolver_pool.filter(|p| p.policy.caches) {
             let per_shard = self.request_rate / self.shards.len().max(1) as f64;
             for i in 0..self.shards.len() {
-                self.shards[i] = stationary(&mut self.rng, start, version, at_resolver, per_shard);
+                self.shards[i] = stationary(
+                    &mut self.rng,
+                    start,
+                    version,
+                    at_resolver,
+                    per_shard,
+                    &pool.policy,
+                );
             }
         }
         let mut household_rate = vec![0.0; self.households.len()];
@@ -206,23 +223,70 @@ impl<'m> Partition<'m> {
             let h = device.household as usize;
             let router = s.routers.get(self.households[h].router_pool as usize);
             let at_router = pass(router, at_resolver);
-            if router.is_some_and(|p| p.policy.caches) {
+            if let Some(pool) = router.filter(|p| p.policy.caches) {
                 // Seed each household's router once, with its first device.
                 if d == 0 || self.devices[d - 1].household as usize != h {
-                    self.households[h].router =
-                        stationary(&mut self.rng, start, version, at_router, household_rate[h]);
+                    self.households[h].router = stationary(
+                        &mut self.rng,
+                        start,
+                        version,
+                        at_router,
+                        household_rate[h],
+                        &pool.policy,
+                    );
                 }
             }
             let os = s.oses.get(device.os_pool as usize);
             let at_os = pass(os, at_router);
-            if os.is_some_and(|p| p.policy.caches) {
-                self.devices[d].os = stationary(&mut self.rng, start, version, at_os, rate);
+            if let Some(pool) = os.filter(|p| p.policy.caches) {
+                self.devices[d].os = stationary(&mut self.rng, start, version, at_os, rate, &pool.policy);
+            }
+            if let Some(c) = self
+                .model
+                .connections
+                .get(device.app_pool as usize)
+                .copied()
+                .flatten()
+            {
+                self.seed_connection(d, c, start, version, rate);
             }
             let app = s.apps.get(device.app_pool as usize);
-            if app.is_some_and(|p| p.policy.caches) {
-                self.devices[d].app = stationary(&mut self.rng, start, version, pass(app, at_os), rate);
+            if let Some(pool) = app.filter(|p| p.policy.caches) {
+                self.devices[d].app = stationary(
+                    &mut self.rng,
+                    start,
+                    version,
+                    pass(app, at_os),
+                    rate,
+                    &pool.policy,
+                );
             }
         }
+    }
+
+    /// Starts a keep-alive connection in its stationary state: last used a
+    /// Poisson backward-recurrence time ago and, with a maximum age M, open
+    /// with probability M/(M + 1/rate) at an age uniform on (0, M); without
+    /// one, open since long before (only idleness closes it).
+    fn seed_connection(&mut self, d: usize, c: Connection, start: Millis, version: usize, rate: f64) {
+        if rate <= 0.0 {
+            return;
+        }
+        let opened = if c.max_age >= FOREVER {
+            start - c.idle_timeout.min(FOREVER / 2)
+        } else {
+            let open = c.max_age as f64 / (c.max_age as f64 + 1.0 / rate);
+            if self.rng.random::<f64>() >= open {
+                return;
+            }
+            start - (self.rng.random::<f64>() * c.max_age as f64) as Millis
+        };
+        let idle = (self.rng.sample::<f64, _>(Exp1) / rate) as Millis;
+        let address = self.pick_address(version as u16);
+        let device = &mut self.devices[d];
+        device.conn_address = address;
+        device.conn_opened = opened;
+        device.conn_last = (start - idle).max(opened);
     }
 
     /// Runs the partition from its warm-up start to the horizon, adding to `tally`.
@@ -439,9 +503,24 @@ impl<'m> Partition<'m> {
     }
 
     /// The answer the authoritative server gives at `now`.
-    fn authoritative(&self, now: Millis) -> Answer {
+    fn authoritative(&mut self, now: Millis) -> Answer {
         let record = &self.model.scenario.record;
-        let version = record.version_at(now);
+        let auth = &self.model.scenario.authoritative;
+        // Which server answers: the primary (0) or one of the secondaries.
+        let server = if auth.secondaries > 0 {
+            self.rng.random_range(0..=auth.secondaries as usize)
+        } else {
+            0
+        };
+        let loaded = match (server, auth.notify_delay) {
+            (0, _) => now,
+            (_, Some(delay)) => now - delay,
+            (s, None) => {
+                let phase = self.secondary_phases[s - 1];
+                phase + (now - phase).div_euclid(auth.refresh) * auth.refresh
+            }
+        };
+        let version = record.version_at(loaded);
         Answer {
             version: version as u16,
             ttl: record.versions[version].ttl,
@@ -468,12 +547,9 @@ impl<'m> Partition<'m> {
                 ttl: if policy.restamp { entry.lifetime } else { remaining },
                 held_at: layer,
             };
-            if let Some(p) = policy.prefetch {
-                let trigger = ((p.fraction * entry.lifetime as f64) as Millis).max(p.trigger);
-                if entry.lifetime >= p.eligible && remaining <= trigger {
-                    let fresh = self.resolve(layer.up(), now, d);
-                    self.store(layer, d, shard, policy, fresh, now);
-                }
+            if policy.prefetch.is_some() && remaining <= policy.prefetch_point(entry.lifetime) {
+                let fresh = self.resolve(layer.up(), now, d);
+                self.store(layer, d, shard, policy, fresh, now);
             }
             return Some(answer);
         }
@@ -533,23 +609,37 @@ fn pass(pool: Option<&crate::scenario::Pool>, ttl: Millis) -> Millis {
     }
 }
 
-/// A cache entry at `start`, drawn from the stationary law of a cache with
-/// lifetime `lifetime` under Poisson requests at `rate` (per ms).
-fn stationary<R: Rng>(rng: &mut R, start: Millis, version: usize, lifetime: Millis, rate: f64) -> Entry {
+/// A cache entry at `start`, drawn from the stationary law of a cache under
+/// Poisson requests at `rate` (per ms) that keeps answers `lifetime`: a
+/// cycle is the time until the entry is renewed (the lifetime, less the
+/// prefetch window) plus the wait for the next request. In the wait, a
+/// serve-stale cache still holds the expired entry; others hold nothing.
+fn stationary<R: Rng>(
+    rng: &mut R,
+    start: Millis,
+    version: usize,
+    lifetime: Millis,
+    rate: f64,
+    policy: &Policy,
+) -> Entry {
     if lifetime <= 0 || rate <= 0.0 {
         return Entry::EMPTY;
     }
-    let held = lifetime as f64 / (lifetime as f64 + 1.0 / rate);
-    if rng.random::<f64>() >= held {
-        return Entry::EMPTY;
-    }
-    let remaining = ((rng.sample::<f64, _>(Open01) * lifetime as f64).ceil() as Millis).max(1);
-    Entry {
-        expires: start.saturating_add(remaining),
+    let renewed_after = lifetime - policy.prefetch_point(lifetime);
+    let held = renewed_after as f64 / (renewed_after as f64 + 1.0 / rate);
+    let mut entry = Entry {
+        expires: start,
         lifetime,
         evicted: Millis::MAX,
         version: version as u16,
+    };
+    if rng.random::<f64>() < held {
+        let until_renewal = ((rng.sample::<f64, _>(Open01) * renewed_after as f64).ceil() as Millis).max(1);
+        entry.expires = start.saturating_add(until_renewal + (lifetime - renewed_after));
+    } else if policy.serve_stale.is_none() {
+        return Entry::EMPTY;
     }
+    entry
 }
 
 /// The addresses the authoritative serves, tracked as time moves forward.

@@ -42,12 +42,35 @@ pub struct Scenario {
     pub seed: u64,
     pub record: Record,
     pub population: Population,
+    pub authoritative: Authoritative,
     pub resolvers: Vec<Pool>,
     pub routers: Vec<Pool>,
     pub oses: Vec<Pool>,
     pub apps: Vec<Pool>,
     /// Things accepted but worth saying (e.g. a TTL beyond RFC 2181's range).
     pub warnings: Vec<String>,
+}
+
+/// The authoritative side: the primary and optional secondary servers that
+/// resolvers query at random. A secondary serves the zone it last loaded:
+/// within `notify_delay` of a change with NOTIFY (RFC 1996), else at its next
+/// SOA refresh (every `refresh`, at a random phase per run).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Authoritative {
+    pub secondaries: u32,
+    pub refresh: Millis,
+    /// `None`: NOTIFY off.
+    pub notify_delay: Option<Millis>,
+}
+
+impl Default for Authoritative {
+    fn default() -> Self {
+        Authoritative {
+            secondaries: 0,
+            refresh: 8 * duration::HOUR,
+            notify_delay: Some(5 * duration::SECOND),
+        }
+    }
 }
 
 /// One group of caches at a layer: a share of households (resolvers,
@@ -316,6 +339,7 @@ impl Checker<'_> {
         }
         let record = self.record(&raw.record)?;
         let population = self.population(&raw.population)?;
+        let authoritative = self.authoritative(raw.authoritative.as_ref())?;
         let resolvers = self.pools(&raw.resolver, "resolver", true)?;
         let routers = self.pools(&raw.router, "router", false)?;
         let oses = self.pools(&raw.os, "os", false)?;
@@ -345,6 +369,7 @@ impl Checker<'_> {
             seed: sim.seed.unwrap_or(1),
             record,
             population,
+            authoritative,
             resolvers,
             routers,
             oses,
@@ -507,6 +532,29 @@ impl Checker<'_> {
             mask |= 1 << index;
         }
         Ok(mask)
+    }
+
+    fn authoritative(&self, raw: Option<&raw::RawAuthoritative>) -> Checked<Authoritative> {
+        let mut a = Authoritative::default();
+        let Some(raw) = raw else { return Ok(a) };
+        let secondaries = raw.secondaries.unwrap_or(0);
+        if !(0..=64).contains(&secondaries) {
+            return self.fail(
+                "authoritative.secondaries",
+                format!("{secondaries}: accepted are 0 to 64 secondary servers"),
+            );
+        }
+        a.secondaries = secondaries as u32;
+        if let Some(v) = &raw.refresh {
+            a.refresh = self.positive_duration(v, "authoritative.refresh")?;
+        }
+        if let Some(v) = &raw.notify_delay {
+            a.notify_delay = Some(self.lifetime(v, "authoritative.notify_delay")?);
+        }
+        if raw.notify == Some(false) {
+            a.notify_delay = None;
+        }
+        Ok(a)
     }
 
     fn population(&self, raw: &raw::RawPopulation) -> Checked<Population> {

@@ -14,6 +14,7 @@ pub struct RawScenario {
     pub simulation: RawSimulation,
     pub record: RawRecord,
     pub population: RawPopulation,
+    pub authoritative: Option<RawAuthoritative>,
     #[serde(default)]
     pub resolver: Vec<RawPool>,
     #[serde(default)]
@@ -86,4 +87,13 @@ pub struct RawPool {
 pub struct RawConnection {
     pub idle_timeout: Value,
     pub max_age: Option<Value>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawAuthoritative {
+    pub secondaries: Option<i64>,
+    pub refresh: Option<Value>,
+    pub notify: Option<bool>,
+    pub notify_delay: Option<Value>,
 }

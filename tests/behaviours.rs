@@ -1,0 +1,251 @@
+//! Real-world behaviours with expected values derived from the model, not
+//! observed: serve-stale, prefetch, shards, keep-alive, failover, secondaries.
+
+mod common;
+
+use cachesim::stats::Results;
+use common::{bucket_mean, run_shares, simulate, tolerance};
+
+const HEAD: &str = r#"
+[simulation]
+duration = "{duration}"
+bucket = "{bucket}"
+runs = {runs}
+seed = 21
+[record]
+ttl = "{ttl}"
+old = ["203.0.113.10"]
+new = ["198.51.100.20"]
+"#;
+
+fn head(duration: &str, bucket: &str, runs: u32, ttl: &str) -> String {
+    HEAD.replace("{duration}", duration)
+        .replace("{bucket}", bucket)
+        .replace("{runs}", &runs.to_string())
+        .replace("{ttl}", ttl)
+}
+
+/// Old requests per run, divided by `caches`, with its per-run values.
+fn old_per_cache(r: &Results, caches: f64) -> (f64, Vec<f64>) {
+    let per_run: Vec<f64> = r
+        .run_old
+        .iter()
+        .map(|o| o.iter().sum::<u64>() as f64 / caches)
+        .collect();
+    (per_run.iter().sum::<f64>() / per_run.len() as f64, per_run)
+}
+
+/// Checks each bucket's mean old share against `expected`, within the
+/// tolerance from the runs plus `bias`.
+fn check_series(r: &Results, expected: impl Fn(f64) -> f64, bias: f64, what: &str) {
+    let bucket_s = r.bucket as f64 / 1000.0;
+    for b in 0..r.time_s.len() {
+        let want = bucket_mean(&expected, r.time_s[b], bucket_s);
+        let got = r.old_share[b].mean;
+        let tol = tolerance(&run_shares(r, b), bias);
+        assert!(
+            (got - want).abs() <= tol,
+            "{what}: at {} s old share {got:.5}, expected {want:.5} ± {tol:.5}",
+            r.time_s[b]
+        );
+    }
+}
+
+/// RFC 8767 serve-stale on a cache honouring T under Poisson traffic at L:
+/// the first request after each expiry gets the expired (old) entry while the
+/// cache refreshes, so each cache gives exactly one old answer more than
+/// without it: (LT/(1+LT))·(LT/2) old requests become that plus 1.
+#[test]
+fn serve_stale_adds_exactly_one_old_answer_per_cache() {
+    let caches = 2000.0;
+    let layers = |policy: &str| {
+        format!(
+            "{}\n[population]\nhouseholds = 2000\nrequests_per_day = 4320\n[[resolver]]\nshare = 1.0\ninstances = 2000\npolicy = {policy}\n",
+            head("5m", "1m", 20, "60s")
+        )
+    };
+    let lt: f64 = 0.05 * 60.0;
+    let plain_expected = lt / (1.0 + lt) * lt / 2.0;
+    let (plain, plain_runs) = old_per_cache(&simulate(&layers("{}")), caches);
+    let (stale, stale_runs) = old_per_cache(
+        &simulate(&layers(
+            r#"{ serve_stale = { max_stale = "1d", reply_ttl = "30s" } }"#,
+        )),
+        caches,
+    );
+    eprintln!("old answers per cache: {plain:.4} plain (expected {plain_expected}), {stale:.4} with serve-stale (expected {})", plain_expected + 1.0);
+    assert!(
+        (plain - plain_expected).abs() <= tolerance(&plain_runs, 0.0),
+        "plain {plain}"
+    );
+    assert!(
+        (stale - (plain_expected + 1.0)).abs() <= tolerance(&stale_runs, 0.0),
+        "serve-stale {stale}"
+    );
+}
+
+/// Prefetch with fraction f renews a busy cache at (1 − f)·T, so its old
+/// share falls as a cache with lifetime T' = (1 − f)·T: (T' − t)/(T' + 1/L).
+#[test]
+fn prefetch_shortens_a_busy_cache_to_its_prefetch_point() {
+    let text = format!(
+        "{}\n[population]\nhouseholds = 4000\nrequests_per_day = 86400\n[[resolver]]\nshare = 1.0\ninstances = 200\npolicy = {{ prefetch = 0.1 }}\n",
+        head("110s", "10s", 10, "100s")
+    );
+    let r = simulate(&text);
+    let (t_eff, rate) = (90.0, 20.0);
+    check_series(
+        &r,
+        move |t: f64| (t_eff - t).max(0.0) / (t_eff + 1.0 / rate),
+        0.0,
+        "prefetch",
+    );
+    let last = r.last_old.iter().flatten().max().copied().unwrap_or(0) as f64 / 1000.0;
+    assert!(
+        last < 91.0,
+        "last old request at {last} s: nothing old after the prefetch point (90 s) plus a request gap"
+    );
+}
+
+/// A resolver address backed by k independent caches, each query to one at
+/// random, is k caches at rate L/k: (T − t)/(T + k/L), hit ratio LT/(k + LT).
+#[test]
+fn sharded_resolver_is_k_independent_caches() {
+    let text = format!(
+        "{}\n[population]\nhouseholds = 2000\nrequests_per_day = 17280\n[[resolver]]\nshare = 1.0\ninstances = 500\npolicy = {{ shards = 4 }}\n",
+        head("70s", "10s", 20, "60s")
+    );
+    let r = simulate(&text);
+    // Four households per instance at 0.2/s: L = 0.8/s, so each shard sees 0.2/s.
+    check_series(
+        &r,
+        |t: f64| (60.0 - t).max(0.0) / (60.0 + 4.0 / 0.8),
+        0.0,
+        "shards",
+    );
+    let hit = r.answered_at[cachesim::engine::Layer::Resolver as usize];
+    let expected = 0.8 * 60.0 / (4.0 + 0.8 * 60.0);
+    assert!(
+        (hit - expected).abs() < 0.01,
+        "hit ratio {hit}, expected {expected}"
+    );
+}
+
+/// Keep-alive whose idle timeout is longer than every gap keeps a device on
+/// the address its connection was opened to until `max_age`: connections'
+/// ages at the change are uniform over a cycle of M plus one request gap, so
+/// the old share is (M − t)/(M + 1/l), and nothing is old after M plus a gap.
+#[test]
+fn keep_alive_holds_the_old_address_until_max_age() {
+    let text = format!(
+        r#"{}
+[population]
+households = 3000
+requests_per_day = 1440          # one a minute
+[[app]]
+share = 1.0
+policy = {{ none = true }}
+connection = {{ idle_timeout = "1d", max_age = "30m" }}
+"#,
+        head("40m", "5m", 10, "60s")
+    );
+    let r = simulate(&text);
+    check_series(
+        &r,
+        |t: f64| (1800.0 - t).max(0.0) / (1800.0 + 60.0),
+        0.0,
+        "keep-alive",
+    );
+    let via_connection: f64 = r.old_via.iter().map(|v| v[0]).sum();
+    let old: f64 = r.old_share.iter().map(|e| e.mean).sum();
+    assert!(
+        (via_connection - old).abs() < 1e-12,
+        "every old request is the connection's doing"
+    );
+}
+
+/// Four A records, one removed at the change: the removed address's share
+/// decays to 0 by the longest lifetime in the chain (resolver 60 s, then an
+/// app that keeps answers a fixed 60 s: 120 s), the others share the rest.
+#[test]
+fn failover_drains_the_removed_address_by_the_longest_lifetime() {
+    let text = r#"
+[simulation]
+duration = "10m"
+bucket = "30s"
+runs = 8
+seed = 22
+[record]
+ttl = "60s"
+old = ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"]
+new = ["192.0.2.1", "192.0.2.2", "192.0.2.3"]
+[population]
+households = 4000
+requests_per_day = 2880
+[[resolver]]
+share = 1.0
+instances = 100
+policy = "honour"
+[[app]]
+share = 1.0
+policy = "firefox-legacy"
+"#;
+    let r = simulate(text);
+    assert_eq!(r.addresses.len(), 4);
+    let removed = r.addresses.iter().position(|a| a == "192.0.2.4").unwrap();
+    assert!(
+        r.address_share[0][removed] > 0.05,
+        "right after the change the removed node still gets traffic"
+    );
+    for b in 0..r.time_s.len() {
+        let share = r.address_share[b][removed];
+        assert!(
+            (share - r.old_share[b].mean).abs() < 1e-12,
+            "old means the removed address"
+        );
+        if r.time_s[b] >= 120.0 {
+            assert_eq!(
+                share, 0.0,
+                "at {} s the removed node still gets {share}",
+                r.time_s[b]
+            );
+            for a in (0..4).filter(|&a| a != removed) {
+                let s = r.address_share[b][a];
+                assert!(
+                    (s - 1.0 / 3.0).abs() < 0.02,
+                    "address {a} gets {s} at {} s",
+                    r.time_s[b]
+                );
+            }
+        }
+    }
+}
+
+/// Secondary authoritative servers without NOTIFY serve the old zone until
+/// their next SOA refresh (phase uniform over the refresh interval R), and
+/// every query goes to one of 1 + n servers at random: with no caches at all,
+/// the old share is (n/(n+1))·(1 − t/R). With NOTIFY they follow within seconds.
+#[test]
+fn secondaries_without_notify_serve_the_old_zone_until_refresh() {
+    let body = |notify: &str| {
+        format!(
+            "{}\n[population]\nhouseholds = 2000\nrequests_per_day = 1000\n[authoritative]\nsecondaries = 3\nrefresh = \"1h\"\nnotify = {notify}\n",
+            head("70m", "10m", 200, "60s")
+        )
+    };
+    let r = simulate(&body("false"));
+    // Each run draws only 3 refresh phases, so runs differ a lot: 200 runs.
+    check_series(
+        &r,
+        |t: f64| 0.75 * (1.0 - t / 3600.0).max(0.0),
+        0.0,
+        "secondaries without NOTIFY",
+    );
+    let r = simulate(&body("true"));
+    check_series(
+        &r,
+        |t: f64| if t < 5.0 { 0.75 } else { 0.0 },
+        0.0,
+        "secondaries with NOTIFY (5 s delay)",
+    );
+}
