@@ -249,3 +249,61 @@ fn secondaries_without_notify_serve_the_old_zone_until_refresh() {
         "secondaries with NOTIFY (5 s delay)",
     );
 }
+
+/// An app that caches forever (the JVM under a security manager) is cured
+/// only by restarts at rate r: it holds an answer a fraction l/(l + r) of the
+/// time, and a restart-free stretch of t has probability e^(−rt), so the old
+/// share is l/(l + r)·e^(−rt).
+#[test]
+fn restarts_cure_a_forever_cache_exponentially() {
+    let text = format!(
+        r#"{}
+[population]
+households = 3000
+requests_per_day = 96            # l = 4 per hour
+[[app]]
+share = 1.0
+policy = "java-security-manager"
+restarts_per_day = 24            # r = 1 per hour
+"#,
+        head("4h", "20m", 10, "60s")
+    );
+    let r = simulate(&text);
+    let (l, rate) = (4.0, 1.0);
+    check_series(
+        &r,
+        move |t: f64| l / (l + rate) * (-rate * t / 3600.0).exp(),
+        0.0,
+        "restarts",
+    );
+}
+
+/// A daily cycle multiplies every device's rate by 1 + a·cos(2π(h − peak)/24).
+#[test]
+fn daily_cycle_shapes_the_request_rate() {
+    let text = format!(
+        r#"{}
+[population]
+households = 2000
+requests_per_day = 240
+daily_cycle = {{ amplitude = 0.6, peak_hour = 20, change_hour = 14 }}
+"#,
+        head("24h", "1h", 6, "60s")
+    );
+    let r = simulate(&text);
+    let cycle = cachesim::population::DailyCycle {
+        amplitude: 0.6,
+        peak_hour: 20.0,
+        change_hour: 14.0,
+    };
+    for b in 0..r.time_s.len() {
+        let want = 2000.0 * 10.0 * bucket_mean(|t| cycle.factor(t * 1000.0), r.time_s[b], 3600.0);
+        let got = r.requests[b];
+        // Poisson counts: sd √want per run, 6 runs; 4 standard errors.
+        let tol = 4.0 * (want / 6.0).sqrt();
+        assert!(
+            (got - want).abs() <= tol,
+            "hour {b}: {got} requests, expected {want:.0} ± {tol:.0}"
+        );
+    }
+}

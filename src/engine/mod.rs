@@ -68,8 +68,10 @@ const RESOLVER: usize = 3;
 
 /// Warm-ups chosen automatically settle at least this long…
 pub const WARMUP_MIN: Millis = 10 * MINUTE;
-/// …and cover lifetimes up to this long (longer ones, e.g. "forever", are capped).
-pub const WARMUP_CAP: Millis = 7 * DAY;
+/// …and cover lifetimes up to this long. Longer ones ("forever") are capped:
+/// caches start in their stationary state, so the warm-up only has to let
+/// nested caches agree, and a day covers every real-world TTL cap.
+pub const WARMUP_CAP: Millis = DAY;
 
 /// Partitions hold at most this many households when no resolver caches (they
 /// are independent anyway; smaller pieces spread better over threads).

@@ -204,14 +204,8 @@ impl<'m> Partition<'m> {
         if let Some(pool) = resolver_pool.filter(|p| p.policy.caches) {
             let per_shard = self.request_rate / self.shards.len().max(1) as f64;
             for i in 0..self.shards.len() {
-                self.shards[i] = stationary(
-                    &mut self.rng,
-                    start,
-                    version,
-                    at_resolver,
-                    per_shard,
-                    &pool.policy,
-                );
+                let law = (at_resolver, per_shard, 0.0);
+                self.shards[i] = stationary(&mut self.rng, start, version, law, &pool.policy);
             }
         }
         let mut household_rate = vec![0.0; self.households.len()];
@@ -226,20 +220,15 @@ impl<'m> Partition<'m> {
             if let Some(pool) = router.filter(|p| p.policy.caches) {
                 // Seed each household's router once, with its first device.
                 if d == 0 || self.devices[d - 1].household as usize != h {
-                    self.households[h].router = stationary(
-                        &mut self.rng,
-                        start,
-                        version,
-                        at_router,
-                        household_rate[h],
-                        &pool.policy,
-                    );
+                    let law = (at_router, household_rate[h], 0.0);
+                    self.households[h].router = stationary(&mut self.rng, start, version, law, &pool.policy);
                 }
             }
             let os = s.oses.get(device.os_pool as usize);
             let at_os = pass(os, at_router);
             if let Some(pool) = os.filter(|p| p.policy.caches) {
-                self.devices[d].os = stationary(&mut self.rng, start, version, at_os, rate, &pool.policy);
+                let law = (at_os, rate, 0.0);
+                self.devices[d].os = stationary(&mut self.rng, start, version, law, &pool.policy);
             }
             if let Some(c) = self
                 .model
@@ -252,14 +241,12 @@ impl<'m> Partition<'m> {
             }
             let app = s.apps.get(device.app_pool as usize);
             if let Some(pool) = app.filter(|p| p.policy.caches) {
-                self.devices[d].app = stationary(
-                    &mut self.rng,
-                    start,
-                    version,
+                let law = (
                     pass(app, at_os),
                     rate,
-                    &pool.policy,
+                    pool.restarts_per_day / crate::duration::DAY as f64,
                 );
+                self.devices[d].app = stationary(&mut self.rng, start, version, law, &pool.policy);
             }
         }
     }
@@ -614,19 +601,25 @@ fn pass(pool: Option<&crate::scenario::Pool>, ttl: Millis) -> Millis {
 /// cycle is the time until the entry is renewed (the lifetime, less the
 /// prefetch window) plus the wait for the next request. In the wait, a
 /// serve-stale cache still holds the expired entry; others hold nothing.
+/// `clear_rate` (per ms) is how often the cache is emptied (app restarts):
+/// an entry then lasts min(renewal, restart) on average, (1 − e^(−r·R))/r.
 fn stationary<R: Rng>(
     rng: &mut R,
     start: Millis,
     version: usize,
-    lifetime: Millis,
-    rate: f64,
+    (lifetime, rate, clear_rate): (Millis, f64, f64),
     policy: &Policy,
 ) -> Entry {
     if lifetime <= 0 || rate <= 0.0 {
         return Entry::EMPTY;
     }
     let renewed_after = lifetime - policy.prefetch_point(lifetime);
-    let held = renewed_after as f64 / (renewed_after as f64 + 1.0 / rate);
+    let holds = if clear_rate > 0.0 {
+        -(-clear_rate * renewed_after as f64).exp_m1() / clear_rate
+    } else {
+        renewed_after as f64
+    };
+    let held = holds / (holds + 1.0 / rate);
     let mut entry = Entry {
         expires: start,
         lifetime,
