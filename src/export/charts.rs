@@ -62,7 +62,8 @@ pub fn render_all(data: &ChartData) -> Result<Vec<(String, Vec<u8>)>, String> {
         let mut c: Vec<(&str, Chart)> = vec![
             ("old_share", Chart::OldShare { log: false }),
             ("old_share_log", Chart::OldShare { log: true }),
-            ("layers", Chart::Layers),
+            ("layers", Chart::Layers { normalised: false }),
+            ("layers_share", Chart::Layers { normalised: true }),
             ("clients", Chart::Clients),
         ];
         if !data.addresses.is_empty() {
@@ -80,7 +81,7 @@ pub fn render_all(data: &ChartData) -> Result<Vec<(String, Vec<u8>)>, String> {
 #[derive(Clone, Copy, Debug)]
 enum Chart {
     OldShare { log: bool },
-    Layers,
+    Layers { normalised: bool },
     Clients,
     Addresses,
 }
@@ -136,7 +137,8 @@ fn draw<DB: DrawingBackend>(
     let title = match chart {
         Chart::OldShare { log: false } => "requests reaching the old address",
         Chart::OldShare { log: true } => "requests reaching the old address (log scale: the tail)",
-        Chart::Layers => "where the stale answers are held",
+        Chart::Layers { normalised: false } => "where the stale answers are held",
+        Chart::Layers { normalised: true } => "which layer holds the stale answers (share of old requests)",
         Chart::Clients => "active users with at least one request to the old address",
         Chart::Addresses => "each address's share of requests",
     };
@@ -196,21 +198,43 @@ fn draw<DB: DrawingBackend>(
             marker(&mut c, data, unit, 0.0, top).map_err(err)?;
             legend(&mut c).map_err(err)?;
         }
-        Chart::Layers => {
-            let totals: Vec<f64> = data.old_via.iter().map(|v| v.iter().sum()).collect();
-            let top = totals.iter().cloned().fold(0.001, f64::max) * 1.05;
+        Chart::Layers { normalised } => {
+            // Per bucket, each layer's part: of all requests, or of the old ones
+            // (the tail's culprits stay visible when the old share is tiny).
+            let parts: Vec<[f64; Layer::COUNT]> = data
+                .old_via
+                .iter()
+                .map(|v| {
+                    let total: f64 = v.iter().sum();
+                    if normalised {
+                        v.map(|x| if total > 0.0 { x / total } else { 0.0 })
+                    } else {
+                        *v
+                    }
+                })
+                .collect();
+            let top = if normalised {
+                1.0
+            } else {
+                parts.iter().map(|v| v.iter().sum()).fold(0.001, f64::max) * 1.05
+            };
             let mut c = builder.build_cartesian_2d(0.0..x_max, 0.0..top).map_err(err)?;
-            mesh(&mut c, x_label, "share of requests reaching the old address").map_err(err)?;
+            let y_label = if normalised {
+                "share of the requests reaching the old address"
+            } else {
+                "share of requests reaching the old address"
+            };
+            mesh(&mut c, x_label, y_label).map_err(err)?;
             // Stacked: draw each layer's cumulative area, the tallest first.
             for layer in Layer::ALL.iter().rev() {
                 let l = *layer as usize;
-                if data.old_via.iter().all(|v| v[l] == 0.0) {
+                if parts.iter().all(|v| v[l] == 0.0) {
                     continue;
                 }
                 let colour = LAYER_COLOURS[l];
                 let points: Vec<(f64, f64)> = xs
                     .iter()
-                    .zip(&data.old_via)
+                    .zip(&parts)
                     .map(|(x, v)| (*x, v[..=l].iter().sum()))
                     .collect();
                 c.draw_series(AreaSeries::new(points, 0.0, colour.filled()).border_style(colour))
@@ -530,7 +554,7 @@ mod tests {
             retire_after_s: Some(600.0),
         };
         let files = render_all(&data).unwrap();
-        assert_eq!(files.len(), 8);
+        assert_eq!(files.len(), 10);
         let (name, png) = &files[0];
         assert_eq!(name, "old_share.png");
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
