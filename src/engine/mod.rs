@@ -184,7 +184,7 @@ impl Model {
     }
 
     /// Simulates one partition of one replica.
-    pub fn run_partition(&self, replica: u32, partition: usize) -> Tally {
+    pub fn run_partition(&self, replica: u32, partition: usize, stop: &AtomicBool) -> Tally {
         let mut tally = self.new_tally();
         let seed = stream_seed(self.scenario.seed, replica as u64, partition as u64);
         Partition::new(
@@ -193,7 +193,7 @@ impl Model {
             seed,
             self.secondary_phases(replica),
         )
-        .run(&mut tally);
+        .run(&mut tally, stop);
         tally
     }
 
@@ -216,7 +216,11 @@ impl Model {
     pub fn run_replica(&self, replica: u32, stop: &AtomicBool) -> Option<Tally> {
         (0..self.partitions.len())
             .into_par_iter()
-            .map(|p| (!stop.load(Ordering::Relaxed)).then(|| self.run_partition(replica, p)))
+            .map(|p| {
+                let tally = (!stop.load(Ordering::Relaxed)).then(|| self.run_partition(replica, p, stop));
+                // A partition cut short by `stop` has partial counts: drop them.
+                tally.filter(|_| !stop.load(Ordering::Relaxed))
+            })
             .reduce(
                 || Some(self.new_tally()),
                 |a, b| match (a, b) {

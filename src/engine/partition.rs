@@ -16,6 +16,7 @@ use crate::scenario::Connection;
 use rand::{Rng, RngExt, SeedableRng};
 use rand_distr::{Exp1, Open01};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 const NO_VERSION: u16 = u16::MAX;
 const NO_ADDRESS: u8 = u8::MAX;
@@ -277,7 +278,9 @@ impl<'m> Partition<'m> {
     }
 
     /// Runs the partition from its warm-up start to the horizon, adding to `tally`.
-    pub fn run(&mut self, tally: &mut Tally) {
+    /// Checks `stop` every million requests, so even a huge partition ends
+    /// promptly on Ctrl-C (its counts are then discarded).
+    pub fn run(&mut self, tally: &mut Tally, stop: &AtomicBool) {
         let start = self.start;
         tally.devices += self.devices.len() as u64;
         let total_rate = self.request_rate + self.restart_rate;
@@ -319,6 +322,9 @@ impl<'m> Partition<'m> {
             }
             let d = self.requesters.sample(&mut self.rng);
             simulated += 1;
+            if simulated & 0xF_FFFF == 0 && stop.load(Ordering::Relaxed) {
+                break;
+            }
             let (address, held_at) = self.request(now, d);
             if now < 0 {
                 continue;
