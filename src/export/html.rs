@@ -26,8 +26,8 @@ pub fn report_html(
     let name = escape(&data.scenario);
     let answer = summary["plan"]["answer"].as_str().unwrap_or("");
     let mut rows = String::new();
-    for (key, value) in summary["below"].as_object().into_iter().flatten() {
-        let threshold: f64 = key.parse().unwrap_or(0.0);
+    for (key, threshold) in super::json::THRESHOLDS {
+        let value = &summary["below"][key];
         let cell = match value["mean_s"].as_f64() {
             Some(mean) => format!(
                 "{} <small>(95 % CI {} to {})</small>",
@@ -53,7 +53,10 @@ pub fn report_html(
         }
     }
     let figures = [
-        ("devices", summary["devices"].to_string()),
+        (
+            "devices",
+            format!("{:.0}", summary["devices"].as_f64().unwrap_or(0.0)),
+        ),
         ("runs", summary["runs"].to_string()),
         ("seed", summary["seed"].to_string()),
         (

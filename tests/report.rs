@@ -1,0 +1,72 @@
+//! report.html opened in headless Chromium, where Chromium is installed
+//! (.ci/run installs it): the page loads offline and shows the plan's answer,
+//! the summary and every chart.
+
+use std::path::Path;
+use std::process::Command;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+#[test]
+fn report_renders_in_headless_chromium() {
+    if !Path::new(CHROMIUM).exists() {
+        eprintln!("skipped: {CHROMIUM} is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("results");
+    let status = Command::new(env!("CARGO_BIN_EXE_cachesim"))
+        .args([
+            "run",
+            "scenarios/failover-4x.toml",
+            "--quiet",
+            "--runs",
+            "2",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .args(["--set", "population.households=2000"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let page = format!("file://{}", out.join("report.html").display());
+    let profile = dir.path().join("profile");
+    let output = Command::new(CHROMIUM)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(["--virtual-time-budget=5000", "--dump-dom", &page])
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        dom.contains("cachesim: failover-4x"),
+        "title missing: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        dom.contains("id=\"answer\"") && dom.contains("Keep the old server"),
+        "the plan's answer is shown"
+    );
+    assert!(
+        dom.contains("old share stays under 1 %"),
+        "the summary table is shown"
+    );
+    let images = dom.matches("<img alt=").count();
+    assert_eq!(
+        images, 6,
+        "old share (2), layers (2), clients and addresses charts inline"
+    );
+    assert!(
+        !dom.contains("http://") && !dom.contains("https://"),
+        "the page needs no network"
+    );
+}
