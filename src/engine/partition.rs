@@ -403,7 +403,9 @@ impl<'m> Partition<'m> {
                 return (device.conn_address, Layer::Connection);
             }
         }
-        let answer = self.resolve(Layer::App, now, d);
+        let answer = self
+            .app_hit(now, d)
+            .unwrap_or_else(|| self.resolve(Layer::App, now, d));
         let address = self.pick_address(answer.version);
         if connection.is_some() {
             let device = &mut self.devices[d];
@@ -412,6 +414,25 @@ impl<'m> Partition<'m> {
             device.conn_last = now;
         }
         (address, answer.held_at)
+    }
+
+    /// The common case, inline: a live answer in the app's own cache, under a
+    /// policy with nothing to do on a hit (no prefetch).
+    #[inline]
+    fn app_hit(&self, now: Millis, d: usize) -> Option<Answer> {
+        let device = &self.devices[d];
+        let entry = &device.app;
+        if now < entry.expires && now < entry.evicted {
+            let policy = self.model.policies[APP].get(device.app_pool as usize)?.as_ref()?;
+            if policy.prefetch.is_none() {
+                return Some(Answer {
+                    version: entry.version,
+                    ttl: 0,
+                    held_at: Layer::App,
+                });
+            }
+        }
+        None
     }
 
     /// One address of the answer: the client picks at random among several.
@@ -434,7 +455,7 @@ impl<'m> Partition<'m> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn slot(&mut self, layer: Layer, d: usize, shard: usize) -> &mut Entry {
         match layer {
             Layer::App => &mut self.devices[d].app,
@@ -448,7 +469,7 @@ impl<'m> Partition<'m> {
     }
 
     /// The policy of the cache at `layer` for device `d`; `None` if it has none.
-    #[inline]
+    #[inline(always)]
     fn policy(&self, layer: Layer, d: usize) -> Option<&'m Policy> {
         let m = self.model;
         let device = &self.devices[d];
