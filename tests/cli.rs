@@ -371,6 +371,53 @@ fn bad_input_is_refused_with_a_located_message() {
 }
 
 #[test]
+fn unwritable_results_folder_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = scenario_file(dir.path(), "small.toml", SMALL);
+    let blocker = scenario_file(dir.path(), "a-file", "");
+    let out = blocker.join("results");
+    let output = cachesim(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot create the results folder") && stderr.contains("--out"),
+        "{stderr}"
+    );
+}
+
+/// RFC 2181 §8: a TTL with the top bit set is treated as 0; say so.
+#[test]
+fn ttl_beyond_rfc_2181_is_treated_as_zero_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = SMALL.replace("ttl = \"5m\"", "ttl = \"3000000000s\"");
+    let scenario = scenario_file(dir.path(), "big-ttl.toml", &text);
+    let out = dir.path().join("out");
+    let output = cachesim(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("warning") && stderr.contains("RFC 2181") && stderr.contains("big-ttl.toml:9"),
+        "{stderr}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["ttl_s"], 0.0);
+    assert_eq!(summary["warnings"].as_array().unwrap().len(), 1);
+}
+
+#[test]
 fn missing_scenario_file_is_refused() {
     let output = cachesim(&["run", "no/such/scenario.toml"]);
     assert_eq!(output.status.code(), Some(2));

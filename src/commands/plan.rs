@@ -10,6 +10,7 @@ use std::path::PathBuf;
 pub fn plan(sim: &SimOptions, criterion: Criterion, out: &Option<PathBuf>) -> Result<Plan> {
     let scenario = sim.load(&[])?;
     let dir = results_dir(out, &scenario.name);
+    crate::export::prepare_dir(&dir)?;
     let simulated = simulate(scenario, sim)?;
     let plan = Plan::compute(&simulated.results, criterion, simulated.scenario.duration);
     write_results(&simulated, &plan, &dir)?;

@@ -25,6 +25,7 @@ pub fn results_dir(out: &Option<PathBuf>, name: &str) -> PathBuf {
 pub fn run(options: &RunOptions) -> Result<(Simulated, Plan, PathBuf)> {
     let scenario = options.sim.load(&[])?;
     let dir = results_dir(&options.out, &scenario.name);
+    export::prepare_dir(&dir)?;
     let simulated = simulate(scenario, &options.sim)?;
     let plan = Plan::compute(&simulated.results, options.criterion, simulated.scenario.duration);
     write_results(&simulated, &plan, &dir)?;

@@ -691,3 +691,16 @@ impl<'r> Clock<'r> {
         self.addresses
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Per-device state stays small and flat (README's memory figures).
+    #[test]
+    fn state_is_small() {
+        assert_eq!(std::mem::size_of::<Entry>(), 32);
+        assert_eq!(std::mem::size_of::<Device>(), 96);
+        assert_eq!(std::mem::size_of::<Household>(), 40);
+    }
+}

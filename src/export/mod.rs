@@ -19,14 +19,27 @@ pub struct Report<'a> {
     pub plan: crate::plan::Plan,
 }
 
+/// Makes sure the results folder exists and can be written, before any
+/// simulating: a bad `--out` is bad input, found in a second, not after a run.
+pub fn prepare_dir(dir: &Path) -> Result<()> {
+    let refuse = |e: std::io::Error| {
+        Error::Usage(format!(
+            "cannot create the results folder {}: {e}; choose another with --out",
+            dir.display()
+        ))
+    };
+    std::fs::create_dir_all(dir).map_err(refuse)?;
+    let probe = dir.join(format!(".cachesim-probe.{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(refuse)?;
+    drop(std::fs::remove_file(probe));
+    Ok(())
+}
+
 /// Writes `files` (name, bytes) into `dir`: each to a temporary name first,
 /// renamed into place only once all are written, so an interrupted or failed
 /// run leaves the folder as it was.
 pub fn write_all(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|source| Error::Write {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    prepare_dir(dir)?;
     let pid = std::process::id();
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
     let cleanup =
