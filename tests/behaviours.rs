@@ -4,7 +4,7 @@
 mod common;
 
 use cachesim::stats::Results;
-use common::{bucket_mean, run_shares, simulate, tolerance};
+use common::{bucket_mean, check_series, simulate, tolerance};
 
 const HEAD: &str = r#"
 [simulation]
@@ -33,22 +33,6 @@ fn old_per_cache(r: &Results, caches: f64) -> (f64, Vec<f64>) {
         .map(|o| o.iter().sum::<u64>() as f64 / caches)
         .collect();
     (per_run.iter().sum::<f64>() / per_run.len() as f64, per_run)
-}
-
-/// Checks each bucket's mean old share against `expected`, within the
-/// tolerance from the runs plus `bias`.
-fn check_series(r: &Results, expected: impl Fn(f64) -> f64, bias: f64, what: &str) {
-    let bucket_s = r.bucket as f64 / 1000.0;
-    for b in 0..r.time_s.len() {
-        let want = bucket_mean(&expected, r.time_s[b], bucket_s);
-        let got = r.old_share[b].mean;
-        let tol = tolerance(&run_shares(r, b), bias);
-        assert!(
-            (got - want).abs() <= tol,
-            "{what}: at {} s old share {got:.5}, expected {want:.5} ± {tol:.5}",
-            r.time_s[b]
-        );
-    }
 }
 
 /// RFC 8767 serve-stale on a cache honouring T under Poisson traffic at L:

@@ -4,27 +4,7 @@
 mod common;
 
 use cachesim::engine::Layer;
-use common::{bucket_mean, run_shares, simulate, tolerance};
-
-/// Checks every bucket's mean old share against `expected(t)` (t in seconds),
-/// allowing `bias` where the oracle is an approximation. Returns the largest error.
-fn check_series(r: &cachesim::stats::Results, expected: impl Fn(f64) -> f64, bias: f64, what: &str) -> f64 {
-    let bucket_s = r.bucket as f64 / 1000.0;
-    let mut worst: f64 = 0.0;
-    for b in 0..r.time_s.len() {
-        let want = bucket_mean(&expected, r.time_s[b], bucket_s);
-        let got = r.old_share[b].mean;
-        let tol = tolerance(&run_shares(r, b), bias);
-        worst = worst.max((got - want).abs());
-        assert!(
-            (got - want).abs() <= tol,
-            "{what}: bucket at {} s: old share {got:.5}, expected {want:.5} ± {tol:.5}",
-            r.time_s[b]
-        );
-    }
-    eprintln!("{what}: largest error {worst:.5}");
-    worst
-}
+use common::{check_series, simulate};
 
 fn ttl_cache_share(ttl: f64, rate: f64) -> impl Fn(f64) -> f64 {
     move |t: f64| (ttl - t).max(0.0) / (ttl + 1.0 / rate)

@@ -45,3 +45,24 @@ pub fn bucket_mean(f: impl Fn(f64) -> f64, a: f64, len: f64) -> f64 {
     }
     sum * h / 3.0 / len
 }
+
+/// Checks every bucket's mean old share against `expected(t)` (t in seconds,
+/// averaged over the bucket), within the tolerance from the runs plus `bias`
+/// where the expectation is itself an approximation. Returns the largest error.
+pub fn check_series(r: &Results, expected: impl Fn(f64) -> f64, bias: f64, what: &str) -> f64 {
+    let bucket_s = r.bucket as f64 / 1000.0;
+    let mut worst: f64 = 0.0;
+    for b in 0..r.time_s.len() {
+        let want = bucket_mean(&expected, r.time_s[b], bucket_s);
+        let got = r.old_share[b].mean;
+        let tol = tolerance(&run_shares(r, b), bias);
+        worst = worst.max((got - want).abs());
+        assert!(
+            (got - want).abs() <= tol,
+            "{what}: bucket at {} s: old share {got:.5}, expected {want:.5} ± {tol:.5}",
+            r.time_s[b]
+        );
+    }
+    eprintln!("{what}: largest error {worst:.5}");
+    worst
+}
