@@ -84,8 +84,8 @@ pub struct Model {
     os_cumulative: Vec<f64>,
     app_cumulative: Vec<f64>,
     count_addresses: bool,
-    /// Per layer (APP, OS, ROUTER, RESOLVER), each pool's policy; `None` where it caches nothing.
-    policies: [Vec<Option<crate::policy::Policy>>; 4],
+    /// Per layer (APP, OS, ROUTER, RESOLVER), each pool's policy.
+    policies: [Vec<crate::policy::Policy>; 4],
     /// Each app pool's keep-alive connection.
     connections: Vec<Option<crate::scenario::Connection>>,
     pub partitions: Vec<PartitionPlan>,
@@ -166,12 +166,7 @@ impl Model {
                 &scenario.routers,
                 &scenario.resolvers,
             ]
-            .map(|pools| {
-                pools
-                    .iter()
-                    .map(|p| p.policy.caches.then(|| p.policy.clone()))
-                    .collect()
-            }),
+            .map(|pools| pools.iter().map(|p| p.policy.clone()).collect()),
             connections: scenario.apps.iter().map(|a| a.connection).collect(),
             partitions,
             buckets,

@@ -65,6 +65,8 @@ struct Device {
     app_pool: u8,
     os_pool: u8,
     conn_address: u8,
+    /// Bit `layer as u8` set: this device's chain has a cache at that layer.
+    caches: u8,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -124,14 +126,30 @@ impl<'m> Partition<'m> {
         let mut devices = Vec::new();
         let mut rates = Vec::new();
         let mut restart_weights = Vec::new();
+        // Which layers cache, as bits by layer: a pool that caches nothing, or
+        // no pool at all, leaves its bit clear.
+        let caching = |pools: &[crate::scenario::Pool], pool: u8, layer: Layer| -> u8 {
+            pools
+                .get(pool as usize)
+                .map_or(0, |p| u8::from(p.policy.caches) << layer as u8)
+        };
+        let resolver_bit = plan
+            .resolver_pool
+            .map_or(0, |p| caching(&s.resolvers, p as u8, Layer::Resolver));
         for h in 0..plan.households {
+            let router_pool = pick_pool(&mut rng, &model.router_cumulative);
             households.push(Household {
                 router: Entry::EMPTY,
-                router_pool: pick_pool(&mut rng, &model.router_cumulative),
+                router_pool,
             });
+            let household_bits = resolver_bit | caching(&s.routers, router_pool, Layer::Router);
             let count = s.population.devices_per_household.sample_count(&mut rng);
             for _ in 0..count {
                 let app_pool = pick_pool(&mut rng, &model.app_cumulative);
+                let os_pool = pick_pool(&mut rng, &model.os_cumulative);
+                let caches = household_bits
+                    | caching(&s.oses, os_pool, Layer::Os)
+                    | caching(&s.apps, app_pool, Layer::App);
                 devices.push(Device {
                     app: Entry::EMPTY,
                     os: Entry::EMPTY,
@@ -141,8 +159,9 @@ impl<'m> Partition<'m> {
                     last_active: 0,
                     last_old: 0,
                     app_pool,
-                    os_pool: pick_pool(&mut rng, &model.os_cumulative),
+                    os_pool,
                     conn_address: NO_ADDRESS,
+                    caches,
                 });
                 let per_day = s.population.requests_per_day.sample(&mut rng);
                 rates.push(per_day / crate::duration::DAY as f64);
@@ -422,9 +441,11 @@ impl<'m> Partition<'m> {
     fn app_hit(&self, now: Millis, d: usize) -> Option<Answer> {
         let device = &self.devices[d];
         let entry = &device.app;
-        if now < entry.expires && now < entry.evicted {
-            let policy = self.model.policies[APP].get(device.app_pool as usize)?.as_ref()?;
-            if policy.prefetch.is_none() {
+        if device.caches & (1 << Layer::App as u8) != 0 && now < entry.expires && now < entry.evicted {
+            if self.model.policies[APP][device.app_pool as usize]
+                .prefetch
+                .is_none()
+            {
                 return Some(Answer {
                     version: entry.version,
                     ttl: 0,
@@ -468,50 +489,50 @@ impl<'m> Partition<'m> {
         }
     }
 
-    /// The policy of the cache at `layer` for device `d`; `None` if it has none.
+    /// The policy of the cache at `layer` for device `d` (one that caches:
+    /// see the device's `caches` mask).
     #[inline(always)]
-    fn policy(&self, layer: Layer, d: usize) -> Option<&'m Policy> {
+    fn policy(&self, layer: Layer, d: usize) -> &'m Policy {
         let m = self.model;
         let device = &self.devices[d];
-        let found = match layer {
-            Layer::App => m.policies[APP].get(device.app_pool as usize),
-            Layer::Os => m.policies[OS].get(device.os_pool as usize),
+        match layer {
+            Layer::App => &m.policies[APP][device.app_pool as usize],
+            Layer::Os => &m.policies[OS][device.os_pool as usize],
             Layer::Router => {
-                m.policies[ROUTER].get(self.households[device.household as usize].router_pool as usize)
+                &m.policies[ROUTER][self.households[device.household as usize].router_pool as usize]
             }
-            _ => m.policies[RESOLVER].get(self.plan.resolver_pool.unwrap_or(usize::MAX)),
-        };
-        found.and_then(Option::as_ref)
+            _ => &m.policies[RESOLVER][self.plan.resolver_pool.unwrap_or(0)],
+        }
     }
 
     /// Asks the caches from `from` up, stopping at the first that holds a
     /// live answer (or the authoritative), then stores the answer in every
-    /// cache that missed on the way back down.
+    /// cache that missed on the way back down. The device's `caches` mask
+    /// says which layers of its chain cache at all.
     fn resolve(&mut self, from: Layer, now: Millis, d: usize) -> Answer {
-        let mut missed = [(Layer::App, 0usize, None::<&Policy>); 4];
-        let mut misses = 0;
-        let mut layer = from;
+        let mut pending = self.devices[d].caches & (u8::MAX << from as u8);
+        let mut missed = 0u8;
+        let mut shard = 0;
         let mut found = None;
-        while layer != Layer::Authoritative {
-            if let Some(policy) = self.policy(layer, d) {
-                let shard = if layer == Layer::Resolver && self.shards.len() > 1 {
-                    self.rng.random_range(0..self.shards.len())
-                } else {
-                    0
-                };
-                if let Some(answer) = self.lookup(layer, shard, policy, now, d) {
-                    found = Some(answer);
-                    break;
-                }
-                missed[misses] = (layer, shard, Some(policy));
-                misses += 1;
+        while pending != 0 {
+            let layer = Layer::ALL[pending.trailing_zeros() as usize];
+            pending &= pending - 1;
+            if layer == Layer::Resolver && self.shards.len() > 1 {
+                shard = self.rng.random_range(0..self.shards.len());
             }
-            layer = layer.up();
+            let policy = self.policy(layer, d);
+            if let Some(answer) = self.lookup(layer, shard, policy, now, d) {
+                found = Some(answer);
+                break;
+            }
+            missed |= 1 << layer as u8;
         }
         let mut answer = found.unwrap_or_else(|| self.authoritative(now));
-        for &(layer, shard, policy) in missed[..misses].iter().rev() {
-            let policy = policy.expect("recorded with its policy");
-            answer.ttl = self.store(layer, d, shard, policy, answer, now);
+        while missed != 0 {
+            let index = 7 - missed.leading_zeros() as usize;
+            missed &= !(1 << index);
+            let layer = Layer::ALL[index];
+            answer.ttl = self.store(layer, d, shard, self.policy(layer, d), answer, now);
         }
         answer
     }
