@@ -441,17 +441,17 @@ impl<'m> Partition<'m> {
     fn app_hit(&self, now: Millis, d: usize) -> Option<Answer> {
         let device = &self.devices[d];
         let entry = &device.app;
-        if device.caches & (1 << Layer::App as u8) != 0 && now < entry.expires && now < entry.evicted {
-            if self.model.policies[APP][device.app_pool as usize]
+        let live = device.caches & (1 << Layer::App as u8) != 0 && now < entry.expires && now < entry.evicted;
+        if live
+            && self.model.policies[APP][device.app_pool as usize]
                 .prefetch
                 .is_none()
-            {
-                return Some(Answer {
-                    version: entry.version,
-                    ttl: 0,
-                    held_at: Layer::App,
-                });
-            }
+        {
+            return Some(Answer {
+                version: entry.version,
+                ttl: 0,
+                held_at: Layer::App,
+            });
         }
         None
     }
