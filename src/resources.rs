@@ -9,23 +9,46 @@ use crate::scenario::Scenario;
 pub const BYTES_PER_DEVICE: u64 = 128;
 pub const BYTES_PER_HOUSEHOLD: u64 = 48;
 
+/// The most households one partition (a resolver cache and its households) holds.
+fn largest_partition(scenario: &Scenario) -> f64 {
+    let households = scenario.population.households as f64;
+    if scenario.resolvers.is_empty() {
+        return households.min(512.0);
+    }
+    scenario
+        .resolvers
+        .iter()
+        .map(|r| (households * r.share / r.instances as f64).ceil())
+        .fold(0.0, f64::max)
+}
+
 /// Peak memory estimate: the largest partitions live at once on every
 /// thread, plus one tally per run.
 pub fn estimate_memory(scenario: &Scenario, threads: usize) -> u64 {
     let devices_per_household = scenario.population.devices_per_household.mean().min(1000.0);
-    let largest = scenario.population.households
-        / scenario
-            .resolvers
-            .iter()
-            .map(|r| r.instances as u64)
-            .sum::<u64>()
-            .max(1);
-    let partition = largest as f64
+    let partition = largest_partition(scenario)
         * (BYTES_PER_HOUSEHOLD as f64 + devices_per_household * (BYTES_PER_DEVICE as f64 + 24.0));
     let buckets = (scenario.duration / scenario.bucket + 1) as u64;
     let tally = buckets * (Tally::new(0, scenario.record.addresses.len()).width as u64) * 8;
     (partition as u64) * threads as u64 * 2 + tally * (scenario.runs as u64 + threads as u64 * 4)
 }
+
+/// Requests after the change over all runs, from the mean rates (warm-up
+/// comes on top): what the run will cost.
+pub fn estimate_requests(scenario: &Scenario) -> f64 {
+    let p = &scenario.population;
+    let per_device_day = p.requests_per_day.mean().min(1e12);
+    p.households as f64
+        * p.devices_per_household.mean().min(1000.0)
+        * per_device_day
+        * scenario.duration as f64
+        / crate::duration::DAY as f64
+        * scenario.runs as f64
+}
+
+/// Requests per second and thread this machine simulates on realistic
+/// mixes (README's table): the basis of the time estimate.
+pub const REQUESTS_PER_THREAD_SECOND: f64 = 1.2e7;
 
 /// Memory this machine has available, from /proc/meminfo.
 fn available_memory() -> Option<u64> {
@@ -35,7 +58,8 @@ fn available_memory() -> Option<u64> {
     Some(kb * 1024)
 }
 
-pub fn check(scenario: &Scenario, force: bool) -> Result<()> {
+/// Refuses what would not fit in memory; says how long a long run will take.
+pub fn check(scenario: &Scenario, force: bool, quiet: bool) -> Result<()> {
     let threads = rayon::current_num_threads().max(1);
     let need = estimate_memory(scenario, threads);
     if let Some(have) = available_memory() {
@@ -48,6 +72,14 @@ pub fn check(scenario: &Scenario, force: bool) -> Result<()> {
                 have as f64 / (1u64 << 30) as f64
             )));
         }
+    }
+    let seconds = estimate_requests(scenario) / (REQUESTS_PER_THREAD_SECOND * threads as f64);
+    if !quiet && seconds > 30.0 {
+        eprintln!(
+            "cachesim: about {:.2e} requests to simulate: expect about {} on {threads} threads",
+            estimate_requests(scenario),
+            crate::duration::human((seconds * 1000.0) as i64)
+        );
     }
     Ok(())
 }

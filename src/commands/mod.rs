@@ -68,7 +68,6 @@ pub struct Simulated {
 
 /// Runs every replica of `scenario`, with a progress bar on a terminal.
 pub fn simulate(scenario: Scenario, options: &SimOptions) -> Result<Simulated> {
-    crate::resources::check(&scenario, options.force)?;
     let runs = scenario.runs;
     let model = Model::new(scenario);
     let threads = options.threads.unwrap_or(0);
@@ -76,6 +75,7 @@ pub fn simulate(scenario: Scenario, options: &SimOptions) -> Result<Simulated> {
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Internal(format!("cannot start {threads} threads: {e}")))?;
+    pool.install(|| crate::resources::check(&model.scenario, options.force, options.quiet))?;
     let bar = if !options.quiet && std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(runs as u64);
         bar.set_style(
