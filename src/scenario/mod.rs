@@ -418,16 +418,16 @@ impl Checker<'_> {
             return self.fail(key, "a TTL cannot be negative; accepted: 0s to 2147483647s");
         }
         if ttl > MAX_DNS_TTL {
-            let (line, _) = self
-                .locator
-                .error(self.file, key, "")
-                .line
-                .map_or((0, 0), |l| (l, 0));
-            self.warnings.push(format!(
-                "{}:{line}: `{key}` = {} is above 2^31−1 s; RFC 2181 §8 says to treat such a TTL as 0",
+            // Located like an error, but a warning: the run goes on with TTL 0.
+            let warning = self.locator.error(
                 self.file,
-                duration::human(ttl)
-            ));
+                key,
+                format!(
+                    "{} is above 2^31−1 s; RFC 2181 §8 says to treat such a TTL as 0",
+                    duration::human(ttl)
+                ),
+            );
+            self.warnings.push(warning.to_string());
             return Ok(0);
         }
         Ok(ttl)
