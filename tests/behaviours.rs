@@ -291,3 +291,29 @@ daily_cycle = {{ amplitude = 0.6, peak_hour = 20, change_hour = 14 }}
         );
     }
 }
+
+/// Early eviction with mean lifetime m on a cache honouring T under Poisson
+/// traffic at L: an entry lives H = min(T, Exp(m)), so the old share is
+/// E[(H − t)+]/(E[H] + 1/L) = m(e^(−t/m) − e^(−T/m)) / (m(1 − e^(−T/m)) + 1/L).
+#[test]
+fn eviction_shortens_entries_as_derived() {
+    let text = format!(
+        "{}\n[population]\nhouseholds = 2000\nrequests_per_day = 4320\n[[resolver]]\nshare = 1.0\ninstances = 2000\npolicy = {{ evict_after = \"30s\" }}\n",
+        head("80s", "10s", 20, "60s")
+    );
+    let r = simulate(&text);
+    let (ttl, mean, rate) = (60.0f64, 30.0f64, 0.05);
+    let held = mean * (1.0 - (-ttl / mean).exp()) + 1.0 / rate;
+    check_series(
+        &r,
+        move |t: f64| {
+            if t >= ttl {
+                0.0
+            } else {
+                mean * ((-t / mean).exp() - (-ttl / mean).exp()) / held
+            }
+        },
+        0.0,
+        "eviction",
+    );
+}
