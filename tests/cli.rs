@@ -481,6 +481,29 @@ policy = "isp-pin-24h"
         (86_400.0..=86_400.0 + 600.0).contains(&retire),
         "retire after {retire} s, expected 24 h within one 10 min bucket"
     );
+    // Fewer than one lost request: the bucket after the last old request of the slowest runs.
+    let output = cachesim(&[
+        "plan",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--max-lost",
+        "1",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let lossless = summary["plan"]["retire_after_s"].as_f64().unwrap();
+    let last_old = summary["last_old_request_s"]["max_s"].as_f64().unwrap();
+    assert!(
+        lossless > last_old - 600.0 && lossless >= retire,
+        "no-loss answer {lossless} s, last old request {last_old} s"
+    );
+    assert_eq!(summary["plan"]["max_lost"], 1);
     // A horizon shorter than the answer: say so and name a duration to try, never guess.
     let output = cachesim(&[
         "plan",
