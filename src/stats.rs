@@ -230,6 +230,28 @@ impl Results {
     }
 }
 
+impl Results {
+    /// Who holds the tail: from the time the mean old share stays under
+    /// `threshold`, each layer's part of the requests still reaching an old
+    /// address. `None` when nothing old is left by then (or it never settles).
+    pub fn tail_blame(&self, threshold: f64) -> Option<(Millis, [f64; Layer::COUNT])> {
+        let means: Vec<f64> = self.old_share.iter().map(|e| e.mean).collect();
+        let from = settle_bucket(&means, |s| s >= threshold)?;
+        let mut parts = [0.0; Layer::COUNT];
+        for row in &self.old_via[from..] {
+            for (p, v) in parts.iter_mut().zip(row) {
+                *p += v;
+            }
+        }
+        let total: f64 = parts.iter().sum();
+        if total <= 0.0 {
+            return None;
+        }
+        parts.iter_mut().for_each(|p| *p /= total);
+        Some((from as Millis * self.bucket, parts))
+    }
+}
+
 /// The index after the last bucket where `offends` holds, or 0 when none does;
 /// `None` if the last bucket itself offends (never settles within the horizon).
 fn settle_bucket(shares: &[f64], offends: impl Fn(f64) -> bool) -> Option<usize> {

@@ -11,6 +11,9 @@ use crate::plan::{percent, Criterion, Plan, DEFAULT_TOLERANCE};
 use crate::stats::Results;
 use std::path::{Path, PathBuf};
 
+/// Where "the tail" starts: once the mean old share stays under 1 %.
+pub const TAIL_THRESHOLD: f64 = 0.01;
+
 pub struct RunOptions {
     pub sim: SimOptions,
     pub out: Option<PathBuf>,
@@ -109,29 +112,23 @@ pub fn summary_text(simulated: &Simulated, plan: &Plan, dir: &Path) -> String {
         };
         out.push_str(&line);
     }
-    if let Some(b) = r
-        .time_s
-        .iter()
-        .position(|&t| t * 1000.0 >= (s.duration as f64 / 4.0))
-    {
-        let total: f64 = r.old_via[b].iter().sum();
-        if total > 0.0 {
-            let mut blame: Vec<(Layer, f64)> = Layer::ALL
-                .iter()
-                .map(|l| (*l, r.old_via[b][*l as usize] / total))
-                .filter(|(_, v)| *v > 0.0)
-                .collect();
-            blame.sort_by(|a, b| b.1.total_cmp(&a.1));
-            let text: Vec<String> = blame
-                .iter()
-                .map(|(l, v)| format!("{} {}", l.name(), percent(*v)))
-                .collect();
-            out.push_str(&format!(
-                "stale answers at {} are held at: {}\n",
-                duration::human((r.time_s[b] * 1000.0) as i64),
-                text.join(", ")
-            ));
-        }
+    if let Some((from, parts)) = r.tail_blame(TAIL_THRESHOLD) {
+        let mut blame: Vec<(Layer, f64)> = Layer::ALL
+            .iter()
+            .map(|l| (*l, parts[*l as usize]))
+            .filter(|(_, v)| *v > 0.0)
+            .collect();
+        blame.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let text: Vec<String> = blame
+            .iter()
+            .map(|(l, v)| format!("{} {}", l.name(), percent(*v)))
+            .collect();
+        out.push_str(&format!(
+            "the tail (from {}, under {}) is held at: {}\n",
+            duration::human(from),
+            percent(TAIL_THRESHOLD),
+            text.join(", ")
+        ));
     }
     out.push_str(&format!("{}\n", plan.sentence()));
     out.push_str(&format!("results: {}\n", dir.display()));

@@ -38,6 +38,11 @@ pub fn summary(report: &Report) -> Value {
             "runs_with_old_requests": last.len(),
         })
     };
+    let tail = r.tail_blame(crate::commands::run::TAIL_THRESHOLD).map_or(Value::Null, |(from, parts)| {
+        let held: Map<String, Value> =
+            Layer::ALL.iter().map(|l| (l.name().to_string(), json!(parts[*l as usize]))).collect();
+        json!({ "threshold": crate::commands::run::TAIL_THRESHOLD, "from_s": from as f64 / 1000.0, "held_at": held })
+    });
     let answered: Map<String, Value> = Layer::ALL
         .iter()
         .map(|l| (l.name().to_string(), json!(r.answered_at[*l as usize])))
@@ -61,6 +66,7 @@ pub fn summary(report: &Report) -> Value {
         "below": below,
         "last_old_request_s": last_old,
         "answered_at": answered,
+        "tail": tail,
         "plan": report.plan.to_json(),
         "overrides": s.overrides,
         "warnings": s.warnings,
