@@ -133,6 +133,8 @@ fn run_writes_every_column_and_the_layers_add_up() {
         "plan",
         "content_hash",
         "cachesim_version",
+        "tail",
+        "answered_at",
     ] {
         assert!(summary.get(key).is_some(), "summary.json lacks {key}");
     }
