@@ -181,15 +181,15 @@ impl Model {
     /// Simulates one partition of one replica.
     pub fn run_partition(&self, replica: u32, partition: usize, stop: &AtomicBool) -> Tally {
         let mut tally = self.new_tally();
-        let seed = stream_seed(self.scenario.seed, replica as u64, partition as u64);
-        Partition::new(
-            self,
-            self.partitions[partition],
-            seed,
-            self.secondary_phases(replica),
-        )
-        .run(&mut tally, stop);
+        self.run_partition_into(&mut tally, replica, partition, stop);
         tally
+    }
+
+    /// Simulates one partition of one replica, adding its counts to `tally`.
+    fn run_partition_into(&self, tally: &mut Tally, replica: u32, partition: usize, stop: &AtomicBool) {
+        let seed = stream_seed(self.scenario.seed, replica as u64, partition as u64);
+        let plan = self.partitions[partition];
+        Partition::new(self, plan, seed, self.secondary_phases(replica)).run(tally, stop);
     }
 
     /// The SOA refresh phase of each secondary server in `replica`: drawn from
@@ -207,25 +207,29 @@ impl Model {
             .collect()
     }
 
-    /// Simulates one whole replica.
+    /// Simulates one whole replica. Each worker adds its partitions into its
+    /// own tally (integer sums: any grouping gives the same counts); `None`
+    /// when stopped, since a partition cut short has partial counts.
     pub fn run_replica(&self, replica: u32, stop: &AtomicBool) -> Option<Tally> {
-        (0..self.partitions.len())
+        let tally = (0..self.partitions.len())
             .into_par_iter()
-            .map(|p| {
-                let tally = (!stop.load(Ordering::Relaxed)).then(|| self.run_partition(replica, p, stop));
-                // A partition cut short by `stop` has partial counts: drop them.
-                tally.filter(|_| !stop.load(Ordering::Relaxed))
-            })
-            .reduce(
-                || Some(self.new_tally()),
-                |a, b| match (a, b) {
-                    (Some(mut a), Some(b)) => {
-                        a.merge(&b);
-                        Some(a)
+            .fold(
+                || self.new_tally(),
+                |mut tally, p| {
+                    if !stop.load(Ordering::Relaxed) {
+                        self.run_partition_into(&mut tally, replica, p, stop);
                     }
-                    _ => None,
+                    tally
                 },
             )
+            .reduce(
+                || self.new_tally(),
+                |mut a, b| {
+                    a.merge(&b);
+                    a
+                },
+            );
+        (!stop.load(Ordering::Relaxed)).then_some(tally)
     }
 }
 
