@@ -317,3 +317,41 @@ fn eviction_shortens_entries_as_derived() {
         "eviction",
     );
 }
+
+/// A TTL of 1 d lowered to 60 s only 2 h before the switch: caches that
+/// fetched before the step still hold day-long answers, expiring uniformly
+/// over the day after their fetch, so after the first minute the old share is
+/// about max(0, 1 − (t + 2 h)/24 h): lowering the TTL too late buys little.
+#[test]
+fn lowering_the_ttl_too_late_leaves_day_long_answers() {
+    let text = r#"
+[simulation]
+duration = "24h"
+bucket = "2h"
+runs = 6
+seed = 23
+[record]
+ttl = "1d"
+old = ["203.0.113.10"]
+new = ["198.51.100.20"]
+schedule = [ { at = "-2h", ttl = "60s" } ]
+[population]
+households = 2000
+requests_per_day = 2000
+[[resolver]]
+share = 1.0
+instances = 1000
+policy = "honour"
+"#;
+    let r = simulate(text);
+    let day = 86_400.0;
+    // Busy caches: a request arrives within about 20 s of any expiry; the
+    // first minute (60 s TTL answers) weighs 60/7200 of the first bucket.
+    let bias = 60.0 / 7200.0;
+    check_series(
+        &r,
+        move |t: f64| (1.0 - (t + 7200.0) / day).max(0.0),
+        bias,
+        "TTL lowered 2 h before",
+    );
+}
