@@ -31,6 +31,8 @@ struct Entry {
     /// Early eviction (busy caches); `Millis::MAX` when the policy has none.
     evicted: Millis,
     version: u16,
+    /// The answer's order as this cache received it (see [`Answer::first`]).
+    first: u8,
 }
 
 impl Entry {
@@ -39,6 +41,7 @@ impl Entry {
         lifetime: 0,
         evicted: Millis::MAX,
         version: NO_VERSION,
+        first: 0,
     };
 }
 
@@ -50,6 +53,9 @@ struct Answer {
     ttl: Millis,
     /// The layer whose cached copy produced it.
     held_at: Layer,
+    /// Which of its addresses comes first (rank among them), for clients
+    /// that take the first of a rotated answer.
+    first: u8,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -99,6 +105,9 @@ pub struct Partition<'m> {
     start: Millis,
     /// Each secondary's SOA refresh phase, shared by the whole replica.
     secondary_phases: Vec<Millis>,
+    /// Round-robin positions of each resolver shard and of the authoritative.
+    rotations: Vec<u32>,
+    authoritative_rotation: u32,
 }
 
 fn pick_pool<R: Rng>(rng: &mut R, cumulative: &[f64]) -> u8 {
@@ -187,6 +196,8 @@ impl<'m> Partition<'m> {
             restart_rate,
             start: 0,
             secondary_phases,
+            rotations: vec![0; shards],
+            authoritative_rotation: 0,
         };
         partition.start = -partition.warmup();
         partition.seed_caches(partition.start, &rates);
@@ -289,7 +300,21 @@ impl<'m> Partition<'m> {
             start - (self.rng.random::<f64>() * c.max_age as f64) as Millis
         };
         let idle = (self.rng.sample::<f64, _>(Exp1) / rate) as Millis;
-        let address = self.pick_address(version as u16);
+        // A connection opened in the past went to any of the addresses alike.
+        let record = &self.model.scenario.record;
+        let count = record.versions[version].addresses.count_ones();
+        let first = if record.rotate {
+            self.rng.random_range(0..count) as u8
+        } else {
+            0
+        };
+        let answer = Answer {
+            version: version as u16,
+            ttl: 0,
+            held_at: Layer::Connection,
+            first,
+        };
+        let address = self.pick_address(answer);
         let device = &mut self.devices[d];
         device.conn_address = address;
         device.conn_opened = opened;
@@ -425,7 +450,7 @@ impl<'m> Partition<'m> {
         let answer = self
             .app_hit(now, d)
             .unwrap_or_else(|| self.resolve(Layer::App, now, d));
-        let address = self.pick_address(answer.version);
+        let address = self.pick_address(answer);
         if connection.is_some() {
             let device = &mut self.devices[d];
             device.conn_address = address;
@@ -451,20 +476,26 @@ impl<'m> Partition<'m> {
                 version: entry.version,
                 ttl: 0,
                 held_at: Layer::App,
+                first: entry.first,
             });
         }
         None
     }
 
-    /// One address of the answer: the client picks at random among several.
+    /// One address of the answer: at random among several, or the first of
+    /// the answer's order when servers rotate it (`record.pick = "rotate"`).
     #[inline]
-    fn pick_address(&mut self, version: u16) -> u8 {
-        let mask = self.model.scenario.record.versions[version as usize].addresses;
+    fn pick_address(&mut self, answer: Answer) -> u8 {
+        let mask = self.model.scenario.record.versions[answer.version as usize].addresses;
         let count = mask.count_ones();
         if count == 1 {
             return mask.trailing_zeros() as u8;
         }
-        let mut nth = self.rng.random_range(0..count);
+        let mut nth = if self.model.scenario.record.rotate {
+            u32::from(answer.first) % count
+        } else {
+            self.rng.random_range(0..count)
+        };
         let mut rest = mask;
         loop {
             let bit = rest.trailing_zeros();
@@ -533,6 +564,9 @@ impl<'m> Partition<'m> {
             missed &= !(1 << index);
             let layer = Layer::ALL[index];
             answer.ttl = self.store(layer, d, shard, self.policy(layer, d), answer, now);
+            if layer == Layer::Resolver {
+                answer.first = self.next_first(Some(shard), answer.version);
+            }
         }
         answer
     }
@@ -556,11 +590,32 @@ impl<'m> Partition<'m> {
             }
         };
         let version = record.version_at(loaded);
+        let first = self.next_first(None, version as u16);
         Answer {
             version: version as u16,
             ttl: record.versions[version].ttl,
             held_at: Layer::Authoritative,
+            first,
         }
+    }
+
+    /// With `record.pick = "rotate"`, the next position in a server's round
+    /// robin (a resolver shard's, or the authoritative's when `None`), as BIND's
+    /// default cyclic rrset-order does; 0 otherwise.
+    #[inline]
+    fn next_first(&mut self, shard: Option<usize>, version: u16) -> u8 {
+        if !self.model.scenario.record.rotate {
+            return 0;
+        }
+        let count = self.model.scenario.record.versions[version as usize]
+            .addresses
+            .count_ones();
+        let counter = match shard {
+            Some(i) => &mut self.rotations[i],
+            None => &mut self.authoritative_rotation,
+        };
+        *counter = counter.wrapping_add(1);
+        (*counter % count) as u8
     }
 
     /// A hit at one cache: its answer, after any prefetch or serve-stale
@@ -577,10 +632,16 @@ impl<'m> Partition<'m> {
         let entry = *self.slot(layer, d, shard);
         if now < entry.expires && now < entry.evicted {
             let remaining = entry.expires - now;
+            let first = if layer == Layer::Resolver {
+                self.next_first(Some(shard), entry.version)
+            } else {
+                entry.first
+            };
             let answer = Answer {
                 version: entry.version,
                 ttl: if policy.restamp { entry.lifetime } else { remaining },
                 held_at: layer,
+                first,
             };
             if policy.prefetch.is_some() && remaining <= policy.prefetch_point(entry.lifetime) {
                 let fresh = self.resolve(layer.up(), now, d);
@@ -599,6 +660,7 @@ impl<'m> Partition<'m> {
                 version: entry.version,
                 ttl: stale.reply_ttl,
                 held_at: layer,
+                first: entry.first,
             });
         }
         None
@@ -627,6 +689,7 @@ impl<'m> Partition<'m> {
                 lifetime: kept,
                 evicted,
                 version: answer.version,
+                first: answer.first,
             }
         } else {
             Entry::EMPTY
@@ -673,6 +736,7 @@ fn stationary<R: Rng>(
         lifetime,
         evicted: Millis::MAX,
         version: version as u16,
+        first: 0,
     };
     if rng.random::<f64>() < held {
         let until_renewal = ((rng.sample::<f64, _>(Open01) * renewed_after as f64).ceil() as Millis).max(1);

@@ -101,6 +101,9 @@ pub struct Connection {
 pub struct Record {
     pub addresses: Vec<String>,
     pub versions: Vec<Version>,
+    /// Clients take the first address of answers that servers rotate round
+    /// robin (`pick = "rotate"`), instead of one at random (`"random"`).
+    pub rotate: bool,
 }
 
 /// One answer the authoritative serves: a TTL and a set of addresses.
@@ -491,7 +494,18 @@ impl Checker<'_> {
                 versions.push(next);
             }
         }
-        Ok(Record { addresses, versions })
+        let rotate = match raw.pick.as_deref() {
+            None | Some("random") => false,
+            Some("rotate") => true,
+            Some(other) => {
+                return self.fail("record.pick", format!("\"{other}\": accepted are \"random\" (clients pick any address) and \"rotate\" (servers rotate the order, clients take the first)"));
+            }
+        };
+        Ok(Record {
+            addresses,
+            versions,
+            rotate,
+        })
     }
 
     fn address_set(&self, list: &[String], key: &str, all: &mut Vec<String>) -> Checked<u64> {

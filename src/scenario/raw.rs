@@ -43,6 +43,7 @@ pub struct RawRecord {
     pub new: Vec<String>,
     #[serde(default)]
     pub schedule: Vec<RawStep>,
+    pub pick: Option<String>,
 }
 
 #[derive(Deserialize, Debug)]
