@@ -1,13 +1,9 @@
 //! Resource sense: estimate memory and time before simulating, and refuse
 //! what would not fit in this machine's memory (unless forced).
 
-use crate::engine::Tally;
+use crate::engine::{Tally, BYTES_PER_DEVICE, BYTES_PER_HOUSEHOLD};
 use crate::error::{Error, Result};
 use crate::scenario::Scenario;
-
-/// Bytes of state per device and per household inside a partition.
-pub const BYTES_PER_DEVICE: u64 = 128;
-pub const BYTES_PER_HOUSEHOLD: u64 = 48;
 
 /// The most households one partition (a resolver cache and its households) holds.
 fn largest_partition(scenario: &Scenario) -> f64 {
@@ -27,7 +23,7 @@ fn largest_partition(scenario: &Scenario) -> f64 {
 pub fn estimate_memory(scenario: &Scenario, threads: usize) -> u64 {
     let devices_per_household = scenario.population.devices_per_household.mean().min(1000.0);
     let partition = largest_partition(scenario)
-        * (BYTES_PER_HOUSEHOLD as f64 + devices_per_household * (BYTES_PER_DEVICE as f64 + 24.0));
+        * (BYTES_PER_HOUSEHOLD as f64 + devices_per_household * BYTES_PER_DEVICE as f64);
     let buckets = (scenario.duration / scenario.bucket + 1) as u64;
     let tally = buckets * (Tally::new(0, scenario.record.addresses.len()).width as u64) * 8;
     (partition as u64) * threads as u64 * 2 + tally * (scenario.runs as u64 + threads as u64 * 4)

@@ -6,7 +6,7 @@
 mod partition;
 pub mod tally;
 
-pub use partition::PartitionPlan;
+pub use partition::{PartitionPlan, BYTES_PER_DEVICE, BYTES_PER_HOUSEHOLD};
 pub use tally::Tally;
 
 use crate::duration::{Millis, DAY, MINUTE};
@@ -176,13 +176,6 @@ impl Model {
 
     pub fn new_tally(&self) -> Tally {
         Tally::new(self.buckets, self.scenario.record.addresses.len())
-    }
-
-    /// Simulates one partition of one replica.
-    pub fn run_partition(&self, replica: u32, partition: usize, stop: &AtomicBool) -> Tally {
-        let mut tally = self.new_tally();
-        self.run_partition_into(&mut tally, replica, partition, stop);
-        tally
     }
 
     /// Simulates one partition of one replica, adding its counts to `tally`.

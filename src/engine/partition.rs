@@ -75,6 +75,12 @@ struct Device {
     caches: u8,
 }
 
+/// Memory per device while its partition runs: its state, its alias-table
+/// column (8 bytes) and its rate while the table is built (8 bytes).
+pub const BYTES_PER_DEVICE: usize = std::mem::size_of::<Device>() + 16;
+/// Memory per household while its partition runs.
+pub const BYTES_PER_HOUSEHOLD: usize = std::mem::size_of::<Household>();
+
 #[derive(Clone, Copy, Debug)]
 struct Household {
     router: Entry,
