@@ -554,6 +554,21 @@ fn sweep_over_ttl_grows_the_answer_and_chart_redraws() {
     );
     assert!(out.join("sweep.png").exists() && out.join("sweep.svg").exists());
 
+    // A bad value anywhere in the sweep is refused before anything is simulated.
+    let bad_out = dir.path().join("bad-sweep");
+    let output = cachesim(&[
+        "sweep",
+        path.to_str().unwrap(),
+        "--vary",
+        "record.ttl=1m,10,40m",
+        "--quiet",
+        "--out",
+        bad_out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no unit"));
+    assert!(!bad_out.join("sweep.csv").exists());
+
     // `chart` redraws a results folder from its files.
     let results = run_to(dir.path(), &path, &[]);
     std::fs::remove_file(results.join("old_share.png")).unwrap();

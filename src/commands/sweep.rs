@@ -63,15 +63,23 @@ pub fn sweep(
         ));
     }
     let mut points = Vec::new();
-    let mut name = String::new();
+    // Validate every combination and the results folder before simulating
+    // any: a bad value or --out should fail in a second, not after hours.
+    let mut scenarios = Vec::new();
     for combination in grid(varies) {
         let overrides: Vec<Override> = varies
             .iter()
             .zip(&combination)
             .map(|(v, value)| Override::parse(&format!("{}={value}", v.key)).map_err(Error::Usage))
             .collect::<Result<_>>()?;
-        let scenario = sim.load(&overrides)?;
-        name = scenario.name.clone();
+        scenarios.push((combination, sim.load(&overrides)?));
+    }
+    let name = scenarios[0].1.name.clone();
+    let dir = out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&name).join("sweep"));
+    crate::export::prepare_dir(&dir)?;
+    for (combination, scenario) in scenarios {
         let simulated = simulate(scenario, sim)?;
         let plan = Plan::compute(&simulated.results, criterion, simulated.scenario.duration);
         let settle = |t| Results::settle_estimate(&simulated.results.settle_times(t)).map(|e| e.mean);
@@ -86,9 +94,6 @@ pub fn sweep(
         }
         points.push(point);
     }
-    let dir = out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(&name).join("sweep"));
     let mut files = vec![("sweep.csv".to_string(), csv_bytes(varies, &points))];
     files.extend(
         charts::render_sweep(
