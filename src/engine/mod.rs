@@ -90,6 +90,10 @@ pub struct Model {
     connections: Vec<Option<crate::scenario::Connection>>,
     pub partitions: Vec<PartitionPlan>,
     pub buckets: usize,
+    /// Busy devices serve their private hits ahead on their own streams. The
+    /// results' distribution is the same either way; `false` keeps every
+    /// request in one stream, the straightforward path tests compare against.
+    pub run_ahead: bool,
 }
 
 fn cumulative(pools: &[crate::scenario::Pool]) -> Vec<f64> {
@@ -170,6 +174,7 @@ impl Model {
             connections: scenario.apps.iter().map(|a| a.connection).collect(),
             partitions,
             buckets,
+            run_ahead: true,
             scenario,
         }
     }

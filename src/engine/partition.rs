@@ -16,6 +16,8 @@ use crate::scenario::Connection;
 use rand::{Rng, RngExt, SeedableRng};
 use rand_distr::{Exp1, Open01};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 const NO_VERSION: u16 = u16::MAX;
@@ -87,6 +89,29 @@ struct Household {
     router_pool: u8,
 }
 
+/// A device busy enough that its private hits (keep-alive connection, app
+/// and OS caches) are worth running ahead: its requests come from its own
+/// Poisson stream rather than the partition's, and only those that need a
+/// router, resolver or authoritative join the partition's time order, through
+/// the queue. Private state is touched by no other device, so serving its
+/// private hits ahead of other devices' requests changes no outcome.
+#[derive(Clone, Copy, Debug)]
+struct Busy {
+    device: u32,
+    /// Mean time between arrivals (requests and restarts) at the daily peak, in ms.
+    mean_gap: f64,
+    /// The share of arrivals that are app restarts.
+    restart_share: f64,
+}
+
+/// Requests between checks of the stop flag.
+const STOP_CHECK: u64 = 1 << 20;
+
+/// Devices expected to make at least this many requests within their private
+/// caches' lifetime run ahead on their own streams ([`Busy`]); below it, the
+/// queue costs more than running ahead saves.
+const BUSY_THRESHOLD: f64 = 1.0;
+
 /// A partition to simulate: which resolver pool and how many households.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PartitionPlan {
@@ -105,8 +130,15 @@ pub struct Partition<'m> {
     shards: Vec<Entry>,
     requesters: AliasTable,
     restarters: Option<AliasTable>,
+    /// Request and restart rates of the partition's shared stream: every
+    /// device but the busy ones.
     request_rate: f64,
     restart_rate: f64,
+    /// Devices whose requests come from their own streams (see [`Busy`]).
+    busy: Vec<Busy>,
+    /// Each busy device's next request that needs more than its private
+    /// state, by time (elapsed since `start`, as f64 bits) and busy index.
+    queue: BinaryHeap<Reverse<(u64, u32)>>,
     /// When this partition's warm-up begins (before the change, so negative).
     start: Millis,
     /// Each secondary's SOA refresh phase, shared by the whole replica.
@@ -140,7 +172,10 @@ impl<'m> Partition<'m> {
         let mut households = Vec::with_capacity(plan.households as usize);
         let mut devices = Vec::new();
         let mut rates = Vec::new();
+        let mut shared_rates = Vec::new();
         let mut restart_weights = Vec::new();
+        let mut busy = Vec::new();
+        let peak = s.population.daily_cycle.map_or(1.0, |c| c.peak_factor());
         // Which layers cache, as bits by layer: a pool that caches nothing, or
         // no pool at all, leaves its bit clear.
         let caching = |pools: &[crate::scenario::Pool], pool: u8, layer: Layer| -> u8 {
@@ -165,7 +200,7 @@ impl<'m> Partition<'m> {
                 let caches = household_bits
                     | caching(&s.oses, os_pool, Layer::Os)
                     | caching(&s.apps, app_pool, Layer::App);
-                devices.push(Device {
+                let device = Device {
                     app: Entry::EMPTY,
                     os: Entry::EMPTY,
                     conn_opened: 0,
@@ -177,14 +212,29 @@ impl<'m> Partition<'m> {
                     os_pool,
                     conn_address: NO_ADDRESS,
                     caches,
-                });
+                };
                 let per_day = s.population.requests_per_day.sample(&mut rng);
-                rates.push(per_day / crate::duration::DAY as f64);
+                let rate = per_day / crate::duration::DAY as f64;
                 let restarts = s.apps.get(app_pool as usize).map_or(0.0, |a| a.restarts_per_day);
-                restart_weights.push(restarts / crate::duration::DAY as f64);
+                let restart_rate = restarts / crate::duration::DAY as f64;
+                let window = private_window(model, app_pool, os_pool) as f64;
+                if model.run_ahead && rate * window >= BUSY_THRESHOLD {
+                    busy.push(Busy {
+                        device: devices.len() as u32,
+                        mean_gap: 1.0 / ((rate + restart_rate) * peak),
+                        restart_share: restart_rate / (rate + restart_rate),
+                    });
+                    shared_rates.push(0.0);
+                    restart_weights.push(0.0);
+                } else {
+                    shared_rates.push(rate);
+                    restart_weights.push(restart_rate);
+                }
+                rates.push(rate);
+                devices.push(device);
             }
         }
-        let request_rate: f64 = rates.iter().sum();
+        let request_rate: f64 = shared_rates.iter().sum();
         let restart_rate: f64 = restart_weights.iter().sum();
         let shards = plan
             .resolver_pool
@@ -193,13 +243,15 @@ impl<'m> Partition<'m> {
             model,
             plan,
             rng,
-            requesters: AliasTable::new(&rates),
+            requesters: AliasTable::new(&shared_rates),
             restarters: (restart_rate > 0.0).then(|| AliasTable::new(&restart_weights)),
             devices,
             households,
             shards: vec![Entry::EMPTY; shards],
             request_rate,
             restart_rate,
+            busy,
+            queue: BinaryHeap::new(),
             start: 0,
             secondary_phases,
             rotations: vec![0; shards],
@@ -239,7 +291,8 @@ impl<'m> Partition<'m> {
         let resolver_pool = self.plan.resolver_pool.map(|p| &s.resolvers[p]);
         let at_resolver = pass(resolver_pool, ttl);
         if let Some(pool) = resolver_pool.filter(|p| p.policy.caches) {
-            let per_shard = self.request_rate / self.shards.len().max(1) as f64;
+            let all_requests: f64 = rates.iter().sum();
+            let per_shard = all_requests / self.shards.len().max(1) as f64;
             for i in 0..self.shards.len() {
                 let law = (at_resolver, per_shard, 0.0);
                 self.shards[i] = stationary(&mut self.rng, start, version, law, &pool.policy);
@@ -328,33 +381,60 @@ impl<'m> Partition<'m> {
     }
 
     /// Runs the partition from its warm-up start to the horizon, adding to `tally`.
-    /// Checks `stop` every million requests, so even a huge partition ends
-    /// promptly on Ctrl-C (its counts are then discarded).
+    /// Events come in time order from two sources: the partition's shared
+    /// stream (devices drawn in proportion to their rate) and the queue of
+    /// busy devices' next requests that need shared state. Checks `stop`
+    /// every million requests, so even a huge partition ends promptly on
+    /// Ctrl-C (its counts are then discarded).
     pub fn run(&mut self, tally: &mut Tally, stop: &AtomicBool) {
         let start = self.start;
         tally.devices += self.devices.len() as u64;
-        let total_rate = self.request_rate + self.restart_rate;
-        if total_rate <= 0.0 {
-            return;
-        }
         let cycle = self.model.scenario.population.daily_cycle;
         let peak = cycle.map_or(1.0, |c| c.peak_factor());
-        let mean_gap = 1.0 / (total_rate * peak);
-        let restart_share = self.restart_rate / total_rate;
         let end = self.model.scenario.duration;
-        let bucket_len = self.model.scenario.bucket;
         // Time since the start, always positive, so truncation is floor.
-        let mut elapsed = 0.0f64;
         let span = (end - start) as f64;
+        for b in 0..self.busy.len() {
+            if let Some(first) = self.next_busy_request(b, 0.0, span) {
+                self.queue.push(Reverse((first.to_bits(), b as u32)));
+            }
+        }
+        let total_rate = self.request_rate + self.restart_rate;
+        let shared_gap = 1.0 / (total_rate * peak);
+        let restart_share = self.restart_rate / total_rate;
+        let bucket_len = self.model.scenario.bucket;
         let mut clock = Clock::new(&self.model.scenario.record, start);
         let mut simulated = 0u64;
+        let mut check_stop_at = STOP_CHECK;
         // The current bucket, tracked as time moves on (no division per request).
         let (mut bucket, mut bucket_end) = (0usize, bucket_len);
+        let mut next_shared = if total_rate > 0.0 {
+            self.rng.sample::<f64, _>(Exp1) * shared_gap
+        } else {
+            f64::INFINITY
+        };
+        let mut next_busy = self.queue_head();
         loop {
-            elapsed += self.rng.sample::<f64, _>(Exp1) * mean_gap;
+            if simulated >= check_stop_at {
+                check_stop_at += STOP_CHECK;
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+            }
+            if next_busy < next_shared {
+                if next_busy >= span {
+                    break;
+                }
+                let Reverse((_, b)) = self.queue.pop().expect("the queue has a head");
+                simulated += self.run_busy(b as usize, next_busy, span, tally);
+                next_busy = self.queue_head();
+                continue;
+            }
+            let elapsed = next_shared;
             if elapsed >= span {
                 break;
             }
+            next_shared += self.rng.sample::<f64, _>(Exp1) * shared_gap;
             let now = start + elapsed as Millis;
             if let Some(c) = cycle {
                 if self.rng.random::<f64>() * peak >= c.factor(now as f64) {
@@ -372,9 +452,6 @@ impl<'m> Partition<'m> {
             }
             let d = self.requesters.sample(&mut self.rng);
             simulated += 1;
-            if simulated & 0xF_FFFF == 0 && stop.load(Ordering::Relaxed) {
-                break;
-            }
             let (address, held_at) = self.request(now, d);
             if now < 0 {
                 continue;
@@ -388,6 +465,102 @@ impl<'m> Partition<'m> {
             self.count(tally, bucket, d, address, held_at, old, now);
         }
         tally.simulated += simulated;
+    }
+
+    /// When the earliest queued busy request is due (infinity if none is).
+    #[inline]
+    fn queue_head(&self) -> f64 {
+        self.queue
+            .peek()
+            .map_or(f64::INFINITY, |Reverse((t, _))| f64::from_bits(*t))
+    }
+
+    /// Serves busy device `b`'s request at `elapsed` (one that needed shared
+    /// state, now in its turn), then every following request its private
+    /// state answers, and queues the first one it does not. Returns the
+    /// number of requests served.
+    fn run_busy(&mut self, b: usize, mut elapsed: f64, span: f64, tally: &mut Tally) -> u64 {
+        let d = self.busy[b].device as usize;
+        let mut served = 0;
+        loop {
+            served += 1;
+            let now = self.start + elapsed as Millis;
+            let (address, held_at) = self.request(now, d);
+            if now >= 0 {
+                let record = &self.model.scenario.record;
+                let current = record.versions[record.version_at(now)].addresses;
+                let bucket = (now / self.model.scenario.bucket) as usize;
+                let old = current & (1u64 << address) == 0;
+                self.count(tally, bucket, d, address, held_at, old, now);
+            }
+            match self.next_busy_request(b, elapsed, span) {
+                None => return served,
+                Some(next) => {
+                    elapsed = next;
+                    if !self.privately_served(self.start + next as Millis, d) {
+                        self.queue.push(Reverse((next.to_bits(), b as u32)));
+                        return served;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Busy device `b`'s next request after `elapsed`, before `span`: its
+    /// stream's arrivals, thinned by the daily cycle, with restarts applied
+    /// on the way (they touch only the device).
+    fn next_busy_request(&mut self, b: usize, mut elapsed: f64, span: f64) -> Option<f64> {
+        let Busy {
+            device,
+            mean_gap,
+            restart_share,
+        } = self.busy[b];
+        let cycle = self.model.scenario.population.daily_cycle;
+        let peak = cycle.map_or(1.0, |c| c.peak_factor());
+        loop {
+            elapsed += self.rng.sample::<f64, _>(Exp1) * mean_gap;
+            if elapsed >= span {
+                return None;
+            }
+            if let Some(c) = cycle {
+                let now = self.start + elapsed as Millis;
+                if self.rng.random::<f64>() * peak >= c.factor(now as f64) {
+                    continue;
+                }
+            }
+            if restart_share > 0.0 && self.rng.random::<f64>() < restart_share {
+                self.restart(device as usize);
+                continue;
+            }
+            return Some(elapsed);
+        }
+    }
+
+    /// Whether device `d`'s own state (connection, app and OS caches) answers
+    /// a request at `now` with nothing shared involved: no router, resolver
+    /// or authoritative, no prefetch or serve-stale refresh upstream. Such
+    /// requests may be served ahead of other devices' earlier ones. `false`
+    /// when unsure, which is always exact: the request then waits its turn.
+    fn privately_served(&self, now: Millis, d: usize) -> bool {
+        if self
+            .connection(d)
+            .is_some_and(|c| self.connection_open(c, now, d))
+        {
+            return true;
+        }
+        let device = &self.devices[d];
+        if device.caches & (1 << Layer::App as u8) != 0 {
+            let policy = self.policy(Layer::App, d);
+            if live(&device.app, now) {
+                return policy.prefetch.is_none();
+            }
+            if policy.serve_stale.is_some() {
+                return false;
+            }
+        }
+        device.caches & (1 << Layer::Os as u8) != 0
+            && live(&device.os, now)
+            && self.policy(Layer::Os, d).prefetch.is_none()
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -436,18 +609,9 @@ impl<'m> Partition<'m> {
     /// layer whose held answer sent it there.
     #[inline]
     fn request(&mut self, now: Millis, d: usize) -> (u8, Layer) {
-        let device = &self.devices[d];
-        let connection = self
-            .model
-            .connections
-            .get(device.app_pool as usize)
-            .copied()
-            .flatten();
+        let connection = self.connection(d);
         if let Some(c) = connection {
-            if device.conn_address != NO_ADDRESS
-                && now - device.conn_last <= c.idle_timeout
-                && now - device.conn_opened < c.max_age
-            {
+            if self.connection_open(c, now, d) {
                 let device = &mut self.devices[d];
                 device.conn_last = now;
                 return (device.conn_address, Layer::Connection);
@@ -466,13 +630,29 @@ impl<'m> Partition<'m> {
         (address, answer.held_at)
     }
 
+    /// The keep-alive connection device `d`'s app keeps, if any.
+    #[inline]
+    fn connection(&self, d: usize) -> Option<Connection> {
+        let pool = self.devices[d].app_pool as usize;
+        self.model.connections.get(pool).copied().flatten()
+    }
+
+    /// Whether device `d`'s connection (kept as `c` says) is open at `now`.
+    #[inline]
+    fn connection_open(&self, c: Connection, now: Millis, d: usize) -> bool {
+        let device = &self.devices[d];
+        device.conn_address != NO_ADDRESS
+            && now - device.conn_last <= c.idle_timeout
+            && now - device.conn_opened < c.max_age
+    }
+
     /// The common case, inline: a live answer in the app's own cache, under a
     /// policy with nothing to do on a hit (no prefetch).
     #[inline]
     fn app_hit(&self, now: Millis, d: usize) -> Option<Answer> {
         let device = &self.devices[d];
         let entry = &device.app;
-        let live = device.caches & (1 << Layer::App as u8) != 0 && now < entry.expires && now < entry.evicted;
+        let live = device.caches & (1 << Layer::App as u8) != 0 && live(entry, now);
         if live
             && self.model.policies[APP][device.app_pool as usize]
                 .prefetch
@@ -636,7 +816,7 @@ impl<'m> Partition<'m> {
         d: usize,
     ) -> Option<Answer> {
         let entry = *self.slot(layer, d, shard);
-        if now < entry.expires && now < entry.evicted {
+        if live(&entry, now) {
             let remaining = entry.expires - now;
             let first = if layer == Layer::Resolver {
                 self.next_first(Some(shard), entry.version)
@@ -704,6 +884,12 @@ impl<'m> Partition<'m> {
     }
 }
 
+/// Whether a cached entry still answers at `now` (not expired, not evicted).
+#[inline(always)]
+fn live(entry: &Entry, now: Millis) -> bool {
+    now < entry.expires && now < entry.evicted
+}
+
 /// The lifetime a cache in `pool` gives an answer handed to it with `ttl`
 /// (a layer with no cache passes the TTL through).
 fn pass(pool: Option<&crate::scenario::Pool>, ttl: Millis) -> Millis {
@@ -711,6 +897,26 @@ fn pass(pool: Option<&crate::scenario::Pool>, ttl: Millis) -> Millis {
         Some(p) if p.policy.caches => p.policy.lifetime(ttl),
         _ => ttl,
     }
+}
+
+/// How long a device's own state can go on serving its requests: its
+/// keep-alive connection's idle timeout, or the longest its app or OS cache
+/// keeps the record (a cache that may refresh upstream on a hit counts for nothing).
+fn private_window(model: &Model, app_pool: u8, os_pool: u8) -> Millis {
+    let s = &model.scenario;
+    let ttl = s.record.longest_ttl();
+    let kept = |pool: Option<&crate::scenario::Pool>| {
+        pool.filter(|p| p.policy.caches && p.policy.prefetch.is_none())
+            .map_or(0, |p| p.policy.lifetime(ttl))
+    };
+    let idle = model
+        .connections
+        .get(app_pool as usize)
+        .copied()
+        .flatten()
+        .map_or(0, |c| c.idle_timeout.min(c.max_age));
+    idle.max(kept(s.apps.get(app_pool as usize)))
+        .max(kept(s.oses.get(os_pool as usize)))
 }
 
 /// A cache entry at `start`, drawn from the stationary law of a cache under

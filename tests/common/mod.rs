@@ -18,6 +18,16 @@ pub fn simulate(text: &str) -> Results {
     Results::from_tallies(&tallies, bucket, addresses)
 }
 
+/// Each run's raw counts, with busy devices run ahead (`run_ahead`, the
+/// default) or every request in one stream.
+pub fn run_tallies(text: &str, run_ahead: bool) -> Vec<engine::Tally> {
+    let s = scenario::parse(text, "test.toml", &[]).expect("test scenario is valid");
+    let runs = s.runs;
+    let mut model = Model::new(s);
+    model.run_ahead = run_ahead;
+    engine::simulate(&model, runs, &AtomicBool::new(false), &|_| {}).expect("not interrupted")
+}
+
 /// The allowed gap between a mean over runs and its expected value: `z`
 /// times the standard error estimated from the runs (Student's t at 95 %
 /// scaled up so that a whole table of comparisons rarely fails by chance),
