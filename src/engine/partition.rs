@@ -564,7 +564,7 @@ impl<'m> Partition<'m> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    #[inline]
+    #[inline(always)]
     fn count(
         &mut self,
         tally: &mut Tally,
@@ -607,7 +607,7 @@ impl<'m> Partition<'m> {
 
     /// One request from device `d` at `now`: the address it reaches and the
     /// layer whose held answer sent it there.
-    #[inline]
+    #[inline(always)]
     fn request(&mut self, now: Millis, d: usize) -> (u8, Layer) {
         let connection = self.connection(d);
         if let Some(c) = connection {
@@ -670,7 +670,7 @@ impl<'m> Partition<'m> {
 
     /// One address of the answer: at random among several, or the first of
     /// the answer's order when servers rotate it (`record.pick = "rotate"`).
-    #[inline]
+    #[inline(always)]
     fn pick_address(&mut self, answer: Answer) -> u8 {
         let mask = self.model.scenario.record.versions[answer.version as usize].addresses;
         let count = mask.count_ones();
@@ -725,34 +725,55 @@ impl<'m> Partition<'m> {
     /// Asks the caches from `from` up, stopping at the first that holds a
     /// live answer (or the authoritative), then stores the answer in every
     /// cache that missed on the way back down. The device's `caches` mask
-    /// says which layers of its chain cache at all.
+    /// says which layers of its chain cache at all. The walk is spelt out
+    /// layer by layer so each step compiles to that layer's own code.
     fn resolve(&mut self, from: Layer, now: Millis, d: usize) -> Answer {
-        let mut pending = self.devices[d].caches & (u8::MAX << from as u8);
+        let caches = self.devices[d].caches & (u8::MAX << from as u8);
         let mut missed = 0u8;
         let mut shard = 0;
-        let mut found = None;
-        while pending != 0 {
-            let layer = Layer::ALL[pending.trailing_zeros() as usize];
-            pending &= pending - 1;
-            if layer == Layer::Resolver && self.shards.len() > 1 {
+        let found = 'walk: {
+            for layer in [Layer::App, Layer::Os, Layer::Router] {
+                if let Some(answer) = self.ask(layer, caches, &mut missed, 0, now, d) {
+                    break 'walk Some(answer);
+                }
+            }
+            if caches & (1 << Layer::Resolver as u8) != 0 && self.shards.len() > 1 {
                 shard = self.rng.random_range(0..self.shards.len());
             }
-            let policy = self.policy(layer, d);
-            if let Some(answer) = self.lookup(layer, shard, policy, now, d) {
-                found = Some(answer);
-                break;
-            }
-            missed |= 1 << layer as u8;
-        }
+            self.ask(Layer::Resolver, caches, &mut missed, shard, now, d)
+        };
         let mut answer = found.unwrap_or_else(|| self.authoritative(now));
-        while missed != 0 {
-            let index = 7 - missed.leading_zeros() as usize;
-            missed &= !(1 << index);
-            let layer = Layer::ALL[index];
-            answer.ttl = self.store(layer, d, shard, self.policy(layer, d), answer, now);
-            if layer == Layer::Resolver {
-                answer.first = self.next_first(Some(shard), answer.version);
+        if missed & (1 << Layer::Resolver as u8) != 0 {
+            answer.ttl = self.store(Layer::Resolver, d, shard, answer, now);
+            answer.first = self.next_first(Some(shard), answer.version);
+        }
+        for layer in [Layer::Router, Layer::Os, Layer::App] {
+            if missed & (1 << layer as u8) != 0 {
+                answer.ttl = self.store(layer, d, shard, answer, now);
             }
+        }
+        answer
+    }
+
+    /// One step of [`Self::resolve`]'s walk up: the answer of the cache at
+    /// `layer` if the chain has one there and it hits; a miss is added to `missed`.
+    #[inline(always)]
+    fn ask(
+        &mut self,
+        layer: Layer,
+        caches: u8,
+        missed: &mut u8,
+        shard: usize,
+        now: Millis,
+        d: usize,
+    ) -> Option<Answer> {
+        let bit = 1 << layer as u8;
+        if caches & bit == 0 {
+            return None;
+        }
+        let answer = self.lookup(layer, shard, now, d);
+        if answer.is_none() {
+            *missed |= bit;
         }
         answer
     }
@@ -806,15 +827,9 @@ impl<'m> Partition<'m> {
 
     /// A hit at one cache: its answer, after any prefetch or serve-stale
     /// refresh it triggers. `None` on a miss.
-    #[inline]
-    fn lookup(
-        &mut self,
-        layer: Layer,
-        shard: usize,
-        policy: &Policy,
-        now: Millis,
-        d: usize,
-    ) -> Option<Answer> {
+    #[inline(always)]
+    fn lookup(&mut self, layer: Layer, shard: usize, now: Millis, d: usize) -> Option<Answer> {
+        let policy = self.policy(layer, d);
         let entry = *self.slot(layer, d, shard);
         if live(&entry, now) {
             let remaining = entry.expires - now;
@@ -831,7 +846,7 @@ impl<'m> Partition<'m> {
             };
             if policy.prefetch.is_some() && remaining <= policy.prefetch_point(entry.lifetime) {
                 let fresh = self.resolve(layer.up(), now, d);
-                self.store(layer, d, shard, policy, fresh, now);
+                self.store(layer, d, shard, fresh, now);
             }
             return Some(answer);
         }
@@ -841,7 +856,7 @@ impl<'m> Partition<'m> {
             && now < entry.evicted
         {
             let fresh = self.resolve(layer.up(), now, d);
-            self.store(layer, d, shard, policy, fresh, now);
+            self.store(layer, d, shard, fresh, now);
             return Some(Answer {
                 version: entry.version,
                 ttl: stale.reply_ttl,
@@ -854,16 +869,9 @@ impl<'m> Partition<'m> {
 
     /// Keeps `answer` at `layer` as its policy says; returns the lifetime kept,
     /// which is also the TTL this cache hands downstream.
-    #[inline]
-    fn store(
-        &mut self,
-        layer: Layer,
-        d: usize,
-        shard: usize,
-        policy: &Policy,
-        answer: Answer,
-        now: Millis,
-    ) -> Millis {
+    #[inline(always)]
+    fn store(&mut self, layer: Layer, d: usize, shard: usize, answer: Answer, now: Millis) -> Millis {
+        let policy = self.policy(layer, d);
         let kept = policy.lifetime(answer.ttl);
         let evicted = match policy.evict_after {
             Some(mean) => now.saturating_add((self.rng.sample::<f64, _>(Exp1) * mean as f64) as Millis),
