@@ -461,8 +461,14 @@ impl<'m> Partition<'m> {
                 bucket += 1;
                 bucket_end += bucket_len;
             }
-            let old = current & (1u64 << address) == 0;
-            self.count(tally, bucket, d, address, held_at, old, now);
+            let served = Served {
+                requests: 1,
+                address,
+                held_at,
+                old: current & (1u64 << address) == 0,
+                last: now,
+            };
+            self.count(tally, bucket, d, served);
         }
         tally.simulated += simulated;
     }
@@ -481,34 +487,64 @@ impl<'m> Partition<'m> {
     /// number of requests served.
     fn run_busy(&mut self, b: usize, mut elapsed: f64, span: f64, tally: &mut Tally) -> u64 {
         let d = self.busy[b].device as usize;
-        let mut served = 0;
+        let connection = self.connection(d);
+        let mut requests = 0;
+        let mut now = self.start + elapsed as Millis;
+        let mut stretch = Stretch::EMPTY;
+        // Requests served alike since the last count, counted together.
+        let mut batch = Served {
+            requests: 0,
+            address: 0,
+            held_at: Layer::Connection,
+            old: false,
+            last: now,
+        };
+        let (mut address, mut held_at) = self.request(now, d);
         loop {
-            served += 1;
-            let now = self.start + elapsed as Millis;
-            let (address, held_at) = self.request(now, d);
+            requests += 1;
             if now >= 0 {
-                let record = &self.model.scenario.record;
-                let current = record.versions[record.version_at(now)].addresses;
-                let bucket = (now / self.model.scenario.bucket) as usize;
-                let old = current & (1u64 << address) == 0;
-                self.count(tally, bucket, d, address, held_at, old, now);
-            }
-            match self.next_busy_request(b, elapsed, span) {
-                None => return served,
-                Some(next) => {
-                    elapsed = next;
-                    if !self.privately_served(self.start + next as Millis, d) {
-                        self.queue.push(Reverse((next.to_bits(), b as u32)));
-                        return served;
+                let same = now < stretch.until && address == batch.address && held_at == batch.held_at;
+                if !same {
+                    if batch.requests > 0 {
+                        self.count(tally, stretch.bucket, d, batch);
                     }
+                    if now >= stretch.until {
+                        stretch = Stretch::at(self.model, now);
+                    }
+                    batch = Served {
+                        requests: 0,
+                        address,
+                        held_at,
+                        old: stretch.addresses & (1u64 << address) == 0,
+                        last: now,
+                    };
                 }
+                batch.requests += 1;
+                batch.last = now;
             }
+            let next = self.next_busy_request(b, elapsed, span);
+            let private = next.is_some_and(|next| {
+                elapsed = next;
+                now = self.start + next as Millis;
+                connection.is_some_and(|c| self.connection_open(c, now, d)) || self.privately_served(now, d)
+            });
+            if !private {
+                if batch.requests > 0 {
+                    self.count(tally, stretch.bucket, d, batch);
+                }
+                if next.is_some() {
+                    self.queue.push(Reverse((elapsed.to_bits(), b as u32)));
+                }
+                return requests;
+            }
+            (address, held_at) = self.request(now, d);
         }
     }
 
     /// Busy device `b`'s next request after `elapsed`, before `span`: its
     /// stream's arrivals, thinned by the daily cycle, with restarts applied
     /// on the way (they touch only the device).
+    #[inline(always)]
     fn next_busy_request(&mut self, b: usize, mut elapsed: f64, span: f64) -> Option<f64> {
         let Busy {
             device,
@@ -563,39 +599,30 @@ impl<'m> Partition<'m> {
             && self.policy(Layer::Os, d).prefetch.is_none()
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Adds `served` (requests of device `d` in `bucket`) to the tally.
     #[inline(always)]
-    fn count(
-        &mut self,
-        tally: &mut Tally,
-        bucket: usize,
-        d: usize,
-        address: u8,
-        held_at: Layer,
-        old: bool,
-        now: Millis,
-    ) {
+    fn count(&mut self, tally: &mut Tally, bucket: usize, d: usize, served: Served) {
         let stamp = bucket as u32 + 1;
         let device = &mut self.devices[d];
         let row = tally.row_mut(bucket);
-        row[tally::REQUESTS] += 1;
+        row[tally::REQUESTS] += served.requests;
         if device.last_active != stamp {
             device.last_active = stamp;
             row[tally::ACTIVE_DEVICES] += 1;
         }
         if self.model.count_addresses {
-            row[tally::ADDRESSES + address as usize] += 1;
+            row[tally::ADDRESSES + served.address as usize] += served.requests;
         }
-        if old {
-            row[tally::OLD] += 1;
-            row[tally::VIA + held_at as usize] += 1;
+        if served.old {
+            row[tally::OLD] += served.requests;
+            row[tally::VIA + served.held_at as usize] += served.requests;
             if device.last_old != stamp {
                 device.last_old = stamp;
                 row[tally::DEVICES_OLD] += 1;
             }
-            tally.last_old = tally.last_old.max(Some(now));
+            tally.last_old = tally.last_old.max(Some(served.last));
         }
-        tally.answered_at[held_at as usize] += 1;
+        tally.answered_at[served.held_at as usize] += served.requests;
     }
 
     /// An app restart clears the app's cache and closes its connection.
@@ -965,6 +992,49 @@ fn stationary<R: Rng>(
         return Entry::EMPTY;
     }
     entry
+}
+
+/// Requests of one device that went the same way (same address, layer and
+/// staleness) within one bucket, counted in one go.
+#[derive(Clone, Copy, Debug)]
+struct Served {
+    requests: u64,
+    address: u8,
+    held_at: Layer,
+    old: bool,
+    /// When the last of them was made.
+    last: Millis,
+}
+
+/// A stretch of time within one bucket and one version of the record, so
+/// requests in it are counted without a division or a search.
+#[derive(Clone, Copy, Debug)]
+struct Stretch {
+    until: Millis,
+    bucket: usize,
+    addresses: u64,
+}
+
+impl Stretch {
+    const EMPTY: Stretch = Stretch {
+        until: Millis::MIN,
+        bucket: 0,
+        addresses: 0,
+    };
+
+    /// The stretch holding `now` (at or after the change).
+    fn at(model: &Model, now: Millis) -> Stretch {
+        let record = &model.scenario.record;
+        let length = model.scenario.bucket;
+        let bucket = now / length;
+        let version = record.version_at(now);
+        let next_version = record.versions.get(version + 1).map_or(Millis::MAX, |v| v.start);
+        Stretch {
+            until: ((bucket + 1) * length).min(next_version),
+            bucket: bucket as usize,
+            addresses: record.versions[version].addresses,
+        }
+    }
 }
 
 /// The addresses the authoritative serves, tracked as time moves forward.
