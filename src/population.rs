@@ -116,8 +116,9 @@ impl DailyCycle {
 /// next request from the merged Poisson stream of all its devices.
 #[derive(Clone, Debug, Default)]
 pub struct AliasTable {
-    threshold: Vec<u32>,
-    alias: Vec<u32>,
+    /// Per column: the threshold under which the column itself is drawn,
+    /// and its alias; side by side, so a draw reads one cache line.
+    columns: Vec<(u32, u32)>,
 }
 
 impl AliasTable {
@@ -125,19 +126,17 @@ impl AliasTable {
         let n = weights.len();
         let total: f64 = weights.iter().sum();
         let mut scaled: Vec<f64> = weights.iter().map(|w| w * n as f64 / total).collect();
-        let mut alias: Vec<u32> = (0..n as u32).collect();
-        let mut threshold = vec![u32::MAX; n];
+        let mut columns: Vec<(u32, u32)> = (0..n as u32).map(|i| (u32::MAX, i)).collect();
         let (mut small, mut large): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| scaled[i] < 1.0);
         while let (Some(s), Some(&l)) = (small.pop(), large.last()) {
-            threshold[s] = (scaled[s] * u32::MAX as f64) as u32;
-            alias[s] = l as u32;
+            columns[s] = ((scaled[s] * u32::MAX as f64) as u32, l as u32);
             scaled[l] -= 1.0 - scaled[s];
             if scaled[l] < 1.0 {
                 large.pop();
                 small.push(l);
             }
         }
-        AliasTable { threshold, alias }
+        AliasTable { columns }
     }
 
     /// One index from one random word: the high 32 bits pick a column, the
@@ -145,12 +144,13 @@ impl AliasTable {
     #[inline]
     pub fn sample<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> usize {
         let word = rng.next_u64();
-        let n = self.threshold.len() as u64;
+        let n = self.columns.len() as u64;
         let i = (((word >> 32) * n) >> 32) as usize;
-        if (word as u32) < self.threshold[i] {
+        let (threshold, alias) = self.columns[i];
+        if (word as u32) < threshold {
             i
         } else {
-            self.alias[i] as usize
+            alias as usize
         }
     }
 }
