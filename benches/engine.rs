@@ -10,8 +10,18 @@ fn main() {
     divan::main();
 }
 
+/// Requests per device and day: most devices light, a few heavy.
+const TYPICAL_TRAFFIC: &str = "{ lognormal = { median = 20, sigma = 1.0 } }";
+/// A heavier tail: the top 1 % of devices make a third of the requests,
+/// mostly over open keep-alive connections.
+const HEAVY_TAIL_TRAFFIC: &str = "{ lognormal = { median = 10, sigma = 2.0 } }";
+
 /// A scenario with `households` households (two devices each) and the given layers.
 fn scenario_text(households: u64, layers: &str) -> String {
+    scenario_with_traffic(households, TYPICAL_TRAFFIC, layers)
+}
+
+fn scenario_with_traffic(households: u64, traffic: &str, layers: &str) -> String {
     format!(
         r#"
 name = "bench"
@@ -27,7 +37,7 @@ new = ["198.51.100.20"]
 [population]
 households = {households}
 devices_per_household = 2
-requests_per_day = {{ lognormal = {{ median = 20, sigma = 1.0 }} }}
+requests_per_day = {traffic}
 {layers}
 "#
     )
@@ -69,8 +79,14 @@ policy = "unbound"
 "#;
 
 fn throughput(bencher: Bencher, text: &str) {
+    throughput_of(bencher, text, true);
+}
+
+/// Requests simulated per second by one replica; `run_ahead` as in [`Model`].
+fn throughput_of(bencher: Bencher, text: &str, run_ahead: bool) {
     let s = scenario::parse(text, "bench.toml", &[]).expect("valid bench scenario");
-    let model = Model::new(s);
+    let mut model = Model::new(s);
+    model.run_ahead = run_ahead;
     let stop = std::sync::atomic::AtomicBool::new(false);
     let requests = model.run_replica(0, &stop).expect("not stopped").simulated;
     bencher
@@ -88,4 +104,25 @@ fn realistic_mix(bencher: Bencher, households: u64) {
 #[divan::bench(sample_count = 3, sample_size = 1)]
 fn resolver_only_100k_devices(bencher: Bencher) {
     throughput(bencher, &scenario_text(50_000, RESOLVER_ONLY));
+}
+
+/// Heavy-tailed traffic over the realistic mix, 100 thousand devices: busy
+/// devices serve their private hits ahead on their own streams.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn heavy_tail_100k_devices(bencher: Bencher) {
+    throughput_of(
+        bencher,
+        &scenario_with_traffic(50_000, HEAVY_TAIL_TRAFFIC, REALISTIC),
+        true,
+    );
+}
+
+/// The same with every request in one stream: what running ahead saves.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn heavy_tail_100k_devices_single_stream(bencher: Bencher) {
+    throughput_of(
+        bencher,
+        &scenario_with_traffic(50_000, HEAVY_TAIL_TRAFFIC, REALISTIC),
+        false,
+    );
 }
