@@ -13,6 +13,16 @@ use common::run_tallies;
 /// caches with restarts, OS caches, routers, a prefetching resolver, a
 /// daily cycle and two addresses per version picked at random.
 fn scenario(idle_timeout: &str) -> String {
+    scenario_with(
+        idle_timeout,
+        "daily_cycle = { amplitude = 0.5, peak_hour = 20, change_hour = 14 }",
+        "random",
+    )
+}
+
+/// The same population with `traffic_extra` in `[population]` and the
+/// record's addresses picked as `pick` says.
+fn scenario_with(idle_timeout: &str, traffic_extra: &str, pick: &str) -> String {
     format!(
         r#"
 [simulation]
@@ -25,11 +35,12 @@ seed = 21
 ttl = "60s"
 old = ["203.0.113.10", "203.0.113.11"]
 new = ["198.51.100.20", "198.51.100.21"]
+pick = "{pick}"
 [population]
-households = 1000
+households = 3000
 devices_per_household = 2
 requests_per_day = {{ lognormal = {{ median = 400, sigma = 1.2 }} }}
-daily_cycle = {{ amplitude = 0.5, peak_hour = 20, change_hour = 14 }}
+{traffic_extra}
 [[resolver]]
 share = 1.0
 instances = 3
@@ -66,6 +77,10 @@ fn figures(t: &Tally) -> Vec<(String, f64)> {
         (
             "old share".to_string(),
             share(t.total(tally::OLD), t.total(tally::REQUESTS)),
+        ),
+        (
+            "last old request (ms)".to_string(),
+            t.last_old.map_or(-1.0, |ms| ms as f64),
         ),
     ];
     let answered: u64 = t.answered_at.iter().sum();
@@ -132,11 +147,9 @@ fn gaps(a: &[Tally], b: &[Tally]) -> Vec<(String, f64)> {
 /// of them fails while the distributions agree is under 0.1 %.
 const Z: f64 = 4.5;
 
-#[test]
-fn running_busy_devices_ahead_keeps_every_mean() {
-    let text = scenario("115s");
-    let ahead = run_tallies(&text, true);
-    let straight = run_tallies(&text, false);
+fn assert_same_means(text: &str) {
+    let ahead = run_tallies(text, true);
+    let straight = run_tallies(text, false);
     assert!(
         ahead.iter().zip(&straight).any(|(a, b)| a != b),
         "the two paths should draw different samples"
@@ -149,6 +162,51 @@ fn running_busy_devices_ahead_keeps_every_mean() {
     for (what, z) in gaps(&ahead, &straight) {
         assert!(z <= Z, "{what}: the means differ by {z:.2} standard errors");
     }
+}
+
+#[test]
+fn running_busy_devices_ahead_keeps_every_mean() {
+    assert_same_means(&scenario("115s"));
+}
+
+/// Without a daily cycle, requests under a pinned app answer (IE's fixed
+/// 15 minutes, no keep-alive) are counted as Poisson counts per stretch.
+#[test]
+fn counting_pinned_answers_in_bulk_keeps_every_mean() {
+    assert_same_means(&scenario_with("115s", "", "random"));
+}
+
+/// The same when clients take the first of a rotated answer.
+#[test]
+fn counting_rotated_pinned_answers_in_bulk_keeps_every_mean() {
+    assert_same_means(&scenario_with("115s", "", "rotate"));
+}
+
+/// Busy devices behind a fixed 20-minute app cache and nothing else, each
+/// counted in bulk from its first request after a refresh: when the last
+/// old request arrives comes from the bulk counts' arrival times.
+#[test]
+fn the_last_old_request_is_timed_alike_in_bulk() {
+    assert_same_means(
+        r#"
+[simulation]
+duration = "30m"
+warmup = "25m"
+bucket = "5m"
+runs = 64
+seed = 22
+[record]
+ttl = "60s"
+old = ["203.0.113.10"]
+new = ["198.51.100.20"]
+[population]
+households = 50
+requests_per_day = 1000
+[[app]]
+share = 1.0
+policy = { fixed_ttl = "20m" }
+"#,
+    );
 }
 
 /// The comparison has the power to see a real difference: a connection

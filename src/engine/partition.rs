@@ -14,7 +14,7 @@ use crate::policy::Policy;
 use crate::population::AliasTable;
 use crate::scenario::Connection;
 use rand::{Rng, RngExt, SeedableRng};
-use rand_distr::{Exp1, Open01};
+use rand_distr::{Exp1, Open01, Poisson};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -98,11 +98,18 @@ struct Household {
 #[derive(Clone, Copy, Debug)]
 struct Busy {
     device: u32,
+    /// Requests and restarts per ms (before the daily cycle).
+    rate: f64,
+    restart_rate: f64,
     /// Mean time between arrivals (requests and restarts) at the daily peak, in ms.
     mean_gap: f64,
     /// The share of arrivals that are app restarts.
     restart_share: f64,
 }
+
+/// A busy device's requests under a pinned app answer are counted in bulk
+/// when at least this many are expected (see [`Partition::count_pinned`]).
+const PINNED_MIN_REQUESTS: f64 = 8.0;
 
 /// Requests between checks of the stop flag.
 const STOP_CHECK: u64 = 1 << 20;
@@ -221,6 +228,8 @@ impl<'m> Partition<'m> {
                 if model.run_ahead && rate * window >= BUSY_THRESHOLD {
                     busy.push(Busy {
                         device: devices.len() as u32,
+                        rate,
+                        restart_rate,
                         mean_gap: 1.0 / ((rate + restart_rate) * peak),
                         restart_share: restart_rate / (rate + restart_rate),
                     });
@@ -522,6 +531,15 @@ impl<'m> Partition<'m> {
                 batch.requests += 1;
                 batch.last = now;
             }
+            if let Some(until) = self.pinned_until(b, now) {
+                if batch.requests > 0 {
+                    self.count(tally, stretch.bucket, d, batch);
+                    batch.requests = 0;
+                }
+                let (pinned, end) = self.count_pinned(b, elapsed, until, tally);
+                requests += pinned;
+                elapsed = end;
+            }
             let next = self.next_busy_request(b, elapsed, span);
             let private = next.is_some_and(|next| {
                 elapsed = next;
@@ -541,6 +559,119 @@ impl<'m> Partition<'m> {
         }
     }
 
+    /// When busy device `b`'s app cache stops answering on its own, if from
+    /// `now` every request is an app hit with one answer until then: no
+    /// keep-alive connection in front, no prefetch, no daily cycle to thin
+    /// the stream. `None` too when fewer than [`PINNED_MIN_REQUESTS`] are
+    /// expected, where drawing them one by one is cheaper.
+    fn pinned_until(&self, b: usize, now: Millis) -> Option<Millis> {
+        let Busy { device, rate, .. } = self.busy[b];
+        let d = device as usize;
+        let app = &self.devices[d].app;
+        let until = app.expires.min(app.evicted).min(self.model.scenario.duration);
+        let pinned = self.devices[d].caches & (1 << Layer::App as u8) != 0
+            && self.model.scenario.population.daily_cycle.is_none()
+            && self.connection(d).is_none()
+            && live(app, now)
+            && self.policy(Layer::App, d).prefetch.is_none()
+            && rate * (until - now) as f64 >= PINNED_MIN_REQUESTS;
+        pinned.then_some(until)
+    }
+
+    /// Counts busy device `b`'s requests from `from` (elapsed) until its app
+    /// cache's answer lapses at `until`, or an app restart clears it first,
+    /// without drawing them one by one: on each stretch of one bucket and
+    /// one record version, the requests to each of the answer's addresses
+    /// are independent Poisson counts (a Poisson stream split at random),
+    /// which is exactly the law of drawing them one by one. Returns the
+    /// number of requests and when (elapsed) the pinned answer ended.
+    fn count_pinned(&mut self, b: usize, from: f64, until: Millis, tally: &mut Tally) -> (u64, f64) {
+        let Busy {
+            device,
+            rate,
+            restart_rate,
+            ..
+        } = self.busy[b];
+        let d = device as usize;
+        let mut to = (until - self.start) as f64;
+        let mut restart = false;
+        if restart_rate > 0.0 {
+            let at = from + self.rng.sample::<f64, _>(Exp1) / restart_rate;
+            if at < to {
+                (to, restart) = (at, true);
+            }
+        }
+        let app = self.devices[d].app;
+        let record = &self.model.scenario.record;
+        let mask = record.versions[app.version as usize].addresses;
+        // With several addresses picked at random, each gets its own share.
+        let spread = mask.count_ones() > 1 && !record.rotate;
+        let addresses: Vec<u8> = if spread {
+            (0..64u8).filter(|a| mask & (1 << a) != 0).collect()
+        } else {
+            let answer = Answer {
+                version: app.version,
+                ttl: 0,
+                held_at: Layer::App,
+                first: app.first,
+            };
+            vec![self.pick_address(answer)]
+        };
+        let per_address = rate / addresses.len() as f64;
+        let mut requests = 0;
+        let mut a = from;
+        while a < to {
+            let now = self.start + a as Millis;
+            // The stretch [a, end): warm-up, or one bucket and one version.
+            let (stretch, end) = if now < 0 {
+                (None, to.min(-self.start as f64))
+            } else {
+                let stretch = Stretch::at(self.model, now);
+                (Some(stretch), to.min((stretch.until - self.start) as f64))
+            };
+            for &address in &addresses {
+                let n = self.poisson(per_address * (end - a));
+                requests += n;
+                let Some(stretch) = stretch.filter(|_| n > 0) else {
+                    continue;
+                };
+                let old = stretch.addresses & (1u64 << address) == 0;
+                // The last of n arrivals on [a, end): end less an exponential
+                // gap at the address's rate, given that it falls inside.
+                let last = if old {
+                    let u: f64 = self.rng.random();
+                    let inside = -(-per_address * (end - a)).exp_m1();
+                    let gap = -(-u * inside).ln_1p() / per_address;
+                    self.start + (end - gap).max(a) as Millis
+                } else {
+                    now
+                };
+                let served = Served {
+                    requests: n,
+                    address,
+                    held_at: Layer::App,
+                    old,
+                    last,
+                };
+                self.count(tally, stretch.bucket, d, served);
+            }
+            a = end;
+        }
+        if restart {
+            self.restart(d);
+        }
+        (requests, to)
+    }
+
+    /// A Poisson count with the given mean.
+    fn poisson(&mut self, mean: f64) -> u64 {
+        if mean <= 0.0 {
+            return 0;
+        }
+        let law = Poisson::new(mean).expect("a finite positive mean");
+        self.rng.sample::<f64, _>(law) as u64
+    }
+
     /// Busy device `b`'s next request after `elapsed`, before `span`: its
     /// stream's arrivals, thinned by the daily cycle, with restarts applied
     /// on the way (they touch only the device).
@@ -550,6 +681,7 @@ impl<'m> Partition<'m> {
             device,
             mean_gap,
             restart_share,
+            ..
         } = self.busy[b];
         let cycle = self.model.scenario.population.daily_cycle;
         let peak = cycle.map_or(1.0, |c| c.peak_factor());
