@@ -77,9 +77,11 @@ struct Device {
     caches: u8,
 }
 
-/// Memory per device while its partition runs: its state, its alias-table
-/// column (8 bytes) and its rate while the table is built (8 bytes).
-pub const BYTES_PER_DEVICE: usize = std::mem::size_of::<Device>() + 16;
+/// Memory per device while its partition runs, at most: its state, its
+/// alias-table column (8 bytes), its three rates while the tables are built
+/// (24 bytes), and, if it is busy, its stream and its place in the queue.
+pub const BYTES_PER_DEVICE: usize =
+    std::mem::size_of::<Device>() + 32 + std::mem::size_of::<Busy>() + std::mem::size_of::<(u64, u32)>();
 /// Memory per household while its partition runs.
 pub const BYTES_PER_HOUSEHOLD: usize = std::mem::size_of::<Household>();
 
@@ -1209,5 +1211,7 @@ mod tests {
         assert_eq!(std::mem::size_of::<Entry>(), 32);
         assert_eq!(std::mem::size_of::<Device>(), 96);
         assert_eq!(std::mem::size_of::<Household>(), 40);
+        assert_eq!(std::mem::size_of::<Busy>(), 40);
+        assert_eq!(BYTES_PER_DEVICE, 184);
     }
 }
