@@ -1,21 +1,25 @@
 //! One independent piece of a replica: a resolver instance and the households
 //! behind it (households behind different resolver caches never interact).
-//! Every request is an arrival of the partition's merged Poisson stream; the
-//! device that sends it is drawn in proportion to its rate. Caches and
-//! connections are checked lazily when a request arrives: with no network
-//! latency in the model, expiry needs no event of its own, so the loop needs
-//! no event queue at all.
+//! Requests arrive on the partition's merged Poisson stream, the device that
+//! sends each drawn in proportion to its rate; busy devices run ahead on their
+//! own streams instead (`run_ahead`). Caches and connections are checked
+//! lazily when a request arrives: with no network latency in the model, expiry
+//! needs no event of its own, so the loop needs no event queue beyond the busy
+//! devices' next requests. Caches start in their stationary state (`seed`).
+
+mod run_ahead;
+mod seed;
 
 use super::tally::{self, Tally};
 use super::{Layer, Model, APP, OS, RESOLVER, ROUTER};
 use crate::duration::Millis;
-use crate::duration::FOREVER;
 use crate::policy::Policy;
 use crate::population::AliasTable;
 use crate::scenario::Connection;
 use rand::{Rng, RngExt, SeedableRng};
-use rand_distr::{Exp1, Open01, Poisson};
+use rand_distr::Exp1;
 use rand_xoshiro::Xoshiro256PlusPlus;
+use run_ahead::Busy;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -91,35 +95,8 @@ struct Household {
     router_pool: u8,
 }
 
-/// A device busy enough that its private hits (keep-alive connection, app
-/// and OS caches) are worth running ahead: its requests come from its own
-/// Poisson stream rather than the partition's, and only those that need a
-/// router, resolver or authoritative join the partition's time order, through
-/// the queue. Private state is touched by no other device, so serving its
-/// private hits ahead of other devices' requests changes no outcome.
-#[derive(Clone, Copy, Debug)]
-struct Busy {
-    device: u32,
-    /// Requests and restarts per ms (before the daily cycle).
-    rate: f64,
-    restart_rate: f64,
-    /// Mean time between arrivals (requests and restarts) at the daily peak, in ms.
-    mean_gap: f64,
-    /// The share of arrivals that are app restarts.
-    restart_share: f64,
-}
-
-/// A busy device's requests under a pinned app answer are counted in bulk
-/// when at least this many are expected (see [`Partition::count_pinned`]).
-const PINNED_MIN_REQUESTS: f64 = 8.0;
-
 /// Requests between checks of the stop flag.
 const STOP_CHECK: u64 = 1 << 20;
-
-/// Devices expected to make at least this many requests within their private
-/// caches' lifetime run ahead on their own streams ([`Busy`]); below it, the
-/// queue costs more than running ahead saves.
-const BUSY_THRESHOLD: f64 = 1.0;
 
 /// A partition to simulate: which resolver pool and how many households.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -226,15 +203,10 @@ impl<'m> Partition<'m> {
                 let rate = per_day / crate::duration::DAY as f64;
                 let restarts = s.apps.get(app_pool as usize).map_or(0.0, |a| a.restarts_per_day);
                 let restart_rate = restarts / crate::duration::DAY as f64;
-                let window = private_window(model, app_pool, os_pool) as f64;
-                if model.run_ahead && rate * window >= BUSY_THRESHOLD {
-                    busy.push(Busy {
-                        device: devices.len() as u32,
-                        rate,
-                        restart_rate,
-                        mean_gap: 1.0 / ((rate + restart_rate) * peak),
-                        restart_share: restart_rate / (rate + restart_rate),
-                    });
+                let pools = (app_pool, os_pool);
+                let rates_of_device = (rate, restart_rate);
+                if let Some(b) = Busy::new(model, devices.len() as u32, pools, rates_of_device, peak) {
+                    busy.push(b);
                     shared_rates.push(0.0);
                     restart_weights.push(0.0);
                 } else {
@@ -285,110 +257,6 @@ impl<'m> Partition<'m> {
                 .max(super::WARMUP_MIN);
             settle - s.record.earliest_step()
         })
-    }
-
-    /// Starts every cache in a stationary state with a random phase: holding
-    /// the answer with probability τ / (τ + 1/λ), its remaining life uniform
-    /// on (0, τ], where τ is the cache's lifetime for the answer of the day and
-    /// λ the rate of requests it sees. A warm-up from empty caches alone would
-    /// phase-lock busy caches to its start, and every run would expire at the
-    /// same instant. For a single shared cache under Poisson traffic this is
-    /// exactly the stationary law; the warm-up (twice the longest lifetime in
-    /// the chain) makes nested caches consistent with each other.
-    fn seed_caches(&mut self, start: Millis, rates: &[f64]) {
-        let s = &self.model.scenario;
-        let version = s.record.version_at(start);
-        let ttl = s.record.versions[version].ttl;
-        let resolver_pool = self.plan.resolver_pool.map(|p| &s.resolvers[p]);
-        let at_resolver = pass(resolver_pool, ttl);
-        if let Some(pool) = resolver_pool.filter(|p| p.policy.caches) {
-            let all_requests: f64 = rates.iter().sum();
-            let per_shard = all_requests / self.shards.len().max(1) as f64;
-            for i in 0..self.shards.len() {
-                let law = (at_resolver, per_shard, 0.0);
-                self.shards[i] = stationary(&mut self.rng, start, version, law, &pool.policy);
-            }
-        }
-        let mut household_rate = vec![0.0; self.households.len()];
-        for (d, device) in self.devices.iter().enumerate() {
-            household_rate[device.household as usize] += rates[d];
-        }
-        for (d, &rate) in rates.iter().enumerate() {
-            let device = self.devices[d];
-            let h = device.household as usize;
-            let router = s.routers.get(self.households[h].router_pool as usize);
-            let at_router = pass(router, at_resolver);
-            if let Some(pool) = router.filter(|p| p.policy.caches) {
-                // Seed each household's router once, with its first device.
-                if d == 0 || self.devices[d - 1].household as usize != h {
-                    let law = (at_router, household_rate[h], 0.0);
-                    self.households[h].router = stationary(&mut self.rng, start, version, law, &pool.policy);
-                }
-            }
-            let os = s.oses.get(device.os_pool as usize);
-            let at_os = pass(os, at_router);
-            if let Some(pool) = os.filter(|p| p.policy.caches) {
-                let law = (at_os, rate, 0.0);
-                self.devices[d].os = stationary(&mut self.rng, start, version, law, &pool.policy);
-            }
-            if let Some(c) = self
-                .model
-                .connections
-                .get(device.app_pool as usize)
-                .copied()
-                .flatten()
-            {
-                self.seed_connection(d, c, start, version, rate);
-            }
-            let app = s.apps.get(device.app_pool as usize);
-            if let Some(pool) = app.filter(|p| p.policy.caches) {
-                let law = (
-                    pass(app, at_os),
-                    rate,
-                    pool.restarts_per_day / crate::duration::DAY as f64,
-                );
-                self.devices[d].app = stationary(&mut self.rng, start, version, law, &pool.policy);
-            }
-        }
-    }
-
-    /// Starts a keep-alive connection in its stationary state: last used a
-    /// Poisson backward-recurrence time ago and, with a maximum age M, open
-    /// with probability M/(M + 1/rate) at an age uniform on (0, M); without
-    /// one, open since long before (only idleness closes it).
-    fn seed_connection(&mut self, d: usize, c: Connection, start: Millis, version: usize, rate: f64) {
-        if rate <= 0.0 {
-            return;
-        }
-        let opened = if c.max_age >= FOREVER {
-            start - c.idle_timeout.min(FOREVER / 2)
-        } else {
-            let open = c.max_age as f64 / (c.max_age as f64 + 1.0 / rate);
-            if self.rng.random::<f64>() >= open {
-                return;
-            }
-            start - (self.rng.random::<f64>() * c.max_age as f64) as Millis
-        };
-        let idle = (self.rng.sample::<f64, _>(Exp1) / rate) as Millis;
-        // A connection opened in the past went to any of the addresses alike.
-        let record = &self.model.scenario.record;
-        let count = record.versions[version].addresses.count_ones();
-        let first = if record.rotate {
-            self.rng.random_range(0..count) as u8
-        } else {
-            0
-        };
-        let answer = Answer {
-            version: version as u16,
-            ttl: 0,
-            held_at: Layer::Connection,
-            first,
-        };
-        let address = self.pick_address(answer);
-        let device = &mut self.devices[d];
-        device.conn_address = address;
-        device.conn_opened = opened;
-        device.conn_last = (start - idle).max(opened);
     }
 
     /// Runs the partition from its warm-up start to the horizon, adding to `tally`.
@@ -482,255 +350,6 @@ impl<'m> Partition<'m> {
             self.count(tally, bucket, d, served);
         }
         tally.simulated += simulated;
-    }
-
-    /// When the earliest queued busy request is due (infinity if none is).
-    #[inline]
-    fn queue_head(&self) -> f64 {
-        self.queue
-            .peek()
-            .map_or(f64::INFINITY, |Reverse((t, _))| f64::from_bits(*t))
-    }
-
-    /// Serves busy device `b`'s request at `elapsed` (one that needed shared
-    /// state, now in its turn), then every following request its private
-    /// state answers, and queues the first one it does not. Returns the
-    /// number of requests served.
-    fn run_busy(&mut self, b: usize, mut elapsed: f64, span: f64, tally: &mut Tally) -> u64 {
-        let d = self.busy[b].device as usize;
-        let connection = self.connection(d);
-        let mut requests = 0;
-        let mut now = self.start + elapsed as Millis;
-        let mut stretch = Stretch::EMPTY;
-        // Requests served alike since the last count, counted together.
-        let mut batch = Served {
-            requests: 0,
-            address: 0,
-            held_at: Layer::Connection,
-            old: false,
-            last: now,
-        };
-        let (mut address, mut held_at) = self.request(now, d);
-        loop {
-            requests += 1;
-            if now >= 0 {
-                let same = now < stretch.until && address == batch.address && held_at == batch.held_at;
-                if !same {
-                    if batch.requests > 0 {
-                        self.count(tally, stretch.bucket, d, batch);
-                    }
-                    if now >= stretch.until {
-                        stretch = Stretch::at(self.model, now);
-                    }
-                    batch = Served {
-                        requests: 0,
-                        address,
-                        held_at,
-                        old: stretch.addresses & (1u64 << address) == 0,
-                        last: now,
-                    };
-                }
-                batch.requests += 1;
-                batch.last = now;
-            }
-            if let Some(until) = self.pinned_until(b, now) {
-                if batch.requests > 0 {
-                    self.count(tally, stretch.bucket, d, batch);
-                    batch.requests = 0;
-                }
-                let (pinned, end) = self.count_pinned(b, elapsed, until, tally);
-                requests += pinned;
-                elapsed = end;
-            }
-            let next = self.next_busy_request(b, elapsed, span);
-            let private = next.is_some_and(|next| {
-                elapsed = next;
-                now = self.start + next as Millis;
-                connection.is_some_and(|c| self.connection_open(c, now, d)) || self.privately_served(now, d)
-            });
-            if !private {
-                if batch.requests > 0 {
-                    self.count(tally, stretch.bucket, d, batch);
-                }
-                if next.is_some() {
-                    self.queue.push(Reverse((elapsed.to_bits(), b as u32)));
-                }
-                return requests;
-            }
-            (address, held_at) = self.request(now, d);
-        }
-    }
-
-    /// When busy device `b`'s app cache stops answering on its own, if from
-    /// `now` every request is an app hit with one answer until then: no
-    /// keep-alive connection in front, no prefetch, no daily cycle to thin
-    /// the stream. `None` too when fewer than [`PINNED_MIN_REQUESTS`] are
-    /// expected, where drawing them one by one is cheaper.
-    fn pinned_until(&self, b: usize, now: Millis) -> Option<Millis> {
-        let Busy { device, rate, .. } = self.busy[b];
-        let d = device as usize;
-        let app = &self.devices[d].app;
-        let until = app.expires.min(app.evicted).min(self.model.scenario.duration);
-        let pinned = self.devices[d].caches & (1 << Layer::App as u8) != 0
-            && self.model.scenario.population.daily_cycle.is_none()
-            && self.connection(d).is_none()
-            && live(app, now)
-            && self.policy(Layer::App, d).prefetch.is_none()
-            && rate * (until - now) as f64 >= PINNED_MIN_REQUESTS;
-        pinned.then_some(until)
-    }
-
-    /// Counts busy device `b`'s requests from `from` (elapsed) until its app
-    /// cache's answer lapses at `until`, or an app restart clears it first,
-    /// without drawing them one by one: on each stretch of one bucket and
-    /// one record version, the requests to each of the answer's addresses
-    /// are independent Poisson counts (a Poisson stream split at random),
-    /// which is exactly the law of drawing them one by one. Returns the
-    /// number of requests and when (elapsed) the pinned answer ended.
-    fn count_pinned(&mut self, b: usize, from: f64, until: Millis, tally: &mut Tally) -> (u64, f64) {
-        let Busy {
-            device,
-            rate,
-            restart_rate,
-            ..
-        } = self.busy[b];
-        let d = device as usize;
-        let mut to = (until - self.start) as f64;
-        let mut restart = false;
-        if restart_rate > 0.0 {
-            let at = from + self.rng.sample::<f64, _>(Exp1) / restart_rate;
-            if at < to {
-                (to, restart) = (at, true);
-            }
-        }
-        let app = self.devices[d].app;
-        let record = &self.model.scenario.record;
-        let mask = record.versions[app.version as usize].addresses;
-        // With several addresses picked at random, each gets its own share.
-        let spread = mask.count_ones() > 1 && !record.rotate;
-        let addresses: Vec<u8> = if spread {
-            (0..64u8).filter(|a| mask & (1 << a) != 0).collect()
-        } else {
-            let answer = Answer {
-                version: app.version,
-                ttl: 0,
-                held_at: Layer::App,
-                first: app.first,
-            };
-            vec![self.pick_address(answer)]
-        };
-        let per_address = rate / addresses.len() as f64;
-        let mut requests = 0;
-        let mut a = from;
-        while a < to {
-            let now = self.start + a as Millis;
-            // The stretch [a, end): warm-up, or one bucket and one version.
-            let (stretch, end) = if now < 0 {
-                (None, to.min(-self.start as f64))
-            } else {
-                let stretch = Stretch::at(self.model, now);
-                (Some(stretch), to.min((stretch.until - self.start) as f64))
-            };
-            for &address in &addresses {
-                let n = self.poisson(per_address * (end - a));
-                requests += n;
-                let Some(stretch) = stretch.filter(|_| n > 0) else {
-                    continue;
-                };
-                let old = stretch.addresses & (1u64 << address) == 0;
-                // The last of n arrivals on [a, end): end less an exponential
-                // gap at the address's rate, given that it falls inside.
-                let last = if old {
-                    let u: f64 = self.rng.random();
-                    let inside = -(-per_address * (end - a)).exp_m1();
-                    let gap = -(-u * inside).ln_1p() / per_address;
-                    self.start + (end - gap).max(a) as Millis
-                } else {
-                    now
-                };
-                let served = Served {
-                    requests: n,
-                    address,
-                    held_at: Layer::App,
-                    old,
-                    last,
-                };
-                self.count(tally, stretch.bucket, d, served);
-            }
-            a = end;
-        }
-        if restart {
-            self.restart(d);
-        }
-        (requests, to)
-    }
-
-    /// A Poisson count with the given mean.
-    fn poisson(&mut self, mean: f64) -> u64 {
-        if mean <= 0.0 {
-            return 0;
-        }
-        let law = Poisson::new(mean).expect("a finite positive mean");
-        self.rng.sample::<f64, _>(law) as u64
-    }
-
-    /// Busy device `b`'s next request after `elapsed`, before `span`: its
-    /// stream's arrivals, thinned by the daily cycle, with restarts applied
-    /// on the way (they touch only the device).
-    #[inline(always)]
-    fn next_busy_request(&mut self, b: usize, mut elapsed: f64, span: f64) -> Option<f64> {
-        let Busy {
-            device,
-            mean_gap,
-            restart_share,
-            ..
-        } = self.busy[b];
-        let cycle = self.model.scenario.population.daily_cycle;
-        let peak = cycle.map_or(1.0, |c| c.peak_factor());
-        loop {
-            elapsed += self.rng.sample::<f64, _>(Exp1) * mean_gap;
-            if elapsed >= span {
-                return None;
-            }
-            if let Some(c) = cycle {
-                let now = self.start + elapsed as Millis;
-                if self.rng.random::<f64>() * peak >= c.factor(now as f64) {
-                    continue;
-                }
-            }
-            if restart_share > 0.0 && self.rng.random::<f64>() < restart_share {
-                self.restart(device as usize);
-                continue;
-            }
-            return Some(elapsed);
-        }
-    }
-
-    /// Whether device `d`'s own state (connection, app and OS caches) answers
-    /// a request at `now` with nothing shared involved: no router, resolver
-    /// or authoritative, no prefetch or serve-stale refresh upstream. Such
-    /// requests may be served ahead of other devices' earlier ones. `false`
-    /// when unsure, which is always exact: the request then waits its turn.
-    fn privately_served(&self, now: Millis, d: usize) -> bool {
-        if self
-            .connection(d)
-            .is_some_and(|c| self.connection_open(c, now, d))
-        {
-            return true;
-        }
-        let device = &self.devices[d];
-        if device.caches & (1 << Layer::App as u8) != 0 {
-            let policy = self.policy(Layer::App, d);
-            if live(&device.app, now) {
-                return policy.prefetch.is_none();
-            }
-            if policy.serve_stale.is_some() {
-                return false;
-            }
-        }
-        device.caches & (1 << Layer::Os as u8) != 0
-            && live(&device.os, now)
-            && self.policy(Layer::Os, d).prefetch.is_none()
     }
 
     /// Adds `served` (requests of device `d` in `bucket`) to the tally.
@@ -1068,66 +687,6 @@ fn pass(pool: Option<&crate::scenario::Pool>, ttl: Millis) -> Millis {
     }
 }
 
-/// How long a device's own state can go on serving its requests: its
-/// keep-alive connection's idle timeout, or the longest its app or OS cache
-/// keeps the record (a cache that may refresh upstream on a hit counts for nothing).
-fn private_window(model: &Model, app_pool: u8, os_pool: u8) -> Millis {
-    let s = &model.scenario;
-    let ttl = s.record.longest_ttl();
-    let kept = |pool: Option<&crate::scenario::Pool>| {
-        pool.filter(|p| p.policy.caches && p.policy.prefetch.is_none())
-            .map_or(0, |p| p.policy.lifetime(ttl))
-    };
-    let idle = model
-        .connections
-        .get(app_pool as usize)
-        .copied()
-        .flatten()
-        .map_or(0, |c| c.idle_timeout.min(c.max_age));
-    idle.max(kept(s.apps.get(app_pool as usize)))
-        .max(kept(s.oses.get(os_pool as usize)))
-}
-
-/// A cache entry at `start`, drawn from the stationary law of a cache under
-/// Poisson requests at `rate` (per ms) that keeps answers `lifetime`: a
-/// cycle is the time until the entry is renewed (the lifetime, less the
-/// prefetch window) plus the wait for the next request. In the wait, a
-/// serve-stale cache still holds the expired entry; others hold nothing.
-/// `clear_rate` (per ms) is how often the cache is emptied (app restarts):
-/// an entry then lasts min(renewal, restart) on average, (1 − e^(−r·R))/r.
-fn stationary<R: Rng>(
-    rng: &mut R,
-    start: Millis,
-    version: usize,
-    (lifetime, rate, clear_rate): (Millis, f64, f64),
-    policy: &Policy,
-) -> Entry {
-    if lifetime <= 0 || rate <= 0.0 {
-        return Entry::EMPTY;
-    }
-    let renewed_after = lifetime - policy.prefetch_point(lifetime);
-    let holds = if clear_rate > 0.0 {
-        -(-clear_rate * renewed_after as f64).exp_m1() / clear_rate
-    } else {
-        renewed_after as f64
-    };
-    let held = holds / (holds + 1.0 / rate);
-    let mut entry = Entry {
-        expires: start,
-        lifetime,
-        evicted: Millis::MAX,
-        version: version as u16,
-        first: 0,
-    };
-    if rng.random::<f64>() < held {
-        let until_renewal = ((rng.sample::<f64, _>(Open01) * renewed_after as f64).ceil() as Millis).max(1);
-        entry.expires = start.saturating_add(until_renewal + (lifetime - renewed_after));
-    } else if policy.serve_stale.is_none() {
-        return Entry::EMPTY;
-    }
-    entry
-}
-
 /// Requests of one device that went the same way (same address, layer and
 /// staleness) within one bucket, counted in one go.
 #[derive(Clone, Copy, Debug)]
@@ -1138,37 +697,6 @@ struct Served {
     old: bool,
     /// When the last of them was made.
     last: Millis,
-}
-
-/// A stretch of time within one bucket and one version of the record, so
-/// requests in it are counted without a division or a search.
-#[derive(Clone, Copy, Debug)]
-struct Stretch {
-    until: Millis,
-    bucket: usize,
-    addresses: u64,
-}
-
-impl Stretch {
-    const EMPTY: Stretch = Stretch {
-        until: Millis::MIN,
-        bucket: 0,
-        addresses: 0,
-    };
-
-    /// The stretch holding `now` (at or after the change).
-    fn at(model: &Model, now: Millis) -> Stretch {
-        let record = &model.scenario.record;
-        let length = model.scenario.bucket;
-        let bucket = now / length;
-        let version = record.version_at(now);
-        let next_version = record.versions.get(version + 1).map_or(Millis::MAX, |v| v.start);
-        Stretch {
-            until: ((bucket + 1) * length).min(next_version),
-            bucket: bucket as usize,
-            addresses: record.versions[version].addresses,
-        }
-    }
 }
 
 /// The addresses the authoritative serves, tracked as time moves forward.

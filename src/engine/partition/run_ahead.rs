@@ -1,0 +1,368 @@
+//! Running busy devices ahead of the partition's time order. A device's
+//! keep-alive connection and its app and OS caches are touched by no other
+//! device, so the requests they answer can be served as soon as they are
+//! drawn, on the device's own stream, and counted together; only requests
+//! that need the router, the resolver or the authoritative wait their turn in
+//! the queue. Under an answer pinned in the app cache, the requests are not
+//! even drawn: their numbers per bucket are exact Poisson counts.
+//! `tests/equivalence.rs` checks that the results' distribution is that of
+//! the single-stream path.
+
+use super::tally::Tally;
+use super::{live, Answer, Layer, Model, Partition, Served};
+use crate::duration::Millis;
+use rand::RngExt;
+use rand_distr::{Exp1, Poisson};
+use std::cmp::Reverse;
+
+/// A device busy enough that its private hits (keep-alive connection, app
+/// and OS caches) are worth running ahead: its requests come from its own
+/// Poisson stream rather than the partition's, and only those that need a
+/// router, resolver or authoritative join the partition's time order, through
+/// the queue. Private state is touched by no other device, so serving its
+/// private hits ahead of other devices' requests changes no outcome.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Busy {
+    device: u32,
+    /// Requests and restarts per ms (before the daily cycle).
+    rate: f64,
+    restart_rate: f64,
+    /// Mean time between arrivals (requests and restarts) at the daily peak, in ms.
+    mean_gap: f64,
+    /// The share of arrivals that are app restarts.
+    restart_share: f64,
+}
+
+impl Busy {
+    /// Device `device`, making `rate` requests and `restart_rate` app
+    /// restarts per ms, runs ahead if its private state is expected to answer
+    /// at least [`BUSY_THRESHOLD`] requests in a row (`None` otherwise).
+    /// `peak` is the daily cycle's peak factor (1 without a cycle).
+    pub(super) fn new(
+        model: &Model,
+        device: u32,
+        (app_pool, os_pool): (u8, u8),
+        (rate, restart_rate): (f64, f64),
+        peak: f64,
+    ) -> Option<Busy> {
+        let window = private_window(model, app_pool, os_pool) as f64;
+        (model.run_ahead && rate * window >= BUSY_THRESHOLD).then(|| Busy {
+            device,
+            rate,
+            restart_rate,
+            mean_gap: 1.0 / ((rate + restart_rate) * peak),
+            restart_share: restart_rate / (rate + restart_rate),
+        })
+    }
+}
+
+/// A busy device's requests under a pinned app answer are counted in bulk
+/// when at least this many are expected (see [`Partition::count_pinned`]).
+const PINNED_MIN_REQUESTS: f64 = 8.0;
+
+/// Devices expected to make at least this many requests within their private
+/// caches' lifetime run ahead on their own streams ([`Busy`]); below it, the
+/// queue costs more than running ahead saves.
+const BUSY_THRESHOLD: f64 = 1.0;
+
+/// How long a device's own state can go on serving its requests: its
+/// keep-alive connection's idle timeout, or the longest its app or OS cache
+/// keeps the record (a cache that may refresh upstream on a hit counts for nothing).
+fn private_window(model: &Model, app_pool: u8, os_pool: u8) -> Millis {
+    let s = &model.scenario;
+    let ttl = s.record.longest_ttl();
+    let kept = |pool: Option<&crate::scenario::Pool>| {
+        pool.filter(|p| p.policy.caches && p.policy.prefetch.is_none())
+            .map_or(0, |p| p.policy.lifetime(ttl))
+    };
+    let idle = model
+        .connections
+        .get(app_pool as usize)
+        .copied()
+        .flatten()
+        .map_or(0, |c| c.idle_timeout.min(c.max_age));
+    idle.max(kept(s.apps.get(app_pool as usize)))
+        .max(kept(s.oses.get(os_pool as usize)))
+}
+
+/// A stretch of time within one bucket and one version of the record, so
+/// requests in it are counted without a division or a search.
+#[derive(Clone, Copy, Debug)]
+struct Stretch {
+    until: Millis,
+    bucket: usize,
+    addresses: u64,
+}
+
+impl Stretch {
+    const EMPTY: Stretch = Stretch {
+        until: Millis::MIN,
+        bucket: 0,
+        addresses: 0,
+    };
+
+    /// The stretch holding `now` (at or after the change).
+    fn at(model: &Model, now: Millis) -> Stretch {
+        let record = &model.scenario.record;
+        let length = model.scenario.bucket;
+        let bucket = now / length;
+        let version = record.version_at(now);
+        let next_version = record.versions.get(version + 1).map_or(Millis::MAX, |v| v.start);
+        Stretch {
+            until: ((bucket + 1) * length).min(next_version),
+            bucket: bucket as usize,
+            addresses: record.versions[version].addresses,
+        }
+    }
+}
+
+impl<'m> Partition<'m> {
+    /// When the earliest queued busy request is due (infinity if none is).
+    #[inline]
+    pub(super) fn queue_head(&self) -> f64 {
+        self.queue
+            .peek()
+            .map_or(f64::INFINITY, |Reverse((t, _))| f64::from_bits(*t))
+    }
+
+    /// Serves busy device `b`'s request at `elapsed` (one that needed shared
+    /// state, now in its turn), then every following request its private
+    /// state answers, and queues the first one it does not. Returns the
+    /// number of requests served.
+    pub(super) fn run_busy(&mut self, b: usize, mut elapsed: f64, span: f64, tally: &mut Tally) -> u64 {
+        let d = self.busy[b].device as usize;
+        let connection = self.connection(d);
+        let mut requests = 0;
+        let mut now = self.start + elapsed as Millis;
+        let mut stretch = Stretch::EMPTY;
+        // Requests served alike since the last count, counted together.
+        let mut batch = Served {
+            requests: 0,
+            address: 0,
+            held_at: Layer::Connection,
+            old: false,
+            last: now,
+        };
+        let (mut address, mut held_at) = self.request(now, d);
+        loop {
+            requests += 1;
+            if now >= 0 {
+                let same = now < stretch.until && address == batch.address && held_at == batch.held_at;
+                if !same {
+                    if batch.requests > 0 {
+                        self.count(tally, stretch.bucket, d, batch);
+                    }
+                    if now >= stretch.until {
+                        stretch = Stretch::at(self.model, now);
+                    }
+                    batch = Served {
+                        requests: 0,
+                        address,
+                        held_at,
+                        old: stretch.addresses & (1u64 << address) == 0,
+                        last: now,
+                    };
+                }
+                batch.requests += 1;
+                batch.last = now;
+            }
+            if let Some(until) = self.pinned_until(b, now) {
+                if batch.requests > 0 {
+                    self.count(tally, stretch.bucket, d, batch);
+                    batch.requests = 0;
+                }
+                let (pinned, end) = self.count_pinned(b, elapsed, until, tally);
+                requests += pinned;
+                elapsed = end;
+            }
+            let next = self.next_busy_request(b, elapsed, span);
+            let private = next.is_some_and(|next| {
+                elapsed = next;
+                now = self.start + next as Millis;
+                connection.is_some_and(|c| self.connection_open(c, now, d)) || self.privately_served(now, d)
+            });
+            if !private {
+                if batch.requests > 0 {
+                    self.count(tally, stretch.bucket, d, batch);
+                }
+                if next.is_some() {
+                    self.queue.push(Reverse((elapsed.to_bits(), b as u32)));
+                }
+                return requests;
+            }
+            (address, held_at) = self.request(now, d);
+        }
+    }
+
+    /// When busy device `b`'s app cache stops answering on its own, if from
+    /// `now` every request is an app hit with one answer until then: no
+    /// keep-alive connection in front, no prefetch, no daily cycle to thin
+    /// the stream. `None` too when fewer than [`PINNED_MIN_REQUESTS`] are
+    /// expected, where drawing them one by one is cheaper.
+    fn pinned_until(&self, b: usize, now: Millis) -> Option<Millis> {
+        let Busy { device, rate, .. } = self.busy[b];
+        let d = device as usize;
+        let app = &self.devices[d].app;
+        let until = app.expires.min(app.evicted).min(self.model.scenario.duration);
+        let pinned = self.devices[d].caches & (1 << Layer::App as u8) != 0
+            && self.model.scenario.population.daily_cycle.is_none()
+            && self.connection(d).is_none()
+            && live(app, now)
+            && self.policy(Layer::App, d).prefetch.is_none()
+            && rate * (until - now) as f64 >= PINNED_MIN_REQUESTS;
+        pinned.then_some(until)
+    }
+
+    /// Counts busy device `b`'s requests from `from` (elapsed) until its app
+    /// cache's answer lapses at `until`, or an app restart clears it first,
+    /// without drawing them one by one: on each stretch of one bucket and
+    /// one record version, the requests to each of the answer's addresses
+    /// are independent Poisson counts (a Poisson stream split at random),
+    /// which is exactly the law of drawing them one by one. Returns the
+    /// number of requests and when (elapsed) the pinned answer ended.
+    fn count_pinned(&mut self, b: usize, from: f64, until: Millis, tally: &mut Tally) -> (u64, f64) {
+        let Busy {
+            device,
+            rate,
+            restart_rate,
+            ..
+        } = self.busy[b];
+        let d = device as usize;
+        let mut to = (until - self.start) as f64;
+        let mut restart = false;
+        if restart_rate > 0.0 {
+            let at = from + self.rng.sample::<f64, _>(Exp1) / restart_rate;
+            if at < to {
+                (to, restart) = (at, true);
+            }
+        }
+        let app = self.devices[d].app;
+        let record = &self.model.scenario.record;
+        let mask = record.versions[app.version as usize].addresses;
+        // With several addresses picked at random, each gets its own share.
+        let spread = mask.count_ones() > 1 && !record.rotate;
+        let addresses: Vec<u8> = if spread {
+            (0..64u8).filter(|a| mask & (1 << a) != 0).collect()
+        } else {
+            let answer = Answer {
+                version: app.version,
+                ttl: 0,
+                held_at: Layer::App,
+                first: app.first,
+            };
+            vec![self.pick_address(answer)]
+        };
+        let per_address = rate / addresses.len() as f64;
+        let mut requests = 0;
+        let mut a = from;
+        while a < to {
+            let now = self.start + a as Millis;
+            // The stretch [a, end): warm-up, or one bucket and one version.
+            let (stretch, end) = if now < 0 {
+                (None, to.min(-self.start as f64))
+            } else {
+                let stretch = Stretch::at(self.model, now);
+                (Some(stretch), to.min((stretch.until - self.start) as f64))
+            };
+            for &address in &addresses {
+                let n = self.poisson(per_address * (end - a));
+                requests += n;
+                let Some(stretch) = stretch.filter(|_| n > 0) else {
+                    continue;
+                };
+                let old = stretch.addresses & (1u64 << address) == 0;
+                // The last of n arrivals on [a, end): end less an exponential
+                // gap at the address's rate, given that it falls inside.
+                let last = if old {
+                    let u: f64 = self.rng.random();
+                    let inside = -(-per_address * (end - a)).exp_m1();
+                    let gap = -(-u * inside).ln_1p() / per_address;
+                    self.start + (end - gap).max(a) as Millis
+                } else {
+                    now
+                };
+                let served = Served {
+                    requests: n,
+                    address,
+                    held_at: Layer::App,
+                    old,
+                    last,
+                };
+                self.count(tally, stretch.bucket, d, served);
+            }
+            a = end;
+        }
+        if restart {
+            self.restart(d);
+        }
+        (requests, to)
+    }
+
+    /// A Poisson count with the given mean.
+    fn poisson(&mut self, mean: f64) -> u64 {
+        if mean <= 0.0 {
+            return 0;
+        }
+        let law = Poisson::new(mean).expect("a finite positive mean");
+        self.rng.sample::<f64, _>(law) as u64
+    }
+
+    /// Busy device `b`'s next request after `elapsed`, before `span`: its
+    /// stream's arrivals, thinned by the daily cycle, with restarts applied
+    /// on the way (they touch only the device).
+    #[inline(always)]
+    pub(super) fn next_busy_request(&mut self, b: usize, mut elapsed: f64, span: f64) -> Option<f64> {
+        let Busy {
+            device,
+            mean_gap,
+            restart_share,
+            ..
+        } = self.busy[b];
+        let cycle = self.model.scenario.population.daily_cycle;
+        let peak = cycle.map_or(1.0, |c| c.peak_factor());
+        loop {
+            elapsed += self.rng.sample::<f64, _>(Exp1) * mean_gap;
+            if elapsed >= span {
+                return None;
+            }
+            if let Some(c) = cycle {
+                let now = self.start + elapsed as Millis;
+                if self.rng.random::<f64>() * peak >= c.factor(now as f64) {
+                    continue;
+                }
+            }
+            if restart_share > 0.0 && self.rng.random::<f64>() < restart_share {
+                self.restart(device as usize);
+                continue;
+            }
+            return Some(elapsed);
+        }
+    }
+
+    /// Whether device `d`'s own state (connection, app and OS caches) answers
+    /// a request at `now` with nothing shared involved: no router, resolver
+    /// or authoritative, no prefetch or serve-stale refresh upstream. Such
+    /// requests may be served ahead of other devices' earlier ones. `false`
+    /// when unsure, which is always exact: the request then waits its turn.
+    fn privately_served(&self, now: Millis, d: usize) -> bool {
+        if self
+            .connection(d)
+            .is_some_and(|c| self.connection_open(c, now, d))
+        {
+            return true;
+        }
+        let device = &self.devices[d];
+        if device.caches & (1 << Layer::App as u8) != 0 {
+            let policy = self.policy(Layer::App, d);
+            if live(&device.app, now) {
+                return policy.prefetch.is_none();
+            }
+            if policy.serve_stale.is_some() {
+                return false;
+            }
+        }
+        device.caches & (1 << Layer::Os as u8) != 0
+            && live(&device.os, now)
+            && self.policy(Layer::Os, d).prefetch.is_none()
+    }
+}

@@ -1,0 +1,155 @@
+//! Where every cache and connection stands when a partition's warm-up begins:
+//! drawn from the stationary law of each, so runs do not all expire at once.
+
+use super::{pass, Answer, Entry, Layer, Partition};
+use crate::duration::{Millis, FOREVER};
+use crate::policy::Policy;
+use crate::scenario::Connection;
+use rand::{Rng, RngExt};
+use rand_distr::{Exp1, Open01};
+
+impl<'m> Partition<'m> {
+    /// Starts every cache in a stationary state with a random phase: holding
+    /// the answer with probability τ / (τ + 1/λ), its remaining life uniform
+    /// on (0, τ], where τ is the cache's lifetime for the answer of the day and
+    /// λ the rate of requests it sees. A warm-up from empty caches alone would
+    /// phase-lock busy caches to its start, and every run would expire at the
+    /// same instant. For a single shared cache under Poisson traffic this is
+    /// exactly the stationary law; the warm-up (twice the longest lifetime in
+    /// the chain) makes nested caches consistent with each other.
+    pub(super) fn seed_caches(&mut self, start: Millis, rates: &[f64]) {
+        let s = &self.model.scenario;
+        let version = s.record.version_at(start);
+        let ttl = s.record.versions[version].ttl;
+        let resolver_pool = self.plan.resolver_pool.map(|p| &s.resolvers[p]);
+        let at_resolver = pass(resolver_pool, ttl);
+        if let Some(pool) = resolver_pool.filter(|p| p.policy.caches) {
+            let all_requests: f64 = rates.iter().sum();
+            let per_shard = all_requests / self.shards.len().max(1) as f64;
+            for i in 0..self.shards.len() {
+                let law = (at_resolver, per_shard, 0.0);
+                self.shards[i] = stationary(&mut self.rng, start, version, law, &pool.policy);
+            }
+        }
+        let mut household_rate = vec![0.0; self.households.len()];
+        for (d, device) in self.devices.iter().enumerate() {
+            household_rate[device.household as usize] += rates[d];
+        }
+        for (d, &rate) in rates.iter().enumerate() {
+            let device = self.devices[d];
+            let h = device.household as usize;
+            let router = s.routers.get(self.households[h].router_pool as usize);
+            let at_router = pass(router, at_resolver);
+            if let Some(pool) = router.filter(|p| p.policy.caches) {
+                // Seed each household's router once, with its first device.
+                if d == 0 || self.devices[d - 1].household as usize != h {
+                    let law = (at_router, household_rate[h], 0.0);
+                    self.households[h].router = stationary(&mut self.rng, start, version, law, &pool.policy);
+                }
+            }
+            let os = s.oses.get(device.os_pool as usize);
+            let at_os = pass(os, at_router);
+            if let Some(pool) = os.filter(|p| p.policy.caches) {
+                let law = (at_os, rate, 0.0);
+                self.devices[d].os = stationary(&mut self.rng, start, version, law, &pool.policy);
+            }
+            if let Some(c) = self
+                .model
+                .connections
+                .get(device.app_pool as usize)
+                .copied()
+                .flatten()
+            {
+                self.seed_connection(d, c, start, version, rate);
+            }
+            let app = s.apps.get(device.app_pool as usize);
+            if let Some(pool) = app.filter(|p| p.policy.caches) {
+                let law = (
+                    pass(app, at_os),
+                    rate,
+                    pool.restarts_per_day / crate::duration::DAY as f64,
+                );
+                self.devices[d].app = stationary(&mut self.rng, start, version, law, &pool.policy);
+            }
+        }
+    }
+
+    /// Starts a keep-alive connection in its stationary state: last used a
+    /// Poisson backward-recurrence time ago and, with a maximum age M, open
+    /// with probability M/(M + 1/rate) at an age uniform on (0, M); without
+    /// one, open since long before (only idleness closes it).
+    fn seed_connection(&mut self, d: usize, c: Connection, start: Millis, version: usize, rate: f64) {
+        if rate <= 0.0 {
+            return;
+        }
+        let opened = if c.max_age >= FOREVER {
+            start - c.idle_timeout.min(FOREVER / 2)
+        } else {
+            let open = c.max_age as f64 / (c.max_age as f64 + 1.0 / rate);
+            if self.rng.random::<f64>() >= open {
+                return;
+            }
+            start - (self.rng.random::<f64>() * c.max_age as f64) as Millis
+        };
+        let idle = (self.rng.sample::<f64, _>(Exp1) / rate) as Millis;
+        // A connection opened in the past went to any of the addresses alike.
+        let record = &self.model.scenario.record;
+        let count = record.versions[version].addresses.count_ones();
+        let first = if record.rotate {
+            self.rng.random_range(0..count) as u8
+        } else {
+            0
+        };
+        let answer = Answer {
+            version: version as u16,
+            ttl: 0,
+            held_at: Layer::Connection,
+            first,
+        };
+        let address = self.pick_address(answer);
+        let device = &mut self.devices[d];
+        device.conn_address = address;
+        device.conn_opened = opened;
+        device.conn_last = (start - idle).max(opened);
+    }
+}
+
+/// A cache entry at `start`, drawn from the stationary law of a cache under
+/// Poisson requests at `rate` (per ms) that keeps answers `lifetime`: a
+/// cycle is the time until the entry is renewed (the lifetime, less the
+/// prefetch window) plus the wait for the next request. In the wait, a
+/// serve-stale cache still holds the expired entry; others hold nothing.
+/// `clear_rate` (per ms) is how often the cache is emptied (app restarts):
+/// an entry then lasts min(renewal, restart) on average, (1 − e^(−r·R))/r.
+fn stationary<R: Rng>(
+    rng: &mut R,
+    start: Millis,
+    version: usize,
+    (lifetime, rate, clear_rate): (Millis, f64, f64),
+    policy: &Policy,
+) -> Entry {
+    if lifetime <= 0 || rate <= 0.0 {
+        return Entry::EMPTY;
+    }
+    let renewed_after = lifetime - policy.prefetch_point(lifetime);
+    let holds = if clear_rate > 0.0 {
+        -(-clear_rate * renewed_after as f64).exp_m1() / clear_rate
+    } else {
+        renewed_after as f64
+    };
+    let held = holds / (holds + 1.0 / rate);
+    let mut entry = Entry {
+        expires: start,
+        lifetime,
+        evicted: Millis::MAX,
+        version: version as u16,
+        first: 0,
+    };
+    if rng.random::<f64>() < held {
+        let until_renewal = ((rng.sample::<f64, _>(Open01) * renewed_after as f64).ceil() as Millis).max(1);
+        entry.expires = start.saturating_add(until_renewal + (lifetime - renewed_after));
+    } else if policy.serve_stale.is_none() {
+        return Entry::EMPTY;
+    }
+    entry
+}
