@@ -15,6 +15,8 @@ const TYPICAL_TRAFFIC: &str = "{ lognormal = { median = 20, sigma = 1.0 } }";
 /// A heavier tail: the top 1 % of devices make a third of the requests,
 /// mostly over open keep-alive connections.
 const HEAVY_TAIL_TRAFFIC: &str = "{ lognormal = { median = 10, sigma = 2.0 } }";
+/// Every device busy: a request every 8.6 s on average.
+const BUSY_TRAFFIC: &str = "10000";
 
 /// A scenario with `households` households (two devices each) and the given layers.
 fn scenario_text(households: u64, layers: &str) -> String {
@@ -78,6 +80,30 @@ instances = 200
 policy = "unbound"
 "#;
 
+const PINNED_APP: &str = r#"
+[[resolver]]
+share = 1.0
+instances = 10
+policy = "unbound"
+[[app]]
+share = 1.0
+policy = "ie"
+"#;
+
+const KEEPALIVE: &str = r#"
+[[resolver]]
+share = 1.0
+instances = 10
+policy = "unbound"
+[[os]]
+share = 1.0
+policy = "windows"
+[[app]]
+share = 1.0
+policy = "chrome"
+connection = { idle_timeout = "300s", max_age = "1h" }
+"#;
+
 fn throughput(bencher: Bencher, text: &str) {
     throughput_of(bencher, text, true);
 }
@@ -106,23 +132,28 @@ fn resolver_only_100k_devices(bencher: Bencher) {
     throughput(bencher, &scenario_text(50_000, RESOLVER_ONLY));
 }
 
-/// Heavy-tailed traffic over the realistic mix, 100 thousand devices: busy
-/// devices serve their private hits ahead on their own streams.
-#[divan::bench(sample_count = 3, sample_size = 1)]
-fn heavy_tail_100k_devices(bencher: Bencher) {
-    throughput_of(
-        bencher,
-        &scenario_with_traffic(50_000, HEAVY_TAIL_TRAFFIC, REALISTIC),
-        true,
-    );
+/// Heavy-tailed traffic over the realistic mix, 100 thousand devices, with
+/// busy devices running ahead on their own streams (`true`) or every request
+/// in one stream (`false`): what running ahead saves.
+#[divan::bench(args = [true, false], sample_count = 3, sample_size = 1)]
+fn heavy_tail_100k_devices(bencher: Bencher, run_ahead: bool) {
+    let text = scenario_with_traffic(50_000, HEAVY_TAIL_TRAFFIC, REALISTIC);
+    throughput_of(bencher, &text, run_ahead);
 }
 
-/// The same with every request in one stream: what running ahead saves.
-#[divan::bench(sample_count = 3, sample_size = 1)]
-fn heavy_tail_100k_devices_single_stream(bencher: Bencher) {
-    throughput_of(
-        bencher,
-        &scenario_with_traffic(50_000, HEAVY_TAIL_TRAFFIC, REALISTIC),
-        false,
-    );
+/// Busy API clients (10,000 requests a day each) behind an app cache that
+/// keeps every answer 15 minutes: bulk Poisson counts (`true`) against one
+/// draw per request (`false`).
+#[divan::bench(args = [true, false], sample_count = 3, sample_size = 1)]
+fn pinned_app_busy_clients(bencher: Bencher, run_ahead: bool) {
+    let text = scenario_with_traffic(1_000, BUSY_TRAFFIC, PINNED_APP);
+    throughput_of(bencher, &text, run_ahead);
+}
+
+/// Busy browsers on keep-alive connections (idle timeout 5 minutes): private
+/// hits served ahead (`true`) against one stream (`false`).
+#[divan::bench(args = [true, false], sample_count = 3, sample_size = 1)]
+fn keepalive_busy_clients(bencher: Bencher, run_ahead: bool) {
+    let text = scenario_with_traffic(1_000, BUSY_TRAFFIC, KEEPALIVE);
+    throughput_of(bencher, &text, run_ahead);
 }

@@ -390,12 +390,8 @@ impl<'m> Partition<'m> {
     #[inline(always)]
     fn request(&mut self, now: Millis, d: usize) -> (u8, Layer) {
         let connection = self.connection(d);
-        if let Some(c) = connection {
-            if self.connection_open(c, now, d) {
-                let device = &mut self.devices[d];
-                device.conn_last = now;
-                return (device.conn_address, Layer::Connection);
-            }
+        if let Some(address) = connection.and_then(|c| self.connection_hit(c, now, d)) {
+            return (address, Layer::Connection);
         }
         let answer = self
             .app_hit(now, d)
@@ -417,13 +413,19 @@ impl<'m> Partition<'m> {
         self.model.connections.get(pool).copied().flatten()
     }
 
-    /// Whether device `d`'s connection (kept as `c` says) is open at `now`.
-    #[inline]
-    fn connection_open(&self, c: Connection, now: Millis, d: usize) -> bool {
-        let device = &self.devices[d];
-        device.conn_address != NO_ADDRESS
+    /// A request at `now` over device `d`'s keep-alive connection (kept as
+    /// `c` says), if it is open: the address it goes to.
+    #[inline(always)]
+    fn connection_hit(&mut self, c: Connection, now: Millis, d: usize) -> Option<u8> {
+        let device = &mut self.devices[d];
+        let open = device.conn_address != NO_ADDRESS
             && now - device.conn_last <= c.idle_timeout
-            && now - device.conn_opened < c.max_age
+            && now - device.conn_opened < c.max_age;
+        if !open {
+            return None;
+        }
+        device.conn_last = now;
+        Some(device.conn_address)
     }
 
     /// The common case, inline: a live answer in the app's own cache, under a

@@ -132,6 +132,7 @@ impl<'m> Partition<'m> {
     pub(super) fn run_busy(&mut self, b: usize, mut elapsed: f64, span: f64, tally: &mut Tally) -> u64 {
         let d = self.busy[b].device as usize;
         let connection = self.connection(d);
+        let may_pin = self.may_pin(d);
         let mut requests = 0;
         let mut now = self.start + elapsed as Millis;
         let mut stretch = Stretch::EMPTY;
@@ -166,7 +167,7 @@ impl<'m> Partition<'m> {
                 batch.requests += 1;
                 batch.last = now;
             }
-            if let Some(until) = self.pinned_until(b, now) {
+            if let Some(until) = self.pinned_until(b, now).filter(|_| may_pin) {
                 if batch.requests > 0 {
                     self.count(tally, stretch.bucket, d, batch);
                     batch.requests = 0;
@@ -176,40 +177,47 @@ impl<'m> Partition<'m> {
                 elapsed = end;
             }
             let next = self.next_busy_request(b, elapsed, span);
-            let private = next.is_some_and(|next| {
+            if let Some(next) = next {
                 elapsed = next;
                 now = self.start + next as Millis;
-                connection.is_some_and(|c| self.connection_open(c, now, d)) || self.privately_served(now, d)
-            });
-            if !private {
-                if batch.requests > 0 {
-                    self.count(tally, stretch.bucket, d, batch);
+                if let Some(open) = connection.and_then(|c| self.connection_hit(c, now, d)) {
+                    (address, held_at) = (open, Layer::Connection);
+                    continue;
                 }
-                if next.is_some() {
-                    self.queue.push(Reverse((elapsed.to_bits(), b as u32)));
+                if self.privately_served(now, d) {
+                    (address, held_at) = self.request(now, d);
+                    continue;
                 }
-                return requests;
+                self.queue.push(Reverse((elapsed.to_bits(), b as u32)));
             }
-            (address, held_at) = self.request(now, d);
+            if batch.requests > 0 {
+                self.count(tally, stretch.bucket, d, batch);
+            }
+            return requests;
         }
     }
 
-    /// When busy device `b`'s app cache stops answering on its own, if from
-    /// `now` every request is an app hit with one answer until then: no
-    /// keep-alive connection in front, no prefetch, no daily cycle to thin
-    /// the stream. `None` too when fewer than [`PINNED_MIN_REQUESTS`] are
-    /// expected, where drawing them one by one is cheaper.
-    fn pinned_until(&self, b: usize, now: Millis) -> Option<Millis> {
-        let Busy { device, rate, .. } = self.busy[b];
-        let d = device as usize;
-        let app = &self.devices[d].app;
-        let until = app.expires.min(app.evicted).min(self.model.scenario.duration);
-        let pinned = self.devices[d].caches & (1 << Layer::App as u8) != 0
+    /// Whether device `d`'s app answers can be pinned at all: its app caches
+    /// with nothing to do on a hit (no prefetch), no keep-alive connection
+    /// sits in front, and no daily cycle thins its stream.
+    fn may_pin(&self, d: usize) -> bool {
+        self.devices[d].caches & (1 << Layer::App as u8) != 0
             && self.model.scenario.population.daily_cycle.is_none()
             && self.connection(d).is_none()
-            && live(app, now)
             && self.policy(Layer::App, d).prefetch.is_none()
-            && rate * (until - now) as f64 >= PINNED_MIN_REQUESTS;
+    }
+
+    /// When busy device `b`'s app cache stops answering on its own, if it
+    /// holds a live answer at `now` (on a device that [may pin](Self::may_pin),
+    /// every request until then is an app hit with that answer). `None` too
+    /// when fewer than [`PINNED_MIN_REQUESTS`] are expected, where drawing
+    /// them one by one is cheaper.
+    #[inline]
+    fn pinned_until(&self, b: usize, now: Millis) -> Option<Millis> {
+        let Busy { device, rate, .. } = self.busy[b];
+        let app = &self.devices[device as usize].app;
+        let until = app.expires.min(app.evicted).min(self.model.scenario.duration);
+        let pinned = live(app, now) && rate * (until - now) as f64 >= PINNED_MIN_REQUESTS;
         pinned.then_some(until)
     }
 
@@ -339,18 +347,13 @@ impl<'m> Partition<'m> {
         }
     }
 
-    /// Whether device `d`'s own state (connection, app and OS caches) answers
-    /// a request at `now` with nothing shared involved: no router, resolver
-    /// or authoritative, no prefetch or serve-stale refresh upstream. Such
-    /// requests may be served ahead of other devices' earlier ones. `false`
-    /// when unsure, which is always exact: the request then waits its turn.
+    /// Whether device `d`'s app or OS cache answers a request at `now` with
+    /// nothing shared involved: no router, resolver or authoritative, no
+    /// prefetch or serve-stale refresh upstream (its connection, if open,
+    /// comes first). Such requests may be served ahead of other devices'
+    /// earlier ones. `false` when unsure, which is always exact: the request
+    /// then waits its turn.
     fn privately_served(&self, now: Millis, d: usize) -> bool {
-        if self
-            .connection(d)
-            .is_some_and(|c| self.connection_open(c, now, d))
-        {
-            return true;
-        }
         let device = &self.devices[d];
         if device.caches & (1 << Layer::App as u8) != 0 {
             let policy = self.policy(Layer::App, d);
