@@ -130,6 +130,15 @@ pub fn apportion(total: u64, shares: &[f64]) -> Vec<u64> {
 }
 
 impl Model {
+    /// How much the daily cycle raises the request rate at its peak (1
+    /// without a cycle): streams are drawn at the peak rate, then thinned.
+    fn peak_factor(&self) -> f64 {
+        self.scenario
+            .population
+            .daily_cycle
+            .map_or(1.0, |c| c.peak_factor())
+    }
+
     pub fn new(scenario: Scenario) -> Model {
         let households = scenario.population.households;
         let mut partitions = Vec::new();

@@ -161,7 +161,6 @@ impl<'m> Partition<'m> {
         let mut shared_rates = Vec::new();
         let mut restart_weights = Vec::new();
         let mut busy = Vec::new();
-        let peak = s.population.daily_cycle.map_or(1.0, |c| c.peak_factor());
         // Which layers cache, as bits by layer: a pool that caches nothing, or
         // no pool at all, leaves its bit clear.
         let caching = |pools: &[crate::scenario::Pool], pool: u8, layer: Layer| -> u8 {
@@ -205,7 +204,7 @@ impl<'m> Partition<'m> {
                 let restart_rate = restarts / crate::duration::DAY as f64;
                 let pools = (app_pool, os_pool);
                 let rates_of_device = (rate, restart_rate);
-                if let Some(b) = Busy::new(model, devices.len() as u32, pools, rates_of_device, peak) {
+                if let Some(b) = Busy::new(model, devices.len() as u32, pools, rates_of_device) {
                     busy.push(b);
                     shared_rates.push(0.0);
                     restart_weights.push(0.0);
@@ -268,8 +267,6 @@ impl<'m> Partition<'m> {
     pub fn run(&mut self, tally: &mut Tally, stop: &AtomicBool) {
         let start = self.start;
         tally.devices += self.devices.len() as u64;
-        let cycle = self.model.scenario.population.daily_cycle;
-        let peak = cycle.map_or(1.0, |c| c.peak_factor());
         let end = self.model.scenario.duration;
         // Time since the start, always positive, so truncation is floor.
         let span = (end - start) as f64;
@@ -279,7 +276,7 @@ impl<'m> Partition<'m> {
             }
         }
         let total_rate = self.request_rate + self.restart_rate;
-        let shared_gap = 1.0 / (total_rate * peak);
+        let shared_gap = 1.0 / (total_rate * self.model.peak_factor());
         let restart_share = self.restart_rate / total_rate;
         let bucket_len = self.model.scenario.bucket;
         let mut clock = Clock::new(&self.model.scenario.record, start);
@@ -315,10 +312,8 @@ impl<'m> Partition<'m> {
             }
             next_shared += self.rng.sample::<f64, _>(Exp1) * shared_gap;
             let now = start + elapsed as Millis;
-            if let Some(c) = cycle {
-                if self.rng.random::<f64>() * peak >= c.factor(now as f64) {
-                    continue;
-                }
+            if self.thinned_out(now) {
+                continue;
             }
             if restart_share > 0.0 && self.rng.random::<f64>() < restart_share {
                 let d = self
@@ -376,6 +371,16 @@ impl<'m> Partition<'m> {
             tally.last_old = tally.last_old.max(Some(served.last));
         }
         tally.answered_at[served.held_at as usize] += served.requests;
+    }
+
+    /// Whether the daily cycle drops an arrival at `now` from a stream drawn
+    /// at its peak rate (never without a cycle).
+    #[inline(always)]
+    fn thinned_out(&mut self, now: Millis) -> bool {
+        let Some(c) = self.model.scenario.population.daily_cycle else {
+            return false;
+        };
+        self.rng.random::<f64>() * c.peak_factor() >= c.factor(now as f64)
     }
 
     /// An app restart clears the app's cache and closes its connection.

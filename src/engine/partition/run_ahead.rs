@@ -37,20 +37,18 @@ impl Busy {
     /// Device `device`, making `rate` requests and `restart_rate` app
     /// restarts per ms, runs ahead if its private state is expected to answer
     /// at least [`BUSY_THRESHOLD`] requests in a row (`None` otherwise).
-    /// `peak` is the daily cycle's peak factor (1 without a cycle).
     pub(super) fn new(
         model: &Model,
         device: u32,
         (app_pool, os_pool): (u8, u8),
         (rate, restart_rate): (f64, f64),
-        peak: f64,
     ) -> Option<Busy> {
         let window = private_window(model, app_pool, os_pool) as f64;
         (model.run_ahead && rate * window >= BUSY_THRESHOLD).then(|| Busy {
             device,
             rate,
             restart_rate,
-            mean_gap: 1.0 / ((rate + restart_rate) * peak),
+            mean_gap: 1.0 / ((rate + restart_rate) * model.peak_factor()),
             restart_share: restart_rate / (rate + restart_rate),
         })
     }
@@ -167,7 +165,8 @@ impl<'m> Partition<'m> {
                 batch.requests += 1;
                 batch.last = now;
             }
-            if let Some(until) = self.pinned_until(b, now).filter(|_| may_pin) {
+            let pinned_until = if may_pin { self.pinned_until(b, now) } else { None };
+            if let Some(until) = pinned_until {
                 if batch.requests > 0 {
                     self.count(tally, stretch.bucket, d, batch);
                     batch.requests = 0;
@@ -247,10 +246,10 @@ impl<'m> Partition<'m> {
         let app = self.devices[d].app;
         let record = &self.model.scenario.record;
         let mask = record.versions[app.version as usize].addresses;
-        // With several addresses picked at random, each gets its own share.
-        let spread = mask.count_ones() > 1 && !record.rotate;
-        let addresses: Vec<u8> = if spread {
-            (0..64u8).filter(|a| mask & (1 << a) != 0).collect()
+        // The addresses requests go to, as bits: with several picked at
+        // random, each gets its own share; else the one the client takes.
+        let targets = if mask.count_ones() > 1 && !record.rotate {
+            mask
         } else {
             let answer = Answer {
                 version: app.version,
@@ -258,9 +257,9 @@ impl<'m> Partition<'m> {
                 held_at: Layer::App,
                 first: app.first,
             };
-            vec![self.pick_address(answer)]
+            1u64 << self.pick_address(answer)
         };
-        let per_address = rate / addresses.len() as f64;
+        let per_address = rate / targets.count_ones() as f64;
         let mut requests = 0;
         let mut a = from;
         while a < to {
@@ -272,7 +271,10 @@ impl<'m> Partition<'m> {
                 let stretch = Stretch::at(self.model, now);
                 (Some(stretch), to.min((stretch.until - self.start) as f64))
             };
-            for &address in &addresses {
+            let mut rest = targets;
+            while rest != 0 {
+                let address = rest.trailing_zeros() as u8;
+                rest &= rest - 1;
                 let n = self.poisson(per_address * (end - a));
                 requests += n;
                 let Some(stretch) = stretch.filter(|_| n > 0) else {
@@ -326,18 +328,13 @@ impl<'m> Partition<'m> {
             restart_share,
             ..
         } = self.busy[b];
-        let cycle = self.model.scenario.population.daily_cycle;
-        let peak = cycle.map_or(1.0, |c| c.peak_factor());
         loop {
             elapsed += self.rng.sample::<f64, _>(Exp1) * mean_gap;
             if elapsed >= span {
                 return None;
             }
-            if let Some(c) = cycle {
-                let now = self.start + elapsed as Millis;
-                if self.rng.random::<f64>() * peak >= c.factor(now as f64) {
-                    continue;
-                }
+            if self.thinned_out(self.start + elapsed as Millis) {
+                continue;
             }
             if restart_share > 0.0 && self.rng.random::<f64>() < restart_share {
                 self.restart(device as usize);
