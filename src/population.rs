@@ -3,6 +3,11 @@
 
 use rand_distr::{Distribution, Exp, LogNormal, Pareto};
 
+/// The most requests a day one device makes: a billion, about 11,600 a
+/// second. Draws above it (a Pareto shape near 0, a huge lognormal sigma)
+/// are held there, so every count stays far inside 64 bits.
+pub const MAX_REQUESTS_PER_DAY: f64 = 1e9;
+
 /// A positive quantity that varies across devices or households.
 #[derive(Clone, Debug)]
 pub enum Spread {
@@ -72,6 +77,12 @@ impl Spread {
             Spread::Pareto { scale, shape, .. } if *shape > 1.0 => scale * shape / (shape - 1.0),
             Spread::Pareto { .. } => f64::INFINITY,
         }
+    }
+
+    /// A device's requests per day: the sample, at most
+    /// [`MAX_REQUESTS_PER_DAY`] (very heavy tails draw rates no device has).
+    pub fn sample_requests_per_day<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        self.sample(rng).min(MAX_REQUESTS_PER_DAY)
     }
 
     /// A whole number of at least one (devices in a household): the sample, rounded.

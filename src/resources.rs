@@ -33,7 +33,10 @@ pub fn estimate_memory(scenario: &Scenario, threads: usize) -> u64 {
 /// comes on top): what the run will cost.
 pub fn estimate_requests(scenario: &Scenario) -> f64 {
     let p = &scenario.population;
-    let per_device_day = p.requests_per_day.mean().min(1e12);
+    let per_device_day = p
+        .requests_per_day
+        .mean()
+        .min(crate::population::MAX_REQUESTS_PER_DAY);
     p.households as f64
         * p.devices_per_household.mean().min(1000.0)
         * per_device_day

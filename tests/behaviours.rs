@@ -402,3 +402,30 @@ policy = "honour"
         .fold(0.0, f64::max);
     assert!(spread > 10.0, "random picks spread {spread}");
 }
+
+/// A tail heavier than any real traffic (Pareto shape 0.02 draws rates up
+/// to 10^80 a day) runs: each device's rate is held at the documented
+/// maximum, so no count overflows and bulk counts stay within their law.
+#[test]
+fn absurdly_heavy_tails_are_held_at_the_maximum_rate() {
+    let text = head("1h", "10m", 2, "5m")
+        + r#"
+[population]
+households = 1000
+requests_per_day = { pareto = { scale = 1, shape = 0.02 } }
+[[app]]
+share = 1.0
+policy = "ie"
+"#;
+    let r = simulate(&text);
+    let per_device_day = r.requests_total as f64 / r.runs as f64 / r.devices_mean * 24.0;
+    let max = cachesim::population::MAX_REQUESTS_PER_DAY;
+    assert!(
+        per_device_day > max / 100.0,
+        "the heavy tail shows: {per_device_day:e}"
+    );
+    assert!(
+        per_device_day <= max * 1.001,
+        "held at {max:e}: {per_device_day:e}"
+    );
+}

@@ -198,7 +198,7 @@ impl<'m> Partition<'m> {
                     conn_address: NO_ADDRESS,
                     caches,
                 };
-                let per_day = s.population.requests_per_day.sample(&mut rng);
+                let per_day = s.population.requests_per_day.sample_requests_per_day(&mut rng);
                 let rate = per_day / crate::duration::DAY as f64;
                 let restarts = s.apps.get(app_pool as usize).map_or(0.0, |a| a.restarts_per_day);
                 let restart_rate = restarts / crate::duration::DAY as f64;
