@@ -23,6 +23,21 @@ pub struct ServeStale {
     pub reply_ttl: Millis,
 }
 
+/// How long a cache keeps an answer received with a TTL: the TTL clamped
+/// between `min` and `max` (`min <= max`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bounds {
+    pub min: Millis,
+    pub max: Millis,
+}
+
+impl Bounds {
+    #[inline(always)]
+    pub fn keep(self, ttl: Millis) -> Millis {
+        ttl.max(self.min).min(self.max)
+    }
+}
+
 /// How one cache treats answers. `Policy::default()` honours every TTL exactly.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Policy {
@@ -70,10 +85,28 @@ impl Policy {
     /// How long this cache keeps an answer received with `ttl`.
     #[inline]
     pub fn lifetime(&self, ttl: Millis) -> Millis {
+        self.bounds().keep(ttl)
+    }
+
+    /// The lifetime rule as two bounds (a fixed lifetime is both).
+    #[inline]
+    pub fn bounds(&self) -> Bounds {
         match self.fixed_ttl {
-            Some(fixed) => fixed,
-            None => ttl.clamp(self.min_ttl, self.max_ttl.max(self.min_ttl)),
+            Some(fixed) => Bounds {
+                min: fixed,
+                max: fixed,
+            },
+            None => Bounds {
+                min: self.min_ttl,
+                max: self.max_ttl.max(self.min_ttl),
+            },
         }
+    }
+
+    /// A cache that only keeps answers: no prefetch, serve-stale, early
+    /// eviction or restamping, so a hit changes nothing and draws nothing.
+    pub fn is_plain(&self) -> bool {
+        self.prefetch.is_none() && self.serve_stale.is_none() && self.evict_after.is_none() && !self.restamp
     }
 
     /// How much of an entry's `lifetime` is left when a hit triggers a

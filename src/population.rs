@@ -158,11 +158,8 @@ impl AliasTable {
         let n = self.columns.len() as u64;
         let i = (((word >> 32) * n) >> 32) as usize;
         let (threshold, alias) = self.columns[i];
-        if (word as u32) < threshold {
-            i
-        } else {
-            alias as usize
-        }
+        // Column or alias is a coin toss: a branch would be mispredicted often.
+        std::hint::select_unpredictable((word as u32) < threshold, i, alias as usize)
     }
 }
 

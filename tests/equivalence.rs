@@ -1,13 +1,14 @@
-//! The engine's shortcut is exact: busy devices serving their private hits
+//! The engine's shortcuts are exact: busy devices serving their private hits
 //! ahead on their own streams (the default) give results with the same
 //! distribution as the straightforward path, where every request is drawn
 //! from one shared stream in time order. Compared run by run: every mean
-//! must agree within the two samples' standard errors.
+//! must agree within the two samples' standard errors. The walk spelt out
+//! for plain caches gives the very same counts as the general walk.
 
 mod common;
 
 use cachesim::engine::{tally, Layer, Tally};
-use common::run_tallies;
+use common::{run_tallies, run_tallies_with};
 
 /// Busy and quiet devices side by side: keep-alive connections, fixed app
 /// caches with restarts, OS caches, routers, a prefetching resolver, a
@@ -215,4 +216,36 @@ fn the_comparison_tells_a_different_scenario_apart() {
     let other = run_tallies(&scenario("60s"), false);
     let caught = gaps(&ahead, &other).into_iter().filter(|(_, z)| *z > Z).count();
     assert!(caught > 0, "no figure told idle timeouts of 115 s and 60 s apart");
+}
+
+/// Every shipped scenario, shrunk, counts the same with the walk for plain
+/// caches as with the general walk: same answers, same random draws. Between
+/// them they have clamping, pinning and prefetching resolvers, several
+/// addresses picked at random or rotated, secondaries, connections and
+/// restarts, so both chains that take the plain walk and chains that cannot
+/// are covered.
+#[test]
+fn the_plain_walk_counts_exactly_as_the_general_walk() {
+    let mut plain_requests = 0;
+    for entry in std::fs::read_dir("scenarios").expect("scenarios/ is there") {
+        let path = entry.expect("readable").path();
+        let text = std::fs::read_to_string(&path).expect("readable scenario");
+        let shrink = [
+            "population.households=400",
+            "simulation.runs=2",
+            "simulation.duration=6h",
+        ];
+        let plain = run_tallies_with(&text, &shrink, |_| {});
+        let general = run_tallies_with(&text, &shrink, |model| model.plain_walk = false);
+        assert!(
+            plain == general,
+            "{}: the two walks counted differently",
+            path.display()
+        );
+        plain_requests += plain.iter().map(|t| t.simulated).sum::<u64>();
+    }
+    assert!(
+        plain_requests > 100_000,
+        "too few requests to compare: {plain_requests}"
+    );
 }

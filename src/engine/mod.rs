@@ -84,8 +84,10 @@ pub struct Model {
     os_cumulative: Vec<f64>,
     app_cumulative: Vec<f64>,
     count_addresses: bool,
-    /// Per layer (APP, OS, ROUTER, RESOLVER), each pool's policy.
+    /// Per layer (APP, OS, ROUTER, RESOLVER), each pool's policy…
     policies: [Vec<crate::policy::Policy>; 4],
+    /// …and its lifetime bounds, all plain chains need.
+    bounds: [Vec<crate::policy::Bounds>; 4],
     /// Each app pool's keep-alive connection.
     connections: Vec<Option<crate::scenario::Connection>>,
     pub partitions: Vec<PartitionPlan>,
@@ -94,6 +96,11 @@ pub struct Model {
     /// results' distribution is the same either way; `false` keeps every
     /// request in one stream, the straightforward path tests compare against.
     pub run_ahead: bool,
+    /// Devices whose caches only keep answers (no prefetch, serve-stale,
+    /// eviction or restamping) take a walk spelt out for them. The results
+    /// are the same bytes either way; `false` sends every request through
+    /// the general walk, the path tests compare against.
+    pub plain_walk: bool,
 }
 
 fn cumulative(pools: &[crate::scenario::Pool]) -> Vec<f64> {
@@ -180,10 +187,18 @@ impl Model {
                 &scenario.resolvers,
             ]
             .map(|pools| pools.iter().map(|p| p.policy.clone()).collect()),
+            bounds: [
+                &scenario.apps,
+                &scenario.oses,
+                &scenario.routers,
+                &scenario.resolvers,
+            ]
+            .map(|pools| pools.iter().map(|p| p.policy.bounds()).collect()),
             connections: scenario.apps.iter().map(|a| a.connection).collect(),
             partitions,
             buckets,
             run_ahead: true,
+            plain_walk: true,
             scenario,
         }
     }

@@ -27,6 +27,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 const NO_VERSION: u16 = u16::MAX;
 const NO_ADDRESS: u8 = u8::MAX;
 const NO_POOL: u8 = u8::MAX;
+/// In [`Device::caches`]: every cache of the chain is plain (see
+/// [`crate::policy::Policy::is_plain`]) and the resolver has one shard, so
+/// requests take [`Partition::resolve_plain`].
+const PLAIN: u8 = 1 << 7;
 
 /// One cached answer.
 #[derive(Clone, Copy, Debug)]
@@ -49,6 +53,22 @@ impl Entry {
         version: NO_VERSION,
         first: 0,
     };
+
+    /// `answer` kept for `kept` from `now` (nothing kept if `kept` is not positive).
+    #[inline(always)]
+    fn holding(answer: &Answer, kept: Millis, evicted: Millis, now: Millis) -> Entry {
+        if kept > 0 {
+            Entry {
+                expires: now.saturating_add(kept),
+                lifetime: kept,
+                evicted,
+                version: answer.version,
+                first: answer.first,
+            }
+        } else {
+            Entry::EMPTY
+        }
+    }
 }
 
 /// An answer on its way down the chain.
@@ -77,7 +97,8 @@ struct Device {
     app_pool: u8,
     os_pool: u8,
     conn_address: u8,
-    /// Bit `layer as u8` set: this device's chain has a cache at that layer.
+    /// Bit `layer as u8` set: this device's chain has a cache at that layer;
+    /// and the [`PLAIN`] bit.
     caches: u8,
 }
 
@@ -171,6 +192,16 @@ impl<'m> Partition<'m> {
         let resolver_bit = plan
             .resolver_pool
             .map_or(0, |p| caching(&s.resolvers, p as u8, Layer::Resolver));
+        // Whether a pool's cache, if any, is plain.
+        let plain = |pools: &[crate::scenario::Pool], pool: u8| {
+            pools
+                .get(pool as usize)
+                .is_none_or(|p| !p.policy.caches || p.policy.is_plain())
+        };
+        let resolver_plain = plan.resolver_pool.is_none_or(|p| {
+            let policy = &s.resolvers[p].policy;
+            !policy.caches || (policy.is_plain() && policy.shards == 1)
+        });
         for h in 0..plan.households {
             let router_pool = pick_pool(&mut rng, &model.router_cumulative);
             households.push(Household {
@@ -178,13 +209,16 @@ impl<'m> Partition<'m> {
                 router_pool,
             });
             let household_bits = resolver_bit | caching(&s.routers, router_pool, Layer::Router);
+            let household_plain = model.plain_walk && resolver_plain && plain(&s.routers, router_pool);
             let count = s.population.devices_per_household.sample_count(&mut rng);
             for _ in 0..count {
                 let app_pool = pick_pool(&mut rng, &model.app_cumulative);
                 let os_pool = pick_pool(&mut rng, &model.os_cumulative);
+                let device_plain = household_plain && plain(&s.oses, os_pool) && plain(&s.apps, app_pool);
                 let caches = household_bits
                     | caching(&s.oses, os_pool, Layer::Os)
-                    | caching(&s.apps, app_pool, Layer::App);
+                    | caching(&s.apps, app_pool, Layer::App)
+                    | if device_plain { PLAIN } else { 0 };
                 let device = Device {
                     app: Entry::EMPTY,
                     os: Entry::EMPTY,
@@ -398,9 +432,12 @@ impl<'m> Partition<'m> {
         if let Some(address) = connection.and_then(|c| self.connection_hit(c, now, d)) {
             return (address, Layer::Connection);
         }
-        let answer = self
-            .app_hit(now, d)
-            .unwrap_or_else(|| self.resolve(Layer::App, now, d));
+        let answer = if self.devices[d].caches & PLAIN != 0 {
+            self.resolve_plain(now, d)
+        } else {
+            self.app_hit(now, d)
+                .unwrap_or_else(|| self.resolve(Layer::App, now, d))
+        };
         let address = self.pick_address(answer);
         if connection.is_some() {
             let device = &mut self.devices[d];
@@ -542,6 +579,69 @@ impl<'m> Partition<'m> {
         answer
     }
 
+    /// [`Self::resolve`] from the app up, for a chain of plain caches: the
+    /// walk most requests take, reading each layer's bounds instead of its
+    /// policy. Same answers and same random draws as the general walk, so
+    /// the same results to the byte (tests/equivalence.rs).
+    #[inline(always)]
+    fn resolve_plain(&mut self, now: Millis, d: usize) -> Answer {
+        let m = self.model;
+        let device = &self.devices[d];
+        let caches = device.caches;
+        let has = |layer: Layer| caches & (1 << layer as u8) != 0;
+        let (app_pool, os_pool) = (device.app_pool as usize, device.os_pool as usize);
+        let h = device.household as usize;
+        let router_pool = self.households[h].router_pool as usize;
+        // Up: the first cache with a live answer (plain caches evict nothing
+        // early, so an answer is live until it expires).
+        let held = if has(Layer::App) && now < device.app.expires {
+            Some((device.app, Layer::App))
+        } else if has(Layer::Os) && now < device.os.expires {
+            Some((device.os, Layer::Os))
+        } else if has(Layer::Router) && now < self.households[h].router.expires {
+            Some((self.households[h].router, Layer::Router))
+        } else if has(Layer::Resolver) && now < self.shards[0].expires {
+            Some((self.shards[0], Layer::Resolver))
+        } else {
+            None
+        };
+        let mut answer = match held {
+            Some((entry, held_at)) => Answer {
+                version: entry.version,
+                ttl: entry.expires - now,
+                held_at,
+                first: if held_at == Layer::Resolver {
+                    self.next_first(Some(0), entry.version)
+                } else {
+                    entry.first
+                },
+            },
+            None => self.authoritative(now),
+        };
+        // Down: kept by every cache below the one that held it.
+        let keep = |table: usize, pool: usize, answer: &mut Answer| {
+            let kept = m.bounds[table][pool].keep(answer.ttl);
+            answer.ttl = kept;
+            Entry::holding(answer, kept, Millis::MAX, now)
+        };
+        if answer.held_at > Layer::Resolver && has(Layer::Resolver) {
+            let pool = self.plan.resolver_pool.unwrap_or(0);
+            self.shards[0] = keep(RESOLVER, pool, &mut answer);
+            answer.first = self.next_first(Some(0), answer.version);
+        }
+        if answer.held_at > Layer::Router && has(Layer::Router) {
+            self.households[h].router = keep(ROUTER, router_pool, &mut answer);
+        }
+        let device = &mut self.devices[d];
+        if answer.held_at > Layer::Os && has(Layer::Os) {
+            device.os = keep(OS, os_pool, &mut answer);
+        }
+        if answer.held_at > Layer::App && has(Layer::App) {
+            device.app = keep(APP, app_pool, &mut answer);
+        }
+        answer
+    }
+
     /// One step of [`Self::resolve`]'s walk up: the answer of the cache at
     /// `layer` if the chain has one there and it hits; a miss is added to `missed`.
     #[inline(always)]
@@ -664,17 +764,7 @@ impl<'m> Partition<'m> {
             Some(mean) => now.saturating_add((self.rng.sample::<f64, _>(Exp1) * mean as f64) as Millis),
             None => Millis::MAX,
         };
-        *self.slot(layer, d, shard) = if kept > 0 {
-            Entry {
-                expires: now.saturating_add(kept),
-                lifetime: kept,
-                evicted,
-                version: answer.version,
-                first: answer.first,
-            }
-        } else {
-            Entry::EMPTY
-        };
+        *self.slot(layer, d, shard) = Entry::holding(&answer, kept, evicted, now);
         kept
     }
 }

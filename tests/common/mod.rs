@@ -21,10 +21,24 @@ pub fn simulate(text: &str) -> Results {
 /// Each run's raw counts, with busy devices run ahead (`run_ahead`, the
 /// default) or every request in one stream.
 pub fn run_tallies(text: &str, run_ahead: bool) -> Vec<engine::Tally> {
-    let s = scenario::parse(text, "test.toml", &[]).expect("test scenario is valid");
+    run_tallies_with(text, &[], |model| model.run_ahead = run_ahead)
+}
+
+/// Each run's raw counts, with `overrides` (as `--set` takes them) applied
+/// to the scenario and the model set up by `configure`.
+pub fn run_tallies_with(
+    text: &str,
+    overrides: &[&str],
+    configure: impl Fn(&mut Model),
+) -> Vec<engine::Tally> {
+    let overrides: Vec<scenario::Override> = overrides
+        .iter()
+        .map(|o| scenario::Override::parse(o).expect("test override is valid"))
+        .collect();
+    let s = scenario::parse(text, "test.toml", &overrides).expect("test scenario is valid");
     let runs = s.runs;
     let mut model = Model::new(s);
-    model.run_ahead = run_ahead;
+    configure(&mut model);
     engine::simulate(&model, runs, &AtomicBool::new(false), &|_| {}).expect("not interrupted")
 }
 
