@@ -340,43 +340,52 @@ impl<'m> Partition<'m> {
                 next_busy = self.queue_head();
                 continue;
             }
-            let elapsed = next_shared;
-            if elapsed >= span {
+            if next_shared >= span {
                 break;
             }
-            next_shared += self.rng.sample::<f64, _>(Exp1) * shared_gap;
-            let now = start + elapsed as Millis;
-            if self.thinned_out(now) {
-                continue;
-            }
-            if restart_share > 0.0 && self.rng.random::<f64>() < restart_share {
-                let d = self
-                    .restarters
-                    .as_ref()
-                    .expect("restart rate > 0")
-                    .sample(&mut self.rng);
-                self.restart(d);
-                continue;
-            }
-            let d = self.requesters.sample(&mut self.rng);
-            simulated += 1;
-            let (address, held_at) = self.request(now, d);
-            if now < 0 {
-                continue;
-            }
+            // A segment of the shared stream: its arrivals up to the busy
+            // queue's head, within the warm-up or one bucket, and within one
+            // version of the record, so each arrival checks one bound.
+            let now = start + next_shared as Millis;
             let current = clock.addresses_at(now);
             while now >= bucket_end {
                 bucket += 1;
                 bucket_end += bucket_len;
             }
-            let served = Served {
-                requests: 1,
-                address,
-                held_at,
-                old: current & (1u64 << address) == 0,
-                last: now,
-            };
-            self.count(tally, bucket, d, served);
+            let counted = now >= 0;
+            let boundary = if counted { bucket_end } else { 0 }.min(clock.next_change());
+            let segment_end = ((boundary - start) as f64).min(next_busy).min(span);
+            loop {
+                let elapsed = next_shared;
+                next_shared += self.rng.sample::<f64, _>(Exp1) * shared_gap;
+                let now = start + elapsed as Millis;
+                let dropped = self.thinned_out(now);
+                if !dropped && restart_share > 0.0 && self.rng.random::<f64>() < restart_share {
+                    let d = self
+                        .restarters
+                        .as_ref()
+                        .expect("restart rate > 0")
+                        .sample(&mut self.rng);
+                    self.restart(d);
+                } else if !dropped {
+                    let d = self.requesters.sample(&mut self.rng);
+                    simulated += 1;
+                    let (address, held_at) = self.request(now, d);
+                    if counted {
+                        let served = Served {
+                            requests: 1,
+                            address,
+                            held_at,
+                            old: current & (1u64 << address) == 0,
+                            last: now,
+                        };
+                        self.count(tally, bucket, d, served);
+                    }
+                }
+                if next_shared >= segment_end || simulated >= check_stop_at {
+                    break;
+                }
+            }
         }
         tally.simulated += simulated;
     }
@@ -811,6 +820,14 @@ impl<'r> Clock<'r> {
             next: current + 1,
             addresses: record.versions[current].addresses,
         }
+    }
+
+    /// When the authoritative next changes what it serves (`Millis::MAX`: never).
+    fn next_change(&self) -> Millis {
+        self.record
+            .versions
+            .get(self.next)
+            .map_or(Millis::MAX, |v| v.start)
     }
 
     #[inline]
