@@ -105,14 +105,15 @@ connection = { idle_timeout = "300s", max_age = "1h" }
 "#;
 
 fn throughput(bencher: Bencher, text: &str) {
-    throughput_of(bencher, text, true);
+    throughput_of(bencher, text, |_| {});
 }
 
-/// Requests simulated per second by one replica; `run_ahead` as in [`Model`].
-fn throughput_of(bencher: Bencher, text: &str, run_ahead: bool) {
+/// Requests simulated per second by one replica of a model set up by
+/// `configure` (its shortcuts on or off).
+fn throughput_of(bencher: Bencher, text: &str, configure: impl Fn(&mut Model)) {
     let s = scenario::parse(text, "bench.toml", &[]).expect("valid bench scenario");
     let mut model = Model::new(s);
-    model.run_ahead = run_ahead;
+    configure(&mut model);
     let stop = std::sync::atomic::AtomicBool::new(false);
     let requests = model.run_replica(0, &stop).expect("not stopped").simulated;
     bencher
@@ -132,13 +133,21 @@ fn resolver_only_100k_devices(bencher: Bencher) {
     throughput(bencher, &scenario_text(50_000, RESOLVER_ONLY));
 }
 
+/// The realistic mix, 100 thousand devices, every cache plain: the walk
+/// spelt out for plain caches (`true`) against the general walk (`false`).
+#[divan::bench(args = [true, false], sample_count = 3, sample_size = 1)]
+fn plain_walk_100k_devices(bencher: Bencher, plain_walk: bool) {
+    let text = scenario_text(50_000, REALISTIC);
+    throughput_of(bencher, &text, |model| model.plain_walk = plain_walk);
+}
+
 /// Heavy-tailed traffic over the realistic mix, 100 thousand devices, with
 /// busy devices running ahead on their own streams (`true`) or every request
 /// in one stream (`false`): what running ahead saves.
 #[divan::bench(args = [true, false], sample_count = 3, sample_size = 1)]
 fn heavy_tail_100k_devices(bencher: Bencher, run_ahead: bool) {
     let text = scenario_with_traffic(50_000, HEAVY_TAIL_TRAFFIC, REALISTIC);
-    throughput_of(bencher, &text, run_ahead);
+    throughput_of(bencher, &text, |model| model.run_ahead = run_ahead);
 }
 
 /// Busy API clients (10,000 requests a day each) behind an app cache that
@@ -147,7 +156,7 @@ fn heavy_tail_100k_devices(bencher: Bencher, run_ahead: bool) {
 #[divan::bench(args = [true, false], sample_count = 3, sample_size = 1)]
 fn pinned_app_busy_clients(bencher: Bencher, run_ahead: bool) {
     let text = scenario_with_traffic(1_000, BUSY_TRAFFIC, PINNED_APP);
-    throughput_of(bencher, &text, run_ahead);
+    throughput_of(bencher, &text, |model| model.run_ahead = run_ahead);
 }
 
 /// Busy browsers on keep-alive connections (idle timeout 5 minutes): private
@@ -155,5 +164,5 @@ fn pinned_app_busy_clients(bencher: Bencher, run_ahead: bool) {
 #[divan::bench(args = [true, false], sample_count = 3, sample_size = 1)]
 fn keepalive_busy_clients(bencher: Bencher, run_ahead: bool) {
     let text = scenario_with_traffic(1_000, BUSY_TRAFFIC, KEEPALIVE);
-    throughput_of(bencher, &text, run_ahead);
+    throughput_of(bencher, &text, |model| model.run_ahead = run_ahead);
 }

@@ -447,7 +447,7 @@ impl<'m> Partition<'m> {
             self.app_hit(now, d)
                 .unwrap_or_else(|| self.resolve(Layer::App, now, d))
         };
-        let address = self.pick_address(answer);
+        let address = self.pick_address(&answer);
         if connection.is_some() {
             let device = &mut self.devices[d];
             device.conn_address = address;
@@ -504,7 +504,7 @@ impl<'m> Partition<'m> {
     /// One address of the answer: at random among several, or the first of
     /// the answer's order when servers rotate it (`record.pick = "rotate"`).
     #[inline(always)]
-    fn pick_address(&mut self, answer: Answer) -> u8 {
+    fn pick_address(&mut self, answer: &Answer) -> u8 {
         let mask = self.model.scenario.record.versions[answer.version as usize].addresses;
         let count = mask.count_ones();
         if count == 1 {
@@ -614,41 +614,56 @@ impl<'m> Partition<'m> {
         } else {
             None
         };
-        let mut answer = match held {
-            Some((entry, held_at)) => Answer {
-                version: entry.version,
-                ttl: entry.expires - now,
-                held_at,
-                first: if held_at == Layer::Resolver {
+        // The answer's fields as plain locals: updated one by one, they stay
+        // in registers (a struct updated field by field in memory and then
+        // copied whole stalls the copy).
+        let (version, mut ttl, held_at, mut first) = match held {
+            Some((entry, held_at)) => {
+                let first = if held_at == Layer::Resolver {
                     self.next_first(Some(0), entry.version)
                 } else {
                     entry.first
-                },
-            },
-            None => self.authoritative(now),
+                };
+                (entry.version, entry.expires - now, held_at, first)
+            }
+            None => {
+                let a = self.authoritative(now);
+                (a.version, a.ttl, a.held_at, a.first)
+            }
         };
         // Down: kept by every cache below the one that held it.
-        let keep = |table: usize, pool: usize, answer: &mut Answer| {
-            let kept = m.bounds[table][pool].keep(answer.ttl);
-            answer.ttl = kept;
-            Entry::holding(answer, kept, Millis::MAX, now)
+        let keep = |table: usize, pool: usize, ttl: &mut Millis, first: u8| {
+            let kept = m.bounds[table][pool].keep(*ttl);
+            *ttl = kept;
+            let kept_answer = Answer {
+                version,
+                ttl: kept,
+                held_at,
+                first,
+            };
+            Entry::holding(&kept_answer, kept, Millis::MAX, now)
         };
-        if answer.held_at > Layer::Resolver && has(Layer::Resolver) {
+        if held_at > Layer::Resolver && has(Layer::Resolver) {
             let pool = self.plan.resolver_pool.unwrap_or(0);
-            self.shards[0] = keep(RESOLVER, pool, &mut answer);
-            answer.first = self.next_first(Some(0), answer.version);
+            self.shards[0] = keep(RESOLVER, pool, &mut ttl, first);
+            first = self.next_first(Some(0), version);
         }
-        if answer.held_at > Layer::Router && has(Layer::Router) {
-            self.households[h].router = keep(ROUTER, router_pool, &mut answer);
+        if held_at > Layer::Router && has(Layer::Router) {
+            self.households[h].router = keep(ROUTER, router_pool, &mut ttl, first);
         }
         let device = &mut self.devices[d];
-        if answer.held_at > Layer::Os && has(Layer::Os) {
-            device.os = keep(OS, os_pool, &mut answer);
+        if held_at > Layer::Os && has(Layer::Os) {
+            device.os = keep(OS, os_pool, &mut ttl, first);
         }
-        if answer.held_at > Layer::App && has(Layer::App) {
-            device.app = keep(APP, app_pool, &mut answer);
+        if held_at > Layer::App && has(Layer::App) {
+            device.app = keep(APP, app_pool, &mut ttl, first);
         }
-        answer
+        Answer {
+            version,
+            ttl,
+            held_at,
+            first,
+        }
     }
 
     /// One step of [`Self::resolve`]'s walk up: the answer of the cache at

@@ -257,7 +257,7 @@ impl<'m> Partition<'m> {
                 held_at: Layer::App,
                 first: app.first,
             };
-            1u64 << self.pick_address(answer)
+            1u64 << self.pick_address(&answer)
         };
         let per_address = rate / targets.count_ones() as f64;
         let mut requests = 0;

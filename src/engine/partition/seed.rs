@@ -106,7 +106,7 @@ impl<'m> Partition<'m> {
             held_at: Layer::Connection,
             first,
         };
-        let address = self.pick_address(answer);
+        let address = self.pick_address(&answer);
         let device = &mut self.devices[d];
         device.conn_address = address;
         device.conn_opened = opened;
