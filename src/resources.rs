@@ -47,7 +47,7 @@ pub fn estimate_requests(scenario: &Scenario) -> f64 {
 
 /// Requests per second and thread this machine simulates on realistic
 /// mixes (README's table): the basis of the time estimate.
-pub const REQUESTS_PER_THREAD_SECOND: f64 = 1.2e7;
+pub const REQUESTS_PER_THREAD_SECOND: f64 = 2.2e7;
 
 /// Memory this machine has available, from /proc/meminfo.
 fn available_memory() -> Option<u64> {
