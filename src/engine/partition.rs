@@ -54,12 +54,14 @@ impl Entry {
         first: 0,
     };
 
-    /// `answer` kept for `kept` from `now` (nothing kept if `kept` is not positive).
+    /// `answer` kept for `kept` from `now` (nothing kept if `kept` is not
+    /// positive). Times and lifetimes are at most `FOREVER` (`i64::MAX / 8`)
+    /// either way, so the sum cannot overflow.
     #[inline(always)]
     fn holding(answer: &Answer, kept: Millis, evicted: Millis, now: Millis) -> Entry {
         if kept > 0 {
             Entry {
-                expires: now.saturating_add(kept),
+                expires: now + kept,
                 lifetime: kept,
                 evicted,
                 version: answer.version,
