@@ -29,7 +29,7 @@ const NO_ADDRESS: u8 = u8::MAX;
 const NO_POOL: u8 = u8::MAX;
 /// In [`Device::caches`]: every cache of the chain is plain (see
 /// [`crate::policy::Policy::is_plain`]) and the resolver has one shard, so
-/// requests take [`Partition::resolve_plain`].
+/// requests take [`Partition::serve_plain`].
 const PLAIN: u8 = 1 << 7;
 
 /// One cached answer.
@@ -111,6 +111,30 @@ pub const BYTES_PER_DEVICE: usize =
     std::mem::size_of::<Device>() + 32 + std::mem::size_of::<Busy>() + std::mem::size_of::<(u64, u32)>();
 /// Memory per household while its partition runs.
 pub const BYTES_PER_HOUSEHOLD: usize = std::mem::size_of::<Household>();
+
+impl Device {
+    /// A request at `now` over this device's keep-alive connection (kept as
+    /// `c` says), if it is open: the address it goes to.
+    #[inline(always)]
+    fn connection_hit(&mut self, c: Connection, now: Millis) -> Option<u8> {
+        let open = self.conn_address != NO_ADDRESS
+            && now - self.conn_last <= c.idle_timeout
+            && now - self.conn_opened < c.max_age;
+        if !open {
+            return None;
+        }
+        self.conn_last = now;
+        Some(self.conn_address)
+    }
+
+    /// Opens a new keep-alive connection to `address` at `now`.
+    #[inline(always)]
+    fn connect(&mut self, address: u8, now: Millis) {
+        self.conn_address = address;
+        self.conn_opened = now;
+        self.conn_last = now;
+    }
+}
 
 #[derive(Clone, Copy, Debug)]
 struct Household {
@@ -439,22 +463,19 @@ impl<'m> Partition<'m> {
     /// layer whose held answer sent it there.
     #[inline(always)]
     fn request(&mut self, now: Millis, d: usize) -> (u8, Layer) {
+        if self.devices[d].caches & PLAIN != 0 {
+            return self.serve_plain(now, d);
+        }
         let connection = self.connection(d);
-        if let Some(address) = connection.and_then(|c| self.connection_hit(c, now, d)) {
+        if let Some(address) = connection.and_then(|c| self.devices[d].connection_hit(c, now)) {
             return (address, Layer::Connection);
         }
-        let answer = if self.devices[d].caches & PLAIN != 0 {
-            self.resolve_plain(now, d)
-        } else {
-            self.app_hit(now, d)
-                .unwrap_or_else(|| self.resolve(Layer::App, now, d))
-        };
+        let answer = self
+            .app_hit(now, d)
+            .unwrap_or_else(|| self.resolve(Layer::App, now, d));
         let address = self.pick_address(&answer);
         if connection.is_some() {
-            let device = &mut self.devices[d];
-            device.conn_address = address;
-            device.conn_opened = now;
-            device.conn_last = now;
+            self.devices[d].connect(address, now);
         }
         (address, answer.held_at)
     }
@@ -464,21 +485,6 @@ impl<'m> Partition<'m> {
     fn connection(&self, d: usize) -> Option<Connection> {
         let pool = self.devices[d].app_pool as usize;
         self.model.connections.get(pool).copied().flatten()
-    }
-
-    /// A request at `now` over device `d`'s keep-alive connection (kept as
-    /// `c` says), if it is open: the address it goes to.
-    #[inline(always)]
-    fn connection_hit(&mut self, c: Connection, now: Millis, d: usize) -> Option<u8> {
-        let device = &mut self.devices[d];
-        let open = device.conn_address != NO_ADDRESS
-            && now - device.conn_last <= c.idle_timeout
-            && now - device.conn_opened < c.max_age;
-        if !open {
-            return None;
-        }
-        device.conn_last = now;
-        Some(device.conn_address)
     }
 
     /// The common case, inline: a live answer in the app's own cache, under a
@@ -503,29 +509,15 @@ impl<'m> Partition<'m> {
         None
     }
 
-    /// One address of the answer: at random among several, or the first of
-    /// the answer's order when servers rotate it (`record.pick = "rotate"`).
+    /// One address of `answer` (see [`pick_address`]).
     #[inline(always)]
     fn pick_address(&mut self, answer: &Answer) -> u8 {
-        let mask = self.model.scenario.record.versions[answer.version as usize].addresses;
-        let count = mask.count_ones();
-        if count == 1 {
-            return mask.trailing_zeros() as u8;
-        }
-        let mut nth = if self.model.scenario.record.rotate {
-            u32::from(answer.first) % count
-        } else {
-            self.rng.random_range(0..count)
-        };
-        let mut rest = mask;
-        loop {
-            let bit = rest.trailing_zeros();
-            if nth == 0 {
-                return bit as u8;
-            }
-            nth -= 1;
-            rest &= rest - 1;
-        }
+        pick_address(
+            &self.model.scenario.record,
+            &mut self.rng,
+            answer.version,
+            answer.first,
+        )
     }
 
     #[inline(always)]
@@ -590,52 +582,64 @@ impl<'m> Partition<'m> {
         answer
     }
 
-    /// [`Self::resolve`] from the app up, for a chain of plain caches: the
-    /// walk most requests take, reading each layer's bounds instead of its
-    /// policy. Same answers and same random draws as the general walk, so
-    /// the same results to the byte (tests/equivalence.rs).
+    /// A request from device `d`, whose chain is plain ([`PLAIN`]), at
+    /// `now`: its connection, else [`Self::resolve`]'s walk from the app up
+    /// and back down, spelt out for caches that only keep answers. It is the
+    /// walk most requests take, so it reads each layer's lifetime bounds
+    /// instead of its policy and borrows each piece of state once. Same
+    /// answers and same random draws as the general walk, so the same results
+    /// to the byte (tests/equivalence.rs).
     #[inline(always)]
-    fn resolve_plain(&mut self, now: Millis, d: usize) -> Answer {
+    fn serve_plain(&mut self, now: Millis, d: usize) -> (u8, Layer) {
         let m = self.model;
-        let device = &self.devices[d];
+        let device = &mut self.devices[d];
+        let connection = m.connections.get(device.app_pool as usize).copied().flatten();
+        if let Some(address) = connection.and_then(|c| device.connection_hit(c, now)) {
+            return (address, Layer::Connection);
+        }
         let caches = device.caches;
         let has = |layer: Layer| caches & (1 << layer as u8) != 0;
-        let (app_pool, os_pool) = (device.app_pool as usize, device.os_pool as usize);
-        let h = device.household as usize;
-        let router_pool = self.households[h].router_pool as usize;
+        let household = &mut self.households[device.household as usize];
+        let shard = self.shards.first_mut();
         // Up: the first cache with a live answer (plain caches evict nothing
         // early, so an answer is live until it expires).
-        let held = if has(Layer::App) && now < device.app.expires {
+        let live_at = |entry: &Entry| now < entry.expires;
+        let held = if has(Layer::App) && live_at(&device.app) {
             Some((device.app, Layer::App))
-        } else if has(Layer::Os) && now < device.os.expires {
+        } else if has(Layer::Os) && live_at(&device.os) {
             Some((device.os, Layer::Os))
-        } else if has(Layer::Router) && now < self.households[h].router.expires {
-            Some((self.households[h].router, Layer::Router))
-        } else if has(Layer::Resolver) && now < self.shards[0].expires {
-            Some((self.shards[0], Layer::Resolver))
+        } else if has(Layer::Router) && live_at(&household.router) {
+            Some((household.router, Layer::Router))
         } else {
-            None
+            shard
+                .as_deref()
+                .filter(|entry| has(Layer::Resolver) && live_at(entry))
+                .map(|entry| (*entry, Layer::Resolver))
         };
         // The answer's fields as plain locals: updated one by one, they stay
         // in registers (a struct updated field by field in memory and then
         // copied whole stalls the copy).
+        let record = &m.scenario.record;
         let (version, mut ttl, held_at, mut first) = match held {
-            Some((entry, held_at)) => {
-                let first = if held_at == Layer::Resolver {
-                    self.next_first(Some(0), entry.version)
-                } else {
-                    entry.first
-                };
-                (entry.version, entry.expires - now, held_at, first)
+            Some((entry, Layer::Resolver)) => {
+                let first = next_in_rotation(record, &mut self.rotations[0], entry.version);
+                (entry.version, entry.expires - now, Layer::Resolver, first)
             }
+            Some((entry, held_at)) => (entry.version, entry.expires - now, held_at, entry.first),
             None => {
-                let a = self.authoritative(now);
+                let upstream = Upstream {
+                    model: m,
+                    rng: &mut self.rng,
+                    secondary_phases: &self.secondary_phases,
+                    rotation: &mut self.authoritative_rotation,
+                };
+                let a = upstream.answer(now);
                 (a.version, a.ttl, a.held_at, a.first)
             }
         };
         // Down: kept by every cache below the one that held it.
-        let keep = |table: usize, pool: usize, ttl: &mut Millis, first: u8| {
-            let kept = m.bounds[table][pool].keep(*ttl);
+        let keep = |table: usize, pool: u8, ttl: &mut Millis, first: u8| {
+            let kept = m.bounds[table][pool as usize].keep(*ttl);
             *ttl = kept;
             let kept_answer = Answer {
                 version,
@@ -646,26 +650,26 @@ impl<'m> Partition<'m> {
             Entry::holding(&kept_answer, kept, Millis::MAX, now)
         };
         if held_at > Layer::Resolver && has(Layer::Resolver) {
-            let pool = self.plan.resolver_pool.unwrap_or(0);
-            self.shards[0] = keep(RESOLVER, pool, &mut ttl, first);
-            first = self.next_first(Some(0), version);
+            if let Some(entry) = shard {
+                let pool = self.plan.resolver_pool.unwrap_or(0) as u8;
+                *entry = keep(RESOLVER, pool, &mut ttl, first);
+                first = next_in_rotation(record, &mut self.rotations[0], version);
+            }
         }
         if held_at > Layer::Router && has(Layer::Router) {
-            self.households[h].router = keep(ROUTER, router_pool, &mut ttl, first);
+            household.router = keep(ROUTER, household.router_pool, &mut ttl, first);
         }
-        let device = &mut self.devices[d];
         if held_at > Layer::Os && has(Layer::Os) {
-            device.os = keep(OS, os_pool, &mut ttl, first);
+            device.os = keep(OS, device.os_pool, &mut ttl, first);
         }
         if held_at > Layer::App && has(Layer::App) {
-            device.app = keep(APP, app_pool, &mut ttl, first);
+            device.app = keep(APP, device.app_pool, &mut ttl, first);
         }
-        Answer {
-            version,
-            ttl,
-            held_at,
-            first,
+        let address = pick_address(record, &mut self.rng, version, first);
+        if connection.is_some() {
+            device.connect(address, now);
         }
+        (address, held_at)
     }
 
     /// One step of [`Self::resolve`]'s walk up: the answer of the cache at
@@ -693,49 +697,24 @@ impl<'m> Partition<'m> {
 
     /// The answer the authoritative server gives at `now`.
     fn authoritative(&mut self, now: Millis) -> Answer {
-        let record = &self.model.scenario.record;
-        let auth = &self.model.scenario.authoritative;
-        // Which server answers: the primary (0) or one of the secondaries.
-        let server = if auth.secondaries > 0 {
-            self.rng.random_range(0..=auth.secondaries as usize)
-        } else {
-            0
+        let upstream = Upstream {
+            model: self.model,
+            rng: &mut self.rng,
+            secondary_phases: &self.secondary_phases,
+            rotation: &mut self.authoritative_rotation,
         };
-        let loaded = match (server, auth.notify_delay) {
-            (0, _) => now,
-            (_, Some(delay)) => now - delay,
-            (s, None) => {
-                let phase = self.secondary_phases[s - 1];
-                phase + (now - phase).div_euclid(auth.refresh) * auth.refresh
-            }
-        };
-        let version = record.version_at(loaded);
-        let first = self.next_first(None, version as u16);
-        Answer {
-            version: version as u16,
-            ttl: record.versions[version].ttl,
-            held_at: Layer::Authoritative,
-            first,
-        }
+        upstream.answer(now)
     }
 
-    /// With `record.pick = "rotate"`, the next position in a server's round
-    /// robin (a resolver shard's, or the authoritative's when `None`), as BIND's
-    /// default cyclic rrset-order does; 0 otherwise.
+    /// The next position in the round robin of a resolver shard, or of the
+    /// authoritative when `None` (see [`next_in_rotation`]).
     #[inline]
     fn next_first(&mut self, shard: Option<usize>, version: u16) -> u8 {
-        if !self.model.scenario.record.rotate {
-            return 0;
-        }
-        let count = self.model.scenario.record.versions[version as usize]
-            .addresses
-            .count_ones();
         let counter = match shard {
             Some(i) => &mut self.rotations[i],
             None => &mut self.authoritative_rotation,
         };
-        *counter = counter.wrapping_add(1);
-        (*counter % count) as u8
+        next_in_rotation(&self.model.scenario.record, counter, version)
     }
 
     /// A hit at one cache: its answer, after any prefetch or serve-stale
@@ -792,6 +771,84 @@ impl<'m> Partition<'m> {
         };
         *self.slot(layer, d, shard) = Entry::holding(&answer, kept, evicted, now);
         kept
+    }
+}
+
+/// One address of version `version`'s answer: at random among several, or
+/// the `first` of the answer's order when servers rotate it (`record.pick =
+/// "rotate"`).
+#[inline(always)]
+fn pick_address<R: Rng>(record: &crate::scenario::Record, rng: &mut R, version: u16, first: u8) -> u8 {
+    let mask = record.versions[version as usize].addresses;
+    let count = mask.count_ones();
+    if count == 1 {
+        return mask.trailing_zeros() as u8;
+    }
+    let mut nth = if record.rotate {
+        u32::from(first) % count
+    } else {
+        rng.random_range(0..count)
+    };
+    let mut rest = mask;
+    loop {
+        let bit = rest.trailing_zeros();
+        if nth == 0 {
+            return bit as u8;
+        }
+        nth -= 1;
+        rest &= rest - 1;
+    }
+}
+
+/// With `record.pick = "rotate"`, the next position in a server's round
+/// robin kept in `counter` (a resolver shard's or the authoritative's), as
+/// BIND's default cyclic rrset-order does; 0 otherwise.
+#[inline]
+fn next_in_rotation(record: &crate::scenario::Record, counter: &mut u32, version: u16) -> u8 {
+    if !record.rotate {
+        return 0;
+    }
+    let count = record.versions[version as usize].addresses.count_ones();
+    *counter = counter.wrapping_add(1);
+    (*counter % count) as u8
+}
+
+/// What the authoritative servers' answers need from a partition, borrowed
+/// apart from its caches.
+struct Upstream<'a, 'm> {
+    model: &'m Model,
+    rng: &'a mut Xoshiro256PlusPlus,
+    secondary_phases: &'a [Millis],
+    rotation: &'a mut u32,
+}
+
+impl Upstream<'_, '_> {
+    /// The answer the authoritative server gives at `now`.
+    fn answer(self, now: Millis) -> Answer {
+        let record = &self.model.scenario.record;
+        let auth = &self.model.scenario.authoritative;
+        // Which server answers: the primary (0) or one of the secondaries.
+        let server = if auth.secondaries > 0 {
+            self.rng.random_range(0..=auth.secondaries as usize)
+        } else {
+            0
+        };
+        let loaded = match (server, auth.notify_delay) {
+            (0, _) => now,
+            (_, Some(delay)) => now - delay,
+            (s, None) => {
+                let phase = self.secondary_phases[s - 1];
+                phase + (now - phase).div_euclid(auth.refresh) * auth.refresh
+            }
+        };
+        let version = record.version_at(loaded);
+        let first = next_in_rotation(record, self.rotation, version as u16);
+        Answer {
+            version: version as u16,
+            ttl: record.versions[version].ttl,
+            held_at: Layer::Authoritative,
+            first,
+        }
     }
 }
 

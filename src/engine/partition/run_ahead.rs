@@ -179,7 +179,7 @@ impl<'m> Partition<'m> {
             if let Some(next) = next {
                 elapsed = next;
                 now = self.start + next as Millis;
-                if let Some(open) = connection.and_then(|c| self.connection_hit(c, now, d)) {
+                if let Some(open) = connection.and_then(|c| self.devices[d].connection_hit(c, now)) {
                     (address, held_at) = (open, Layer::Connection);
                     continue;
                 }
