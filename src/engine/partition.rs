@@ -638,8 +638,8 @@ impl<'m> Partition<'m> {
             }
         };
         // Down: kept by every cache below the one that held it.
-        let keep = |table: usize, pool: u8, ttl: &mut Millis, first: u8| {
-            let kept = m.bounds[table][pool as usize].keep(*ttl);
+        let keep = |table: usize, pool: usize, ttl: &mut Millis, first: u8| {
+            let kept = m.bounds[table][pool].keep(*ttl);
             *ttl = kept;
             let kept_answer = Answer {
                 version,
@@ -651,19 +651,19 @@ impl<'m> Partition<'m> {
         };
         if held_at > Layer::Resolver && has(Layer::Resolver) {
             if let Some(entry) = shard {
-                let pool = self.plan.resolver_pool.unwrap_or(0) as u8;
+                let pool = self.plan.resolver_pool.unwrap_or(0);
                 *entry = keep(RESOLVER, pool, &mut ttl, first);
                 first = next_in_rotation(record, &mut self.rotations[0], version);
             }
         }
         if held_at > Layer::Router && has(Layer::Router) {
-            household.router = keep(ROUTER, household.router_pool, &mut ttl, first);
+            household.router = keep(ROUTER, household.router_pool as usize, &mut ttl, first);
         }
         if held_at > Layer::Os && has(Layer::Os) {
-            device.os = keep(OS, device.os_pool, &mut ttl, first);
+            device.os = keep(OS, device.os_pool as usize, &mut ttl, first);
         }
         if held_at > Layer::App && has(Layer::App) {
-            device.app = keep(APP, device.app_pool, &mut ttl, first);
+            device.app = keep(APP, device.app_pool as usize, &mut ttl, first);
         }
         let address = pick_address(record, &mut self.rng, version, first);
         if connection.is_some() {
