@@ -54,6 +54,20 @@ impl Entry {
         first: 0,
     };
 
+    /// Keeps version `version` (its order starting at `first`) for `kept`
+    /// from `now` in a plain cache (see [`crate::policy::Policy::is_plain`]),
+    /// writing only what such a cache reads: when it expires, the version and
+    /// the order. Its `lifetime` is read only for prefetch and restamping,
+    /// and its `evicted` stays `Millis::MAX` (a plain cache evicts nothing
+    /// early), so both may stay as they are. The same entry as
+    /// [`Entry::holding`] as far as any reader can tell.
+    #[inline(always)]
+    fn keep_plain(&mut self, version: u16, first: u8, kept: Millis, now: Millis) {
+        self.expires = if kept > 0 { now + kept } else { Millis::MIN };
+        self.version = version;
+        self.first = first;
+    }
+
     /// `answer` kept for `kept` from `now` (nothing kept if `kept` is not
     /// positive). Times and lifetimes are at most `FOREVER` (`i64::MAX / 8`)
     /// either way, so the sum cannot overflow.
@@ -637,33 +651,30 @@ impl<'m> Partition<'m> {
                 (a.version, a.ttl, a.held_at, a.first)
             }
         };
-        // Down: kept by every cache below the one that held it.
-        let keep = |table: usize, pool: usize, ttl: &mut Millis, first: u8| {
+        // Down: kept by every cache below the one that held it. A plain
+        // cache reads only when its answer expires, so only that, the
+        // version and the order are written (see [`Entry::keep_plain`]).
+        let keep = |entry: &mut Entry, table: usize, pool: usize, ttl: &mut Millis, first: u8| {
             let kept = m.bounds[table][pool].keep(*ttl);
             *ttl = kept;
-            let kept_answer = Answer {
-                version,
-                ttl: kept,
-                held_at,
-                first,
-            };
-            Entry::holding(&kept_answer, kept, Millis::MAX, now)
+            entry.keep_plain(version, first, kept, now);
         };
         if held_at > Layer::Resolver && has(Layer::Resolver) {
             if let Some(entry) = shard {
                 let pool = self.plan.resolver_pool.unwrap_or(0);
-                *entry = keep(RESOLVER, pool, &mut ttl, first);
+                keep(entry, RESOLVER, pool, &mut ttl, first);
                 first = next_in_rotation(record, &mut self.rotations[0], version);
             }
         }
         if held_at > Layer::Router && has(Layer::Router) {
-            household.router = keep(ROUTER, household.router_pool as usize, &mut ttl, first);
+            let pool = household.router_pool as usize;
+            keep(&mut household.router, ROUTER, pool, &mut ttl, first);
         }
         if held_at > Layer::Os && has(Layer::Os) {
-            device.os = keep(OS, device.os_pool as usize, &mut ttl, first);
+            keep(&mut device.os, OS, device.os_pool as usize, &mut ttl, first);
         }
         if held_at > Layer::App && has(Layer::App) {
-            device.app = keep(APP, device.app_pool as usize, &mut ttl, first);
+            keep(&mut device.app, APP, device.app_pool as usize, &mut ttl, first);
         }
         let address = pick_address(record, &mut self.rng, version, first);
         if connection.is_some() {
