@@ -328,6 +328,15 @@ fn bad_input_is_refused_with_a_located_message() {
             vec!["--set record.ttl=5", "no unit"],
         ),
         (
+            "too many pools",
+            SMALL.replace(
+                "[[os]]\nshare = 1.0\npolicy = \"windows\"\n",
+                &"[[os]]\nshare = 0.00390625\npolicy = \"windows\"\n".repeat(256),
+            ),
+            vec![],
+            vec!["bad.toml:", "256 [[os]] entries", "at most 255"],
+        ),
+        (
             "override index out of range",
             SMALL.to_string(),
             vec!["--set", "resolver.5.share=1"],

@@ -73,6 +73,10 @@ impl Default for Authoritative {
     }
 }
 
+/// Pools a layer may have: the engine keeps a pool's index in a byte, with
+/// one value left to mean "no pool".
+pub const MAX_POOLS: usize = u8::MAX as usize;
+
 /// One group of caches at a layer: a share of households (resolvers,
 /// routers) or devices (OS, apps) that behave alike.
 #[derive(Clone, Debug)]
@@ -686,6 +690,12 @@ impl Checker<'_> {
     }
 
     fn pools(&self, raw: &[RawPool], layer: &str, shared: bool) -> Checked<Vec<Pool>> {
+        if raw.len() > MAX_POOLS {
+            return self.fail(
+                layer,
+                format!("{} [[{layer}]] entries; accepted: at most {MAX_POOLS}", raw.len()),
+            );
+        }
         let mut pools = Vec::with_capacity(raw.len());
         for (i, p) in raw.iter().enumerate() {
             let key = format!("{layer}.{i}");
