@@ -24,8 +24,8 @@ pub struct ServeStale {
 }
 
 /// How long a cache keeps an answer received with a TTL: the TTL clamped
-/// between `min` and `max` (`min <= max`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// between `min` and `max` (`min <= max`). The default keeps every TTL as is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Bounds {
     pub min: Millis,
     pub max: Millis,

@@ -87,9 +87,9 @@ pub struct Model {
     /// Per layer (APP, OS, ROUTER, RESOLVER), each pool's policy…
     policies: [Vec<crate::policy::Policy>; 4],
     /// …and its lifetime bounds, all plain chains need.
-    bounds: [Vec<crate::policy::Bounds>; 4],
+    bounds: [ByPool<crate::policy::Bounds>; 4],
     /// Each app pool's keep-alive connection.
-    connections: Vec<Option<crate::scenario::Connection>>,
+    connections: ByPool<Option<crate::scenario::Connection>>,
     pub partitions: Vec<PartitionPlan>,
     pub buckets: usize,
     /// Busy devices serve their private hits ahead on their own streams. The
@@ -101,6 +101,27 @@ pub struct Model {
     /// are the same bytes either way; `false` sends every request through
     /// the general walk, the path tests compare against.
     pub plain_walk: bool,
+}
+
+/// One value per pool of a layer, read by the pool's byte index. It has a
+/// slot for every byte (a scenario has at most [`crate::scenario::MAX_POOLS`]
+/// pools, and the index past them means none), so reading it in the inner
+/// loop needs no bounds check; slots past the pools hold `T::default()`.
+struct ByPool<T>(Box<[T; 256]>);
+
+impl<T: Copy + Default> ByPool<T> {
+    fn new(values: impl Iterator<Item = T>) -> ByPool<T> {
+        let mut table = Box::new([T::default(); 256]);
+        for (slot, value) in table.iter_mut().zip(values) {
+            *slot = value;
+        }
+        ByPool(table)
+    }
+
+    #[inline(always)]
+    fn get(&self, pool: u8) -> T {
+        self.0[pool as usize]
+    }
 }
 
 fn cumulative(pools: &[crate::scenario::Pool]) -> Vec<f64> {
@@ -193,8 +214,8 @@ impl Model {
                 &scenario.routers,
                 &scenario.resolvers,
             ]
-            .map(|pools| pools.iter().map(|p| p.policy.bounds()).collect()),
-            connections: scenario.apps.iter().map(|a| a.connection).collect(),
+            .map(|pools| ByPool::new(pools.iter().map(|p| p.policy.bounds()))),
+            connections: ByPool::new(scenario.apps.iter().map(|a| a.connection)),
             partitions,
             buckets,
             run_ahead: true,

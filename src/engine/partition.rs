@@ -497,8 +497,7 @@ impl<'m> Partition<'m> {
     /// The keep-alive connection device `d`'s app keeps, if any.
     #[inline]
     fn connection(&self, d: usize) -> Option<Connection> {
-        let pool = self.devices[d].app_pool as usize;
-        self.model.connections.get(pool).copied().flatten()
+        self.model.connections.get(self.devices[d].app_pool)
     }
 
     /// The common case, inline: a live answer in the app's own cache, under a
@@ -607,7 +606,7 @@ impl<'m> Partition<'m> {
     fn serve_plain(&mut self, now: Millis, d: usize) -> (u8, Layer) {
         let m = self.model;
         let device = &mut self.devices[d];
-        let connection = m.connections.get(device.app_pool as usize).copied().flatten();
+        let connection = m.connections.get(device.app_pool);
         if let Some(address) = connection.and_then(|c| device.connection_hit(c, now)) {
             return (address, Layer::Connection);
         }
@@ -654,27 +653,32 @@ impl<'m> Partition<'m> {
         // Down: kept by every cache below the one that held it. A plain
         // cache reads only when its answer expires, so only that, the
         // version and the order are written (see [`Entry::keep_plain`]).
-        let keep = |entry: &mut Entry, table: usize, pool: usize, ttl: &mut Millis, first: u8| {
-            let kept = m.bounds[table][pool].keep(*ttl);
+        let keep = |entry: &mut Entry, table: usize, pool: u8, ttl: &mut Millis, first: u8| {
+            let kept = m.bounds[table].get(pool).keep(*ttl);
             *ttl = kept;
             entry.keep_plain(version, first, kept, now);
         };
         if held_at > Layer::Resolver && has(Layer::Resolver) {
             if let Some(entry) = shard {
-                let pool = self.plan.resolver_pool.unwrap_or(0);
+                let pool = self.plan.resolver_pool.unwrap_or(0) as u8;
                 keep(entry, RESOLVER, pool, &mut ttl, first);
                 first = next_in_rotation(record, &mut self.rotations[0], version);
             }
         }
         if held_at > Layer::Router && has(Layer::Router) {
-            let pool = household.router_pool as usize;
-            keep(&mut household.router, ROUTER, pool, &mut ttl, first);
+            keep(
+                &mut household.router,
+                ROUTER,
+                household.router_pool,
+                &mut ttl,
+                first,
+            );
         }
         if held_at > Layer::Os && has(Layer::Os) {
-            keep(&mut device.os, OS, device.os_pool as usize, &mut ttl, first);
+            keep(&mut device.os, OS, device.os_pool, &mut ttl, first);
         }
         if held_at > Layer::App && has(Layer::App) {
-            keep(&mut device.app, APP, device.app_pool as usize, &mut ttl, first);
+            keep(&mut device.app, APP, device.app_pool, &mut ttl, first);
         }
         let address = pick_address(record, &mut self.rng, version, first);
         if connection.is_some() {

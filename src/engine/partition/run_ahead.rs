@@ -75,9 +75,7 @@ fn private_window(model: &Model, app_pool: u8, os_pool: u8) -> Millis {
     };
     let idle = model
         .connections
-        .get(app_pool as usize)
-        .copied()
-        .flatten()
+        .get(app_pool)
         .map_or(0, |c| c.idle_timeout.min(c.max_age));
     idle.max(kept(s.apps.get(app_pool as usize)))
         .max(kept(s.oses.get(os_pool as usize)))

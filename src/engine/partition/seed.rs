@@ -53,13 +53,7 @@ impl<'m> Partition<'m> {
                 let law = (at_os, rate, 0.0);
                 self.devices[d].os = stationary(&mut self.rng, start, version, law, &pool.policy);
             }
-            if let Some(c) = self
-                .model
-                .connections
-                .get(device.app_pool as usize)
-                .copied()
-                .flatten()
-            {
+            if let Some(c) = self.model.connections.get(device.app_pool) {
                 self.seed_connection(d, c, start, version, rate);
             }
             let app = s.apps.get(device.app_pool as usize);
