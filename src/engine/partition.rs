@@ -14,7 +14,7 @@ use super::tally::{self, Tally};
 use super::{Layer, Model, APP, OS, RESOLVER, ROUTER};
 use crate::duration::Millis;
 use crate::policy::Policy;
-use crate::population::AliasTable;
+use crate::population::{AliasTable, DailyCycle};
 use crate::scenario::Connection;
 use rand::{Rng, RngExt, SeedableRng};
 use rand_distr::Exp1;
@@ -172,6 +172,9 @@ pub struct Partition<'m> {
     model: &'m Model,
     plan: PartitionPlan,
     rng: Xoshiro256PlusPlus,
+    /// The shared stream's own random numbers: when requests arrive and from
+    /// which device (see [`Partition::next_arrival`]).
+    arrivals: Xoshiro256PlusPlus,
     devices: Vec<Device>,
     households: Vec<Household>,
     shards: Vec<Entry>,
@@ -298,6 +301,12 @@ impl<'m> Partition<'m> {
         let mut partition = Partition {
             model,
             plan,
+            // A stream 2^128 draws on: never overlaps the partition's own.
+            arrivals: {
+                let mut arrivals = rng.clone();
+                arrivals.jump();
+                arrivals
+            },
             rng,
             requesters: AliasTable::new(&shared_rates),
             restarters: (restart_rate > 0.0).then(|| AliasTable::new(&restart_weights)),
@@ -358,11 +367,18 @@ impl<'m> Partition<'m> {
         let mut check_stop_at = STOP_CHECK;
         // The current bucket, tracked as time moves on (no division per request).
         let (mut bucket, mut bucket_end) = (0usize, bucket_len);
-        let mut next_shared = if total_rate > 0.0 {
-            self.rng.sample::<f64, _>(Exp1) * shared_gap
-        } else {
-            f64::INFINITY
+        let cycle = self.model.scenario.population.daily_cycle;
+        let stream = SharedStream {
+            gap: if total_rate > 0.0 {
+                shared_gap
+            } else {
+                f64::INFINITY
+            },
+            restart_share,
+            cycle,
+            start,
         };
+        let mut next = self.next_arrival(&stream, 0.0);
         let mut next_busy = self.queue_head();
         loop {
             if simulated >= check_stop_at {
@@ -371,7 +387,7 @@ impl<'m> Partition<'m> {
                     break;
                 }
             }
-            if next_busy < next_shared {
+            if next_busy < next.elapsed {
                 if next_busy >= span {
                     break;
                 }
@@ -380,13 +396,13 @@ impl<'m> Partition<'m> {
                 next_busy = self.queue_head();
                 continue;
             }
-            if next_shared >= span {
+            if next.elapsed >= span {
                 break;
             }
             // A segment of the shared stream: its arrivals up to the busy
             // queue's head, within the warm-up or one bucket, and within one
             // version of the record, so each arrival checks one bound.
-            let now = start + next_shared as Millis;
+            let now = start + next.elapsed as Millis;
             let current = clock.addresses_at(now);
             while now >= bucket_end {
                 bucket += 1;
@@ -396,33 +412,31 @@ impl<'m> Partition<'m> {
             let boundary = if counted { bucket_end } else { 0 }.min(clock.next_change());
             let segment_end = ((boundary - start) as f64).min(next_busy).min(span);
             loop {
-                let elapsed = next_shared;
-                next_shared += self.rng.sample::<f64, _>(Exp1) * shared_gap;
-                let now = start + elapsed as Millis;
-                let dropped = self.thinned_out(now);
-                if !dropped && restart_share > 0.0 && self.rng.random::<f64>() < restart_share {
-                    let d = self
-                        .restarters
-                        .as_ref()
-                        .expect("restart rate > 0")
-                        .sample(&mut self.rng);
-                    self.restart(d);
-                } else if !dropped {
-                    let d = self.requesters.sample(&mut self.rng);
-                    simulated += 1;
-                    let (address, held_at) = self.request(now, d);
-                    if counted {
-                        let served = Served {
-                            requests: 1,
-                            address,
-                            held_at,
-                            old: current & (1u64 << address) == 0,
-                            last: now,
-                        };
-                        self.count(tally, bucket, d, served);
+                // Drawn one ahead from a stream of its own: the draws do not
+                // wait on serving this arrival, so the processor overlaps them.
+                let arrival = next;
+                next = self.next_arrival(&stream, arrival.elapsed);
+                let d = arrival.device as usize;
+                let now = start + arrival.elapsed as Millis;
+                match arrival.kind {
+                    ArrivalKind::Request => {
+                        simulated += 1;
+                        let (address, held_at) = self.request(now, d);
+                        if counted {
+                            let served = Served {
+                                requests: 1,
+                                address,
+                                held_at,
+                                old: current & (1u64 << address) == 0,
+                                last: now,
+                            };
+                            self.count(tally, bucket, d, served);
+                        }
                     }
+                    ArrivalKind::Restart => self.restart(d),
+                    ArrivalKind::Dropped => {}
                 }
-                if next_shared >= segment_end || simulated >= check_stop_at {
+                if next.elapsed >= segment_end || simulated >= check_stop_at {
                     break;
                 }
             }
@@ -456,14 +470,26 @@ impl<'m> Partition<'m> {
         tally.answered_at[served.held_at as usize] += served.requests;
     }
 
-    /// Whether the daily cycle drops an arrival at `now` from a stream drawn
-    /// at its peak rate (never without a cycle).
+    /// The shared stream's next arrival after `elapsed`, drawn from the
+    /// stream's own random numbers (so which devices arrive when does not
+    /// depend on what serving them draws).
     #[inline(always)]
-    fn thinned_out(&mut self, now: Millis) -> bool {
-        let Some(c) = self.model.scenario.population.daily_cycle else {
-            return false;
+    fn next_arrival(&mut self, stream: &SharedStream, elapsed: f64) -> Arrival {
+        let rng = &mut self.arrivals;
+        let elapsed = elapsed + rng.sample::<f64, _>(Exp1) * stream.gap;
+        let (kind, device) = if thinned_out(stream.cycle, rng, stream.start + elapsed as Millis) {
+            (ArrivalKind::Dropped, 0)
+        } else if stream.restart_share > 0.0 && rng.random::<f64>() < stream.restart_share {
+            let restarters = self.restarters.as_ref().expect("restart rate > 0");
+            (ArrivalKind::Restart, restarters.sample(rng))
+        } else {
+            (ArrivalKind::Request, self.requesters.sample(rng))
         };
-        self.rng.random::<f64>() * c.peak_factor() >= c.factor(now as f64)
+        Arrival {
+            elapsed,
+            device: device as u32,
+            kind,
+        }
     }
 
     /// An app restart clears the app's cache and closes its connection.
@@ -880,6 +906,43 @@ fn pass(pool: Option<&crate::scenario::Pool>, ttl: Millis) -> Millis {
         Some(p) if p.policy.caches => p.policy.lifetime(ttl),
         _ => ttl,
     }
+}
+
+/// Whether the daily cycle drops an arrival at `now` from a stream drawn at
+/// its peak rate (never without a cycle).
+#[inline(always)]
+fn thinned_out<R: Rng>(cycle: Option<DailyCycle>, rng: &mut R, now: Millis) -> bool {
+    let Some(c) = cycle else {
+        return false;
+    };
+    rng.random::<f64>() * c.peak_factor() >= c.factor(now as f64)
+}
+
+/// How the partition's shared stream draws its arrivals.
+struct SharedStream {
+    /// Mean time between arrivals (at the daily cycle's peak).
+    gap: f64,
+    /// The chance an arrival is an app restart rather than a request.
+    restart_share: f64,
+    cycle: Option<DailyCycle>,
+    start: Millis,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ArrivalKind {
+    Request,
+    Restart,
+    /// Thinned out by the daily cycle.
+    Dropped,
+}
+
+/// One arrival of the shared stream.
+#[derive(Clone, Copy, Debug)]
+struct Arrival {
+    /// Time since the partition's start.
+    elapsed: f64,
+    device: u32,
+    kind: ArrivalKind,
 }
 
 /// Requests of one device that went the same way (same address, layer and

@@ -9,7 +9,7 @@
 //! the single-stream path.
 
 use super::tally::Tally;
-use super::{live, Answer, Layer, Model, Partition, Served};
+use super::{live, thinned_out, Answer, Layer, Model, Partition, Served};
 use crate::duration::Millis;
 use rand::RngExt;
 use rand_distr::{Exp1, Poisson};
@@ -331,7 +331,8 @@ impl<'m> Partition<'m> {
             if elapsed >= span {
                 return None;
             }
-            if self.thinned_out(self.start + elapsed as Millis) {
+            let cycle = self.model.scenario.population.daily_cycle;
+            if thinned_out(cycle, &mut self.rng, self.start + elapsed as Millis) {
                 continue;
             }
             if restart_share > 0.0 && self.rng.random::<f64>() < restart_share {
