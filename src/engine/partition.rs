@@ -172,9 +172,6 @@ pub struct Partition<'m> {
     model: &'m Model,
     plan: PartitionPlan,
     rng: Xoshiro256PlusPlus,
-    /// The shared stream's own random numbers: when requests arrive and from
-    /// which device (see [`Partition::next_arrival`]).
-    arrivals: Xoshiro256PlusPlus,
     devices: Vec<Device>,
     households: Vec<Household>,
     shards: Vec<Entry>,
@@ -301,12 +298,6 @@ impl<'m> Partition<'m> {
         let mut partition = Partition {
             model,
             plan,
-            // A stream 2^128 draws on: never overlaps the partition's own.
-            arrivals: {
-                let mut arrivals = rng.clone();
-                arrivals.jump();
-                arrivals
-            },
             rng,
             requesters: AliasTable::new(&shared_rates),
             restarters: (restart_rate > 0.0).then(|| AliasTable::new(&restart_weights)),
@@ -367,18 +358,23 @@ impl<'m> Partition<'m> {
         let mut check_stop_at = STOP_CHECK;
         // The current bucket, tracked as time moves on (no division per request).
         let (mut bucket, mut bucket_end) = (0usize, bucket_len);
-        let cycle = self.model.scenario.population.daily_cycle;
-        let stream = SharedStream {
+        let mut stream = SharedStream {
+            rng: {
+                // 2^128 draws on: never overlaps the partition's own stream.
+                let mut rng = self.rng.clone();
+                rng.jump();
+                rng
+            },
             gap: if total_rate > 0.0 {
                 shared_gap
             } else {
                 f64::INFINITY
             },
             restart_share,
-            cycle,
+            cycle: self.model.scenario.population.daily_cycle,
             start,
         };
-        let mut next = self.next_arrival(&stream, 0.0);
+        let mut next = stream.next(0.0, &self.requesters, self.restarters.as_ref());
         let mut next_busy = self.queue_head();
         loop {
             if simulated >= check_stop_at {
@@ -415,7 +411,7 @@ impl<'m> Partition<'m> {
                 // Drawn one ahead from a stream of its own: the draws do not
                 // wait on serving this arrival, so the processor overlaps them.
                 let arrival = next;
-                next = self.next_arrival(&stream, arrival.elapsed);
+                next = stream.next(arrival.elapsed, &self.requesters, self.restarters.as_ref());
                 let d = arrival.device as usize;
                 let now = start + arrival.elapsed as Millis;
                 match arrival.kind {
@@ -470,28 +466,6 @@ impl<'m> Partition<'m> {
         tally.answered_at[served.held_at as usize] += served.requests;
     }
 
-    /// The shared stream's next arrival after `elapsed`, drawn from the
-    /// stream's own random numbers (so which devices arrive when does not
-    /// depend on what serving them draws).
-    #[inline(always)]
-    fn next_arrival(&mut self, stream: &SharedStream, elapsed: f64) -> Arrival {
-        let rng = &mut self.arrivals;
-        let elapsed = elapsed + rng.sample::<f64, _>(Exp1) * stream.gap;
-        let (kind, device) = if thinned_out(stream.cycle, rng, stream.start + elapsed as Millis) {
-            (ArrivalKind::Dropped, 0)
-        } else if stream.restart_share > 0.0 && rng.random::<f64>() < stream.restart_share {
-            let restarters = self.restarters.as_ref().expect("restart rate > 0");
-            (ArrivalKind::Restart, restarters.sample(rng))
-        } else {
-            (ArrivalKind::Request, self.requesters.sample(rng))
-        };
-        Arrival {
-            elapsed,
-            device: device as u32,
-            kind,
-        }
-    }
-
     /// An app restart clears the app's cache and closes its connection.
     fn restart(&mut self, d: usize) {
         let device = &mut self.devices[d];
@@ -506,6 +480,14 @@ impl<'m> Partition<'m> {
         if self.devices[d].caches & PLAIN != 0 {
             return self.serve_plain(now, d);
         }
+        self.serve_general(now, d)
+    }
+
+    /// A request from device `d` at `now` whose chain is not plain: its
+    /// connection, its app's cache, else [`Self::resolve`]'s general walk.
+    /// Kept out of line so the plain path's loop keeps its registers.
+    #[inline(never)]
+    fn serve_general(&mut self, now: Millis, d: usize) -> (u8, Layer) {
         let connection = self.connection(d);
         if let Some(address) = connection.and_then(|c| self.devices[d].connection_hit(c, now)) {
             return (address, Layer::Connection);
@@ -918,14 +900,42 @@ fn thinned_out<R: Rng>(cycle: Option<DailyCycle>, rng: &mut R, now: Millis) -> b
     rng.random::<f64>() * c.peak_factor() >= c.factor(now as f64)
 }
 
-/// How the partition's shared stream draws its arrivals.
+/// How the partition's shared stream draws its arrivals, from random
+/// numbers of its own: which devices arrive when does not depend on what
+/// serving them draws, so the draws need not wait for the serving, and the
+/// stream's state stays in registers while the partition's changes.
 struct SharedStream {
+    rng: Xoshiro256PlusPlus,
     /// Mean time between arrivals (at the daily cycle's peak).
     gap: f64,
     /// The chance an arrival is an app restart rather than a request.
     restart_share: f64,
     cycle: Option<DailyCycle>,
     start: Millis,
+}
+
+impl SharedStream {
+    /// The next arrival after `elapsed`: a request from a device drawn from
+    /// `requesters`, an app restart drawn from `restarters`, or one the daily
+    /// cycle drops.
+    #[inline(always)]
+    fn next(&mut self, elapsed: f64, requesters: &AliasTable, restarters: Option<&AliasTable>) -> Arrival {
+        let rng = &mut self.rng;
+        let elapsed = elapsed + rng.sample::<f64, _>(Exp1) * self.gap;
+        let (kind, device) = if thinned_out(self.cycle, rng, self.start + elapsed as Millis) {
+            (ArrivalKind::Dropped, 0)
+        } else if self.restart_share > 0.0 && rng.random::<f64>() < self.restart_share {
+            let restarters = restarters.expect("restart rate > 0");
+            (ArrivalKind::Restart, restarters.sample(rng))
+        } else {
+            (ArrivalKind::Request, requesters.sample(rng))
+        };
+        Arrival {
+            elapsed,
+            device: device as u32,
+            kind,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
