@@ -217,10 +217,14 @@ impl<'m> Partition<'m> {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
         let s = &model.scenario;
         let mut households = Vec::with_capacity(plan.households as usize);
-        let mut devices = Vec::new();
-        let mut rates = Vec::new();
-        let mut shared_rates = Vec::new();
-        let mut restart_weights = Vec::new();
+        // Room for the devices expected, so the tables rarely grow (a
+        // heavy-tailed count may have no finite mean: then a guess).
+        let per_household = s.population.devices_per_household.mean().min(8.0);
+        let expected = (plan.households as f64 * per_household * 1.1) as usize + 16;
+        let mut devices = Vec::with_capacity(expected);
+        let mut rates = Vec::with_capacity(expected);
+        let mut shared_rates = Vec::with_capacity(expected);
+        let mut restart_weights = Vec::with_capacity(expected);
         let mut busy = Vec::new();
         // Which layers cache, as bits by layer: a pool that caches nothing, or
         // no pool at all, leaves its bit clear.
