@@ -107,11 +107,12 @@ pub struct Model {
 /// slot for every byte (a scenario has at most [`crate::scenario::MAX_POOLS`]
 /// pools, and the index past them means none), so reading it in the inner
 /// loop needs no bounds check; slots past the pools hold `T::default()`.
-struct ByPool<T>(Box<[T; 256]>);
+/// Held in the model itself, not behind a pointer: one load less per read.
+struct ByPool<T>([T; 256]);
 
 impl<T: Copy + Default> ByPool<T> {
     fn new(values: impl Iterator<Item = T>) -> ByPool<T> {
-        let mut table = Box::new([T::default(); 256]);
+        let mut table = [T::default(); 256];
         for (slot, value) in table.iter_mut().zip(values) {
             *slot = value;
         }
