@@ -85,10 +85,13 @@ impl Spread {
         self.sample(rng).min(MAX_REQUESTS_PER_DAY)
     }
 
-    /// A whole number of at least one (devices in a household): the sample, rounded.
+    /// A whole number of at least one (devices in a household): the sample,
+    /// rounded, at most a thousand. (Rounded by adding a half and
+    /// truncating, exact for these positive values, rather than by `round`,
+    /// a library call on processors without SSE4.1.)
     pub fn sample_count<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> u32 {
-        let value = self.sample(rng).round();
-        value.clamp(1.0, 1_000.0) as u32
+        let value = self.sample(rng).clamp(1.0, 1_000.0);
+        (value + 0.5) as u32
     }
 }
 
@@ -184,6 +187,19 @@ mod tests {
             let sd = (p * (1.0 - p) / draws as f64).sqrt();
             let got = counts[i] as f64 / draws as f64;
             assert!((got - p).abs() < 5.0 * sd, "index {i}: {got} vs {p}");
+        }
+    }
+
+    #[test]
+    fn counts_round_as_the_library_does() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        for value in [0.2f64, 1.0, 1.49999, 1.5, 2.4999999999999996, 2.5, 999.5, 1e6] {
+            let want = value.round().clamp(1.0, 1_000.0) as u32;
+            assert_eq!(
+                Spread::fixed(value).unwrap().sample_count(&mut rng),
+                want,
+                "{value}"
+            );
         }
     }
 

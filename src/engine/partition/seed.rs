@@ -140,10 +140,44 @@ fn stationary<R: Rng>(
         first: 0,
     };
     if rng.random::<f64>() < held {
-        let until_renewal = ((rng.sample::<f64, _>(Open01) * renewed_after as f64).ceil() as Millis).max(1);
+        let until_renewal = ceil(rng.sample::<f64, _>(Open01) * renewed_after as f64).max(1);
         entry.expires = start.saturating_add(until_renewal + (lifetime - renewed_after));
     } else if policy.serve_stale.is_none() {
         return Entry::EMPTY;
     }
     entry
+}
+
+/// The least whole number of milliseconds at or above `x` (0 ≤ `x` < 2⁶³),
+/// computed inline: `f64::ceil` is a library call on processors without SSE4.1.
+#[inline]
+fn ceil(x: f64) -> Millis {
+    let whole = x as Millis;
+    if (whole as f64) < x {
+        whole + 1
+    } else {
+        whole
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ceil;
+
+    #[test]
+    fn ceil_matches_the_library() {
+        for x in [
+            0.0f64,
+            1e-12,
+            0.5,
+            1.0,
+            1.0000001,
+            2.5,
+            299_999.99,
+            4.0e15 + 0.5,
+            9.0e17,
+        ] {
+            assert_eq!(ceil(x), x.ceil() as i64, "{x}");
+        }
+    }
 }
