@@ -90,6 +90,8 @@ pub struct Model {
     bounds: [ByPool<crate::policy::Bounds>; 4],
     /// Each app pool's keep-alive connection.
     connections: ByPool<Option<crate::scenario::Connection>>,
+    /// Per layer, what building a partition asks of each pool.
+    traits: [ByPool<PoolTraits>; 4],
     pub partitions: Vec<PartitionPlan>,
     pub buckets: usize,
     /// Busy devices serve their private hits ahead on their own streams. The
@@ -122,6 +124,32 @@ impl<T: Copy + Default> ByPool<T> {
     #[inline(always)]
     fn get(&self, pool: u8) -> T {
         self.0[pool as usize]
+    }
+}
+
+/// What building a partition asks of a pool, for each of its devices:
+/// worked out once. The default is that of no pool at all.
+#[derive(Clone, Copy, Debug, Default)]
+struct PoolTraits {
+    /// Its cache keeps answers at all.
+    caches: bool,
+    /// Its cache does more than keep answers (see
+    /// [`crate::policy::Policy::is_plain`]), so its devices take the general walk.
+    elaborate: bool,
+    /// How long it can serve a device's requests alone (run-ahead).
+    own_window: Millis,
+    /// App restarts per millisecond.
+    restart_rate: f64,
+}
+
+impl PoolTraits {
+    fn of(pool: &crate::scenario::Pool, record: &crate::scenario::Record) -> PoolTraits {
+        PoolTraits {
+            caches: pool.policy.caches,
+            elaborate: pool.policy.caches && !pool.policy.is_plain(),
+            own_window: partition::own_window(pool, record),
+            restart_rate: pool.restarts_per_day / DAY as f64,
+        }
     }
 }
 
@@ -217,6 +245,13 @@ impl Model {
             ]
             .map(|pools| ByPool::new(pools.iter().map(|p| p.policy.bounds()))),
             connections: ByPool::new(scenario.apps.iter().map(|a| a.connection)),
+            traits: [
+                &scenario.apps,
+                &scenario.oses,
+                &scenario.routers,
+                &scenario.resolvers,
+            ]
+            .map(|pools| ByPool::new(pools.iter().map(|p| PoolTraits::of(p, &scenario.record)))),
             partitions,
             buckets,
             run_ahead: true,

@@ -19,6 +19,7 @@ use crate::scenario::Connection;
 use rand::{Rng, RngExt, SeedableRng};
 use rand_distr::Exp1;
 use rand_xoshiro::Xoshiro256PlusPlus;
+pub(super) use run_ahead::own_window;
 use run_ahead::Busy;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -228,20 +229,14 @@ impl<'m> Partition<'m> {
         let mut busy = Vec::new();
         // Which layers cache, as bits by layer: a pool that caches nothing, or
         // no pool at all, leaves its bit clear.
-        let caching = |pools: &[crate::scenario::Pool], pool: u8, layer: Layer| -> u8 {
-            pools
-                .get(pool as usize)
-                .map_or(0, |p| u8::from(p.policy.caches) << layer as u8)
+        let caching = |table: usize, pool: u8, layer: Layer| -> u8 {
+            u8::from(model.traits[table].get(pool).caches) << layer as u8
         };
+        // Whether a pool's cache, if any, is plain.
+        let plain = |table: usize, pool: u8| !model.traits[table].get(pool).elaborate;
         let resolver_bit = plan
             .resolver_pool
-            .map_or(0, |p| caching(&s.resolvers, p as u8, Layer::Resolver));
-        // Whether a pool's cache, if any, is plain.
-        let plain = |pools: &[crate::scenario::Pool], pool: u8| {
-            pools
-                .get(pool as usize)
-                .is_none_or(|p| !p.policy.caches || p.policy.is_plain())
-        };
+            .map_or(0, |p| caching(RESOLVER, p as u8, Layer::Resolver));
         let resolver_plain = plan.resolver_pool.is_none_or(|p| {
             let policy = &s.resolvers[p].policy;
             !policy.caches || (policy.is_plain() && policy.shards == 1)
@@ -252,16 +247,16 @@ impl<'m> Partition<'m> {
                 router: Entry::EMPTY,
                 router_pool,
             });
-            let household_bits = resolver_bit | caching(&s.routers, router_pool, Layer::Router);
-            let household_plain = model.plain_walk && resolver_plain && plain(&s.routers, router_pool);
+            let household_bits = resolver_bit | caching(ROUTER, router_pool, Layer::Router);
+            let household_plain = model.plain_walk && resolver_plain && plain(ROUTER, router_pool);
             let count = s.population.devices_per_household.sample_count(&mut rng);
             for _ in 0..count {
                 let app_pool = pick_pool(&mut rng, &model.app_cumulative);
                 let os_pool = pick_pool(&mut rng, &model.os_cumulative);
-                let device_plain = household_plain && plain(&s.oses, os_pool) && plain(&s.apps, app_pool);
+                let device_plain = household_plain && plain(OS, os_pool) && plain(APP, app_pool);
                 let caches = household_bits
-                    | caching(&s.oses, os_pool, Layer::Os)
-                    | caching(&s.apps, app_pool, Layer::App)
+                    | caching(OS, os_pool, Layer::Os)
+                    | caching(APP, app_pool, Layer::App)
                     | if device_plain { PLAIN } else { 0 };
                 let device = Device {
                     app: Entry::EMPTY,
@@ -278,8 +273,7 @@ impl<'m> Partition<'m> {
                 };
                 let per_day = s.population.requests_per_day.sample_requests_per_day(&mut rng);
                 let rate = per_day / crate::duration::DAY as f64;
-                let restarts = s.apps.get(app_pool as usize).map_or(0.0, |a| a.restarts_per_day);
-                let restart_rate = restarts / crate::duration::DAY as f64;
+                let restart_rate = model.traits[APP].get(app_pool).restart_rate;
                 let pools = (app_pool, os_pool);
                 let rates_of_device = (rate, restart_rate);
                 if let Some(b) = Busy::new(model, devices.len() as u32, pools, rates_of_device) {

@@ -9,7 +9,7 @@
 //! the single-stream path.
 
 use super::tally::Tally;
-use super::{live, thinned_out, Answer, Layer, Model, Partition, Served};
+use super::{live, thinned_out, Answer, Layer, Model, Partition, Served, APP, OS};
 use crate::duration::Millis;
 use rand::RngExt;
 use rand_distr::{Exp1, Poisson};
@@ -63,22 +63,30 @@ const PINNED_MIN_REQUESTS: f64 = 8.0;
 /// queue costs more than running ahead saves.
 const BUSY_THRESHOLD: f64 = 1.0;
 
-/// How long a device's own state can go on serving its requests: its
-/// keep-alive connection's idle timeout, or the longest its app or OS cache
-/// keeps the record (a cache that may refresh upstream on a hit counts for nothing).
+/// How long a device's own state can go on serving its requests: the longer
+/// of what its app pool and its OS pool can serve alone ([`own_window`]).
 fn private_window(model: &Model, app_pool: u8, os_pool: u8) -> Millis {
-    let s = &model.scenario;
-    let ttl = s.record.longest_ttl();
-    let kept = |pool: Option<&crate::scenario::Pool>| {
-        pool.filter(|p| p.policy.caches && p.policy.prefetch.is_none())
-            .map_or(0, |p| p.policy.lifetime(ttl))
-    };
-    let idle = model
-        .connections
+    let traits = &model.traits;
+    traits[APP]
         .get(app_pool)
-        .map_or(0, |c| c.idle_timeout.min(c.max_age));
-    idle.max(kept(s.apps.get(app_pool as usize)))
-        .max(kept(s.oses.get(os_pool as usize)))
+        .own_window
+        .max(traits[OS].get(os_pool).own_window)
+}
+
+/// How long a pool can go on serving a device's requests alone: its
+/// keep-alive connection's idle timeout, or the longest its cache keeps the
+/// record (a cache that may refresh upstream on a hit counts for nothing).
+pub(in crate::engine) fn own_window(
+    pool: &crate::scenario::Pool,
+    record: &crate::scenario::Record,
+) -> Millis {
+    let idle = pool.connection.map_or(0, |c| c.idle_timeout.min(c.max_age));
+    let kept = if pool.policy.caches && pool.policy.prefetch.is_none() {
+        pool.policy.lifetime(record.longest_ttl())
+    } else {
+        0
+    };
+    idle.max(kept)
 }
 
 /// A stretch of time within one bucket and one version of the record, so
