@@ -25,10 +25,19 @@ pub struct ServeStale {
 
 /// How long a cache keeps an answer received with a TTL: the TTL clamped
 /// between `min` and `max` (`min <= max`). The default keeps every TTL as is.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Bounds {
     pub min: Millis,
     pub max: Millis,
+}
+
+impl Default for Bounds {
+    fn default() -> Self {
+        Bounds {
+            min: Millis::MIN,
+            max: Millis::MAX,
+        }
+    }
 }
 
 impl Bounds {

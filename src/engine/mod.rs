@@ -86,7 +86,8 @@ pub struct Model {
     count_addresses: bool,
     /// Per layer (APP, OS, ROUTER, RESOLVER), each pool's policy…
     policies: [Vec<crate::policy::Policy>; 4],
-    /// …and its lifetime bounds, all plain chains need.
+    /// …and its lifetime bounds, all plain chains need (a pool that does not
+    /// cache, or no pool, passes TTLs through).
     bounds: [ByPool<crate::policy::Bounds>; 4],
     /// Each app pool's keep-alive connection.
     connections: ByPool<Option<crate::scenario::Connection>>,
@@ -243,7 +244,11 @@ impl Model {
                 &scenario.routers,
                 &scenario.resolvers,
             ]
-            .map(|pools| ByPool::new(pools.iter().map(|p| p.policy.bounds()))),
+            .map(|pools| {
+                // A layer with no cache passes the TTL through.
+                let bounds = |p: &crate::scenario::Pool| p.policy.caches.then(|| p.policy.bounds());
+                ByPool::new(pools.iter().map(|p| bounds(p).unwrap_or_default()))
+            }),
             connections: ByPool::new(scenario.apps.iter().map(|a| a.connection)),
             traits: [
                 &scenario.apps,

@@ -62,9 +62,16 @@ impl Entry {
     /// and its `evicted` stays `Millis::MAX` (a plain cache evicts nothing
     /// early), so both may stay as they are. The same entry as
     /// [`Entry::holding`] as far as any reader can tell.
+    ///
+    /// At a layer without a cache (`caches` false) the entry is written
+    /// never to be live, so walks need not ask first whether a layer caches.
     #[inline(always)]
-    fn keep_plain(&mut self, version: u16, first: u8, kept: Millis, now: Millis) {
-        self.expires = if kept > 0 { now + kept } else { Millis::MIN };
+    fn keep_plain(&mut self, version: u16, first: u8, kept: Millis, caches: bool, now: Millis) {
+        self.expires = if kept > 0 && caches {
+            now + kept
+        } else {
+            Millis::MIN
+        };
         self.version = version;
         self.first = first;
     }
@@ -621,13 +628,15 @@ impl<'m> Partition<'m> {
         let household = &mut self.households[device.household as usize];
         let shard = self.shards.first_mut();
         // Up: the first cache with a live answer (plain caches evict nothing
-        // early, so an answer is live until it expires).
+        // early, so an answer is live until it expires). The entry of a layer
+        // without a cache is never live (see [`Entry::keep_plain`]), so the
+        // walk asks every layer and takes no branch on which layers cache.
         let live_at = |entry: &Entry| now < entry.expires;
-        let held = if has(Layer::App) && live_at(&device.app) {
+        let held = if live_at(&device.app) {
             Some((device.app, Layer::App))
-        } else if has(Layer::Os) && live_at(&device.os) {
+        } else if live_at(&device.os) {
             Some((device.os, Layer::Os))
-        } else if has(Layer::Router) && live_at(&household.router) {
+        } else if live_at(&household.router) {
             Some((household.router, Layer::Router))
         } else {
             shard
@@ -659,32 +668,27 @@ impl<'m> Partition<'m> {
         // Down: kept by every cache below the one that held it. A plain
         // cache reads only when its answer expires, so only that, the
         // version and the order are written (see [`Entry::keep_plain`]).
-        let keep = |entry: &mut Entry, table: usize, pool: u8, ttl: &mut Millis, first: u8| {
-            let kept = m.bounds[table].get(pool).keep(*ttl);
+        let keep = |entry: &mut Entry, layer: Layer, pool: u8, ttl: &mut Millis, first: u8| {
+            let kept = m.bounds[layer as usize - 1].get(pool).keep(*ttl);
             *ttl = kept;
-            entry.keep_plain(version, first, kept, now);
+            entry.keep_plain(version, first, kept, has(layer), now);
         };
         if held_at > Layer::Resolver && has(Layer::Resolver) {
             if let Some(entry) = shard {
                 let pool = self.plan.resolver_pool.unwrap_or(0) as u8;
-                keep(entry, RESOLVER, pool, &mut ttl, first);
+                keep(entry, Layer::Resolver, pool, &mut ttl, first);
                 first = next_in_rotation(record, &mut self.rotations[0], version);
             }
         }
-        if held_at > Layer::Router && has(Layer::Router) {
-            keep(
-                &mut household.router,
-                ROUTER,
-                household.router_pool,
-                &mut ttl,
-                first,
-            );
+        let router_pool = household.router_pool;
+        if held_at > Layer::Router {
+            keep(&mut household.router, Layer::Router, router_pool, &mut ttl, first);
         }
-        if held_at > Layer::Os && has(Layer::Os) {
-            keep(&mut device.os, OS, device.os_pool, &mut ttl, first);
+        if held_at > Layer::Os {
+            keep(&mut device.os, Layer::Os, device.os_pool, &mut ttl, first);
         }
-        if held_at > Layer::App && has(Layer::App) {
-            keep(&mut device.app, APP, device.app_pool, &mut ttl, first);
+        if held_at > Layer::App {
+            keep(&mut device.app, Layer::App, device.app_pool, &mut ttl, first);
         }
         let address = pick_address(record, &mut self.rng, version, first);
         if connection.is_some() {
