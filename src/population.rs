@@ -141,13 +141,28 @@ impl AliasTable {
         let total: f64 = weights.iter().sum();
         let mut scaled: Vec<f64> = weights.iter().map(|w| w * n as f64 / total).collect();
         let mut columns: Vec<(u32, u32)> = (0..n as u32).map(|i| (u32::MAX, i)).collect();
-        let (mut small, mut large): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| scaled[i] < 1.0);
-        while let (Some(s), Some(&l)) = (small.pop(), large.last()) {
+        // Two stacks in one buffer: columns under 1 from the front (`small`
+        // on top at `small - 1`), the others from the back (top at `large`).
+        let mut stacks = vec![0u32; n];
+        let (mut small, mut large) = (0, n);
+        for (i, &w) in scaled.iter().enumerate() {
+            if w < 1.0 {
+                stacks[small] = i as u32;
+                small += 1;
+            } else {
+                large -= 1;
+                stacks[large] = i as u32;
+            }
+        }
+        while small > 0 && large < n {
+            small -= 1;
+            let (s, l) = (stacks[small] as usize, stacks[large] as usize);
             columns[s] = ((scaled[s] * u32::MAX as f64) as u32, l as u32);
             scaled[l] -= 1.0 - scaled[s];
             if scaled[l] < 1.0 {
-                large.pop();
-                small.push(l);
+                large += 1;
+                stacks[small] = l as u32;
+                small += 1;
             }
         }
         AliasTable { columns }
