@@ -79,7 +79,8 @@ impl<'m> Partition<'m> {
         let opened = if c.max_age >= FOREVER {
             start - c.idle_timeout.min(FOREVER / 2)
         } else {
-            let open = c.max_age as f64 / (c.max_age as f64 + 1.0 / rate);
+            let requests = c.max_age as f64 * rate;
+            let open = requests / (requests + 1.0);
             if self.rng.random::<f64>() >= open {
                 return;
             }
@@ -131,7 +132,8 @@ fn stationary<R: Rng>(
     } else {
         renewed_after as f64
     };
-    let held = holds / (holds + 1.0 / rate);
+    // holds / (holds + 1/rate), with one division (they are slow).
+    let held = holds * rate / (holds * rate + 1.0);
     let mut entry = Entry {
         expires: start,
         lifetime,
