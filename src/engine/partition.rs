@@ -65,13 +65,12 @@ impl Entry {
     ///
     /// At a layer without a cache (`caches` false) the entry is written
     /// never to be live, so walks need not ask first whether a layer caches.
+    /// A cache's `kept` is never negative, and a zero lifetime expires at
+    /// once (`now` is not before `now`), as [`Entry::EMPTY`] would.
     #[inline(always)]
     fn keep_plain(&mut self, version: u16, first: u8, kept: Millis, caches: bool, now: Millis) {
-        self.expires = if kept > 0 && caches {
-            now + kept
-        } else {
-            Millis::MIN
-        };
+        debug_assert!(kept >= 0 || !caches);
+        self.expires = if caches { now + kept } else { Millis::MIN };
         self.version = version;
         self.first = first;
     }
