@@ -343,6 +343,18 @@ impl<'m> Partition<'m> {
     /// every million requests, so even a huge partition ends promptly on
     /// Ctrl-C (its counts are then discarded).
     pub fn run(&mut self, tally: &mut Tally, stop: &AtomicBool) {
+        if self.restart_rate > 0.0 || self.model.scenario.population.daily_cycle.is_some() {
+            self.run_streams::<false>(tally, stop)
+        } else {
+            self.run_streams::<true>(tally, stop)
+        }
+    }
+
+    /// [`Self::run`], compiled apart for a shared stream that is only requests
+    /// (`ONLY_REQUESTS`: no app restarts in it, no daily cycle): its loop then
+    /// has no test for the other kinds of arrival, which made the common case
+    /// a tenth faster. Both draw the same random numbers for the same stream.
+    fn run_streams<const ONLY_REQUESTS: bool>(&mut self, tally: &mut Tally, stop: &AtomicBool) {
         let start = self.start;
         tally.devices += self.devices.len() as u64;
         let end = self.model.scenario.duration;
@@ -378,7 +390,7 @@ impl<'m> Partition<'m> {
             cycle: self.model.scenario.population.daily_cycle,
             start,
         };
-        let mut next = stream.next(0.0, &self.requesters, self.restarters.as_ref());
+        let mut next = stream.next::<ONLY_REQUESTS>(0.0, &self.requesters, self.restarters.as_ref());
         let mut next_busy = self.queue_head();
         loop {
             if simulated >= check_stop_at {
@@ -415,7 +427,8 @@ impl<'m> Partition<'m> {
                 // Drawn one ahead from a stream of its own: the draws do not
                 // wait on serving this arrival, so the processor overlaps them.
                 let arrival = next;
-                next = stream.next(arrival.elapsed, &self.requesters, self.restarters.as_ref());
+                next =
+                    stream.next::<ONLY_REQUESTS>(arrival.elapsed, &self.requesters, self.restarters.as_ref());
                 let d = arrival.device as usize;
                 let now = start + arrival.elapsed as Millis;
                 match arrival.kind {
@@ -918,12 +931,19 @@ struct SharedStream {
 impl SharedStream {
     /// The next arrival after `elapsed`: a request from a device drawn from
     /// `requesters`, an app restart drawn from `restarters`, or one the daily
-    /// cycle drops.
+    /// cycle drops (only requests when `ONLY_REQUESTS`).
     #[inline(always)]
-    fn next(&mut self, elapsed: f64, requesters: &AliasTable, restarters: Option<&AliasTable>) -> Arrival {
+    fn next<const ONLY_REQUESTS: bool>(
+        &mut self,
+        elapsed: f64,
+        requesters: &AliasTable,
+        restarters: Option<&AliasTable>,
+    ) -> Arrival {
         let rng = &mut self.rng;
         let elapsed = elapsed + rng.sample::<f64, _>(Exp1) * self.gap;
-        let (kind, device) = if thinned_out(self.cycle, rng, self.start + elapsed as Millis) {
+        let (kind, device) = if ONLY_REQUESTS {
+            (ArrivalKind::Request, requesters.sample(rng))
+        } else if thinned_out(self.cycle, rng, self.start + elapsed as Millis) {
             (ArrivalKind::Dropped, 0)
         } else if self.restart_share > 0.0 && rng.random::<f64>() < self.restart_share {
             let restarters = restarters.expect("restart rate > 0");
