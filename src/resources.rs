@@ -46,9 +46,9 @@ pub fn estimate_requests(scenario: &Scenario) -> f64 {
 }
 
 /// Requests per second and thread this machine simulates on realistic
-/// mixes (README's table: 37 to 45 million on one thread, less on a slow
-/// day): the basis of the time estimate.
-pub const REQUESTS_PER_THREAD_SECOND: f64 = 3.5e7;
+/// mixes (README's table: 46 to 61 million on one thread, a fifth less on a
+/// slow day): the basis of the time estimate.
+pub const REQUESTS_PER_THREAD_SECOND: f64 = 4.5e7;
 
 /// Memory this machine has available, from /proc/meminfo.
 fn available_memory() -> Option<u64> {
