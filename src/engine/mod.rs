@@ -66,6 +66,19 @@ const OS: usize = 1;
 const ROUTER: usize = 2;
 const RESOLVER: usize = 3;
 
+/// The index of `layer`'s pools in [`Model`]'s per-layer tables (a layer
+/// that has none, the connection or the authoritative, has no index).
+#[inline(always)]
+const fn table(layer: Layer) -> usize {
+    match layer {
+        Layer::App => APP,
+        Layer::Os => OS,
+        Layer::Router => ROUTER,
+        Layer::Resolver => RESOLVER,
+        Layer::Connection | Layer::Authoritative => panic!("a layer without pools"),
+    }
+}
+
 /// Warm-ups chosen automatically settle at least this long…
 pub const WARMUP_MIN: Millis = 10 * MINUTE;
 /// …and cover lifetimes up to this long. Longer ones ("forever") are capped:

@@ -11,7 +11,7 @@ mod run_ahead;
 mod seed;
 
 use super::tally::{self, Tally};
-use super::{Layer, Model, APP, OS, RESOLVER, ROUTER};
+use super::{table, Layer, Model, APP, OS, RESOLVER, ROUTER};
 use crate::duration::Millis;
 use crate::policy::Policy;
 use crate::population::{AliasTable, DailyCycle};
@@ -681,7 +681,7 @@ impl<'m> Partition<'m> {
         // cache reads only when its answer expires, so only that, the
         // version and the order are written (see [`Entry::keep_plain`]).
         let keep = |entry: &mut Entry, layer: Layer, pool: u8, ttl: &mut Millis, first: u8| {
-            let kept = m.bounds[layer as usize - 1].get(pool).keep(*ttl);
+            let kept = m.bounds[table(layer)].get(pool).keep(*ttl);
             *ttl = kept;
             entry.keep_plain(version, first, kept, has(layer), now);
         };
