@@ -68,28 +68,29 @@ pub struct Policy {
 
 impl Default for Policy {
     fn default() -> Self {
-        Policy {
-            caches: true,
-            fixed_ttl: None,
-            min_ttl: 0,
-            max_ttl: FOREVER,
-            prefetch: None,
-            serve_stale: None,
-            shards: 1,
-            restamp: false,
-            evict_after: None,
-        }
+        Policy::HONOUR
     }
 }
 
 impl Policy {
+    /// Honours every TTL exactly (the default, and an empty policy table).
+    pub const HONOUR: Policy = Policy {
+        caches: true,
+        fixed_ttl: None,
+        min_ttl: 0,
+        max_ttl: FOREVER,
+        prefetch: None,
+        serve_stale: None,
+        shards: 1,
+        restamp: false,
+        evict_after: None,
+    };
+
     /// No cache at this layer.
-    pub fn none() -> Self {
-        Policy {
-            caches: false,
-            ..Policy::default()
-        }
-    }
+    pub const NONE: Policy = Policy {
+        caches: false,
+        ..Policy::HONOUR
+    };
 
     /// How long this cache keeps an answer received with `ttl`.
     #[inline]
@@ -170,18 +171,18 @@ pub struct Preset {
     pub policy: Policy,
 }
 
-fn honour(min_ttl: Millis, max_ttl: Millis) -> Policy {
+const fn honour(min_ttl: Millis, max_ttl: Millis) -> Policy {
     Policy {
         min_ttl,
         max_ttl,
-        ..Policy::default()
+        ..Policy::HONOUR
     }
 }
 
-fn fixed(lifetime: Millis) -> Policy {
+const fn fixed(lifetime: Millis) -> Policy {
     Policy {
         fixed_ttl: Some(lifetime),
-        ..Policy::default()
+        ..Policy::HONOUR
     }
 }
 
@@ -190,15 +191,15 @@ fn fixed(lifetime: Millis) -> Policy {
 pub const PUBLIC_RESOLVER_SHARDS: u32 = 8;
 
 /// Every preset, in the order `cachesim presets` lists them.
-pub fn presets() -> Vec<Preset> {
+pub static PRESETS: &[Preset] = {
     use PresetKind::*;
-    vec![
+    &[
         Preset {
             name: "honour",
             kind: Resolver,
             summary: "honours every TTL exactly (same as an empty table {})",
             source: "RFC 1035 §3.2.1",
-            policy: Policy::default(),
+            policy: Policy::HONOUR,
         },
         Preset {
             name: "unbound",
@@ -272,7 +273,7 @@ pub fn presets() -> Vec<Preset> {
             source: "Google Public DNS announcement (2009) and FAQ (shard count assumed by cachesim)",
             policy: Policy {
                 shards: PUBLIC_RESOLVER_SHARDS,
-                ..Policy::default()
+                ..Policy::HONOUR
             },
         },
         Preset {
@@ -282,7 +283,7 @@ pub fn presets() -> Vec<Preset> {
             source: "developers.cloudflare.com 1.1.1.1 troubleshooting (shard count assumed by cachesim)",
             policy: Policy {
                 shards: PUBLIC_RESOLVER_SHARDS,
-                ..Policy::default()
+                ..Policy::HONOUR
             },
         },
         Preset {
@@ -304,7 +305,7 @@ pub fn presets() -> Vec<Preset> {
             kind: Router,
             summary: "honours TTL (min-cache-ttl and max-cache-ttl unset)",
             source: "dnsmasq man/dnsmasq.8, src/config.h",
-            policy: Policy::default(),
+            policy: Policy::HONOUR,
         },
         Preset {
             name: "windows",
@@ -332,21 +333,21 @@ pub fn presets() -> Vec<Preset> {
             kind: Os,
             summary: "honours the DNS TTL (positive-time-to-live 3600 s only when none is given)",
             source: "glibc nscd/nscd.conf, nscd/hstcache.c",
-            policy: Policy::default(),
+            policy: Policy::HONOUR,
         },
         Preset {
             name: "android",
             kind: Os,
             summary: "honours the smallest TTL of the answer",
             source: "AOSP packages/modules/DnsResolver/res_cache.cpp",
-            policy: Policy::default(),
+            policy: Policy::HONOUR,
         },
         Preset {
             name: "none",
             kind: Os,
             summary: "no cache: plain glibc, Go, Node.js, Python",
             source: "golang/go#24796; nodejs/help#2983",
-            policy: Policy::none(),
+            policy: Policy::NONE,
         },
         Preset {
             name: "firefox-legacy",
@@ -408,11 +409,11 @@ pub fn presets() -> Vec<Preset> {
             policy: fixed(FOREVER),
         },
     ]
-}
+};
 
 /// The preset called `name`, if there is one.
-pub fn preset(name: &str) -> Option<Preset> {
-    presets().into_iter().find(|p| p.name == name)
+pub fn preset(name: &str) -> Option<&'static Preset> {
+    PRESETS.iter().find(|p| p.name == name)
 }
 
 #[cfg(test)]
@@ -431,8 +432,8 @@ mod tests {
 
     #[test]
     fn preset_names_are_unique_and_found() {
-        let all = presets();
-        for p in &all {
+        let all = PRESETS;
+        for p in all {
             assert_eq!(all.iter().filter(|q| q.name == p.name).count(), 1, "{}", p.name);
             assert!(!p.source.is_empty());
         }

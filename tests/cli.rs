@@ -444,7 +444,7 @@ fn presets_lists_every_preset_with_its_source() {
     let output = cachesim(&["presets"]);
     assert!(output.status.success());
     let text = String::from_utf8_lossy(&output.stdout);
-    for p in cachesim::policy::presets() {
+    for p in cachesim::policy::PRESETS {
         assert!(text.contains(p.name), "{} missing", p.name);
         assert!(text.contains(p.source), "{} source missing", p.name);
     }

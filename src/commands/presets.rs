@@ -1,12 +1,12 @@
 //! `cachesim presets`: every named policy, its values and its source.
 
 use crate::duration::{human, FOREVER};
-use crate::policy::{presets, Policy};
+use crate::policy::{Policy, PRESETS};
 
 /// The preset table as printed.
 pub fn table() -> String {
     let mut out = String::new();
-    for p in presets() {
+    for p in PRESETS {
         out.push_str(&format!(
             "{:<24} {:<9} {}\n",
             p.name,

@@ -827,9 +827,9 @@ impl Checker<'_> {
 
     fn preset(&self, name: &str, key: &str) -> Checked<Policy> {
         if let Some(p) = policy::preset(name) {
-            return Ok(p.policy);
+            return Ok(p.policy.clone());
         }
-        let all = policy::presets();
+        let all = policy::PRESETS;
         let names: Vec<&str> = all.iter().map(|p| p.name).collect();
         let hint = did_you_mean(name, names.iter().copied())
             .map(|s| format!("did you mean \"{s}\"? "))
