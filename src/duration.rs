@@ -101,9 +101,36 @@ pub fn short(ms: Millis) -> String {
     format!("{sign}{text}")
 }
 
+/// A share as a percentage people read: "1 %", "0.01 %".
+pub fn percent(share: f64) -> String {
+    format!("{} %", significant(share * 100.0))
+}
+
+/// At most three significant digits, no trailing zeros.
+pub fn significant(x: f64) -> String {
+    if x == 0.0 {
+        return "0".into();
+    }
+    let digits = (2 - x.abs().log10().floor() as i32).max(0) as usize;
+    let text = format!("{x:.digits$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(percent(0.0001), "0.01 %");
+        assert_eq!(percent(0.1), "10 %");
+        assert_eq!(significant(1.23456), "1.23");
+        assert_eq!(significant(1234.6), "1235");
+    }
 
     #[test]
     fn parses_units() {

@@ -11,6 +11,12 @@ pub enum Error {
     Scenario(Box<ScenarioError>),
     #[error("{0}")]
     Usage(String),
+    /// The results folder cannot be created or written: found before simulating.
+    #[error("cannot create the results folder {}: {source}", dir.display())]
+    ResultsFolder { dir: PathBuf, source: std::io::Error },
+    /// The scenario would need more memory than the machine has.
+    #[error("{file}: this scenario needs about {:.1} GiB of memory and {:.1} GiB are available", gib(*need), gib(*available))]
+    TooBig { file: String, need: u64, available: u64 },
     #[error("cannot write {}: {source}", path.display())]
     Write { path: PathBuf, source: std::io::Error },
     #[error("cannot read {}: {source}", path.display())]
@@ -24,11 +30,16 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Scenario(_) | Error::Usage(_) => 2,
+            Error::Scenario(_) | Error::Usage(_) | Error::ResultsFolder { .. } | Error::TooBig { .. } => 2,
             Error::Interrupted => 130,
             Error::Write { .. } | Error::Read { .. } | Error::Internal(_) => 1,
         }
     }
+}
+
+/// Bytes in GiB, for messages.
+pub fn gib(bytes: u64) -> f64 {
+    bytes as f64 / (1u64 << 30) as f64
 }
 
 impl From<ScenarioError> for Error {

@@ -25,12 +25,24 @@ fn main() {
     let status = match std::panic::catch_unwind(|| execute(cli)) {
         Ok(Ok(())) => 0,
         Ok(Err(e)) => {
-            eprintln!("cachesim: {e}");
+            eprintln!("cachesim: {}", message(&e));
             e.exit_code()
         }
         Err(_) => 1,
     };
     std::process::exit(status);
+}
+
+/// An error as the command line says it: the library's facts, and the flag
+/// that would help where there is one.
+fn message(e: &Error) -> String {
+    match e {
+        Error::ResultsFolder { .. } => format!("{e}; choose another with --out"),
+        Error::TooBig { .. } => format!(
+            "{e}; use more resolver instances, fewer households or a longer bucket, or --force to try anyway"
+        ),
+        _ => e.to_string(),
+    }
 }
 
 fn validate_tolerance(tolerance: f64) -> Result<f64> {
@@ -49,7 +61,7 @@ fn execute(cli: Cli) -> Result<()> {
             let options = RunOptions {
                 sim: sim.options(),
                 out,
-                criterion: commands::run::default_criterion(),
+                criterion: Criterion::default(),
             };
             commands::run::run(&options).map(|_| ())
         }
@@ -63,7 +75,7 @@ fn execute(cli: Cli) -> Result<()> {
                 Some(n) => Criterion::MaxLost(n),
                 None => Criterion::Tolerance(validate_tolerance(tolerance)?),
             };
-            commands::plan::plan(&sim.options(), criterion, &out).map(|_| ())
+            commands::plan::plan(&sim.options(), criterion, out.as_deref()).map(|_| ())
         }
         Command::Sweep {
             sim,
@@ -79,7 +91,7 @@ fn execute(cli: Cli) -> Result<()> {
             commands::sweep::sweep(&sim.options(), &varies, criterion, &out).map(|_| ())
         }
         Command::Chart { dir } => {
-            for name in commands::chart::chart(&dir)? {
+            for name in cachesim::export::redraw(&dir)? {
                 println!("{}", dir.join(name).display());
             }
             Ok(())

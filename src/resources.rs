@@ -46,9 +46,16 @@ pub fn estimate_requests(scenario: &Scenario) -> f64 {
 }
 
 /// Requests per second and thread this machine simulates on realistic
-/// mixes (README's table: 46 to 61 million on one thread, a fifth less on a
-/// slow day): the basis of the time estimate.
+/// mixes: the basis of the time estimate.
 pub const REQUESTS_PER_THREAD_SECOND: f64 = 4.5e7;
+
+/// What a run is expected to cost in time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Cost {
+    pub requests: f64,
+    pub seconds: f64,
+    pub threads: usize,
+}
 
 /// Memory this machine has available, from /proc/meminfo.
 fn available_memory() -> Option<u64> {
@@ -58,28 +65,24 @@ fn available_memory() -> Option<u64> {
     Some(kb * 1024)
 }
 
-/// Refuses what would not fit in memory; says how long a long run will take.
-pub fn check(scenario: &Scenario, force: bool, quiet: bool) -> Result<()> {
+/// Refuses what would not fit in memory (unless `force`); returns what the
+/// run is expected to cost on the current thread pool.
+pub fn check(scenario: &Scenario, force: bool) -> Result<Cost> {
     let threads = rayon::current_num_threads().max(1);
     let need = estimate_memory(scenario, threads);
-    if let Some(have) = available_memory() {
-        if need > have / 10 * 9 && !force {
-            return Err(Error::Usage(format!(
-                "{}: this scenario needs about {:.1} GiB of memory and {:.1} GiB are available; \
-                 use more resolver instances, fewer households or a longer bucket, or --force to try anyway",
-                scenario.file,
-                need as f64 / (1u64 << 30) as f64,
-                have as f64 / (1u64 << 30) as f64
-            )));
+    if let Some(available) = available_memory() {
+        if need > available / 10 * 9 && !force {
+            return Err(Error::TooBig {
+                file: scenario.file.clone(),
+                need,
+                available,
+            });
         }
     }
-    let seconds = estimate_requests(scenario) / (REQUESTS_PER_THREAD_SECOND * threads as f64);
-    if !quiet && seconds > 30.0 {
-        eprintln!(
-            "cachesim: about {:.2e} requests to simulate: expect about {} on {threads} threads",
-            estimate_requests(scenario),
-            crate::duration::human((seconds * 1000.0) as i64)
-        );
-    }
-    Ok(())
+    let requests = estimate_requests(scenario);
+    Ok(Cost {
+        requests,
+        seconds: requests / (REQUESTS_PER_THREAD_SECOND * threads as f64),
+        threads,
+    })
 }

@@ -1,7 +1,6 @@
 //! The commands of the `cachesim` binary. Each takes plain options (the CLI
 //! parsing lives in the binary) and returns what it wrote or printed.
 
-pub mod chart;
 pub mod plan;
 pub mod presets;
 pub mod run;
@@ -75,7 +74,15 @@ pub fn simulate(scenario: Scenario, options: &SimOptions) -> Result<Simulated> {
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Internal(format!("cannot start {threads} threads: {e}")))?;
-    pool.install(|| crate::resources::check(&model.scenario, options.force, options.quiet))?;
+    let cost = pool.install(|| crate::resources::check(&model.scenario, options.force))?;
+    if !options.quiet && cost.seconds > 30.0 {
+        eprintln!(
+            "cachesim: about {:.2e} requests to simulate: expect about {} on {} threads",
+            cost.requests,
+            crate::duration::human((cost.seconds * 1000.0) as i64),
+            cost.threads
+        );
+    }
     let bar = if !options.quiet && std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(runs as u64);
         bar.set_style(

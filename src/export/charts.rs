@@ -295,8 +295,8 @@ fn mesh<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64> + ValueFormatter
     c.configure_mesh()
         .x_desc(x_label)
         .y_desc(y_label)
-        .x_label_formatter(&|x| crate::plan::significant(*x))
-        .y_label_formatter(&|v| format!("{}%", crate::plan::significant(v * 100.0)))
+        .x_label_formatter(&|x| crate::duration::significant(*x))
+        .y_label_formatter(&|v| format!("{}%", crate::duration::significant(v * 100.0)))
         .label_style((FONT, 16))
         .axis_desc_style((FONT, 18))
         .draw()
@@ -476,7 +476,7 @@ fn draw_sweep<DB: DrawingBackend>(
         .y_desc("old server can go after (hours)")
         .x_label_formatter(&|x| {
             if all_numeric {
-                crate::plan::significant(*x)
+                crate::duration::significant(*x)
             } else {
                 firsts
                     .get(x.round() as usize)
@@ -484,7 +484,7 @@ fn draw_sweep<DB: DrawingBackend>(
                     .map_or(String::new(), |s| s.to_string())
             }
         })
-        .y_label_formatter(&|y| crate::plan::significant(*y))
+        .y_label_formatter(&|y| crate::duration::significant(*y))
         .label_style((FONT, 16))
         .axis_desc_style((FONT, 18))
         .draw()

@@ -3,9 +3,9 @@
 //! open in a browser or attach to a change plan.
 
 use super::charts::ChartData;
-use crate::duration;
+use super::summary::{Summary, THRESHOLDS};
+use crate::duration::{self, percent};
 use crate::engine::Layer;
-use crate::plan::percent;
 use base64::Engine;
 
 /// Escapes text for HTML.
@@ -19,21 +19,20 @@ fn escape(text: &str) -> String {
 /// The page. `charts` are the rendered files (name, bytes); PNGs are inlined.
 pub fn report_html(
     data: &ChartData,
-    summary: &serde_json::Value,
+    summary: &Summary,
     scenario_text: &str,
     charts: &[(String, Vec<u8>)],
 ) -> Vec<u8> {
     let name = escape(&data.scenario);
-    let answer = summary["plan"]["answer"].as_str().unwrap_or("");
+    let answer = &summary.plan.answer;
     let mut rows = String::new();
-    for (key, threshold) in super::json::THRESHOLDS {
-        let value = &summary["below"][key];
-        let cell = match value["mean_s"].as_f64() {
-            Some(mean) => format!(
+    for (key, threshold) in THRESHOLDS {
+        let cell = match summary.below(key) {
+            Some(settle) => format!(
                 "{} <small>(95 % CI {} to {})</small>",
-                duration::human((mean * 1000.0) as i64),
-                duration::human((value["lo_s"].as_f64().unwrap_or(0.0).max(0.0) * 1000.0) as i64),
-                duration::human((value["hi_s"].as_f64().unwrap_or(0.0) * 1000.0) as i64)
+                duration::human((settle.mean_s * 1000.0) as i64),
+                duration::human((settle.lo_s.max(0.0) * 1000.0) as i64),
+                duration::human((settle.hi_s * 1000.0) as i64)
             ),
             None => "not reached within the horizon in every run".to_string(),
         };
@@ -44,33 +43,24 @@ pub fn report_html(
     }
     let mut answered = String::new();
     for layer in Layer::ALL {
-        if let Some(v) = summary["answered_at"][layer.name()].as_f64() {
+        if let Some(v) = summary.answered_at.get(layer.name()) {
             answered.push_str(&format!(
                 "<tr><td>answered by {}</td><td>{}</td></tr>\n",
                 layer.name(),
-                percent(v)
+                percent(*v)
             ));
         }
     }
     let figures = [
-        (
-            "devices",
-            format!("{:.0}", summary["devices"].as_f64().unwrap_or(0.0)),
-        ),
-        ("runs", summary["runs"].to_string()),
-        ("seed", summary["seed"].to_string()),
+        ("devices", format!("{:.0}", summary.devices)),
+        ("runs", summary.runs.to_string()),
+        ("seed", summary.seed.to_string()),
         (
             "requests after the change (all runs)",
-            summary["requests"].to_string(),
+            summary.requests.to_string(),
         ),
-        (
-            "scenario content hash",
-            summary["content_hash"].as_str().unwrap_or("").to_string(),
-        ),
-        (
-            "cachesim version",
-            summary["cachesim_version"].as_str().unwrap_or("").to_string(),
-        ),
+        ("scenario content hash", summary.content_hash.clone()),
+        ("cachesim version", summary.cachesim_version.clone()),
     ];
     for (label, value) in figures {
         rows.push_str(&format!("<tr><td>{label}</td><td>{}</td></tr>\n", escape(&value)));
@@ -113,7 +103,7 @@ pre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; }}
 </body>
 </html>
 "#,
-        description = escape(summary["description"].as_str().unwrap_or("")),
+        description = escape(&summary.description),
         answer = escape(answer),
         scenario = escape(scenario_text),
     );

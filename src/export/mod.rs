@@ -2,31 +2,76 @@
 //! function writes files whole or not at all (temporary file, then rename).
 
 pub mod charts;
+pub mod folder;
 pub mod html;
-pub mod json;
+pub mod summary;
+pub mod text;
 pub mod timeseries;
 
 use crate::error::{Error, Result};
+use crate::plan::Plan;
 use crate::scenario::Scenario;
 use crate::stats::Results;
+use charts::ChartData;
 use std::path::{Path, PathBuf};
+use summary::Summary;
 
 /// Everything a run produced, as the exporters see it.
 pub struct Report<'a> {
     pub scenario: &'a Scenario,
     pub results: &'a Results,
     pub wall_time_s: f64,
-    pub plan: crate::plan::Plan,
+    pub plan: Plan,
+}
+
+/// The results folder: the one asked for, or `output/<scenario name>/`.
+pub fn results_dir(out: Option<&Path>, name: &str) -> PathBuf {
+    out.map_or_else(|| Path::new("output").join(name), Path::to_path_buf)
+}
+
+/// Every result file of a run, written whole or not at all.
+pub fn write_run(report: &Report, dir: &Path) -> Result<()> {
+    let summary = Summary::of(report);
+    let mut files = vec![
+        ("timeseries.csv".to_string(), timeseries::timeseries_csv(report)),
+        ("summary.json".to_string(), summary.to_bytes()),
+    ];
+    if report.scenario.record.load_balanced() {
+        files.push(("addresses.csv".to_string(), timeseries::addresses_csv(report)));
+    }
+    let data = ChartData::from_report(report);
+    let charts = charts::render_all(&data).map_err(chart_error)?;
+    let mut text = report.scenario.text.clone();
+    for o in &report.scenario.overrides {
+        text.push_str(&format!("\n# --set {o}"));
+    }
+    files.push((
+        "report.html".to_string(),
+        html::report_html(&data, &summary, &text, &charts),
+    ));
+    files.extend(charts);
+    write_all(dir, &files)
+}
+
+/// Draws every chart of a results folder again from its files.
+pub fn redraw(dir: &Path) -> Result<Vec<String>> {
+    let folder = folder::read(dir)?;
+    let files = charts::render_all(&folder.charts).map_err(chart_error)?;
+    let names = files.iter().map(|(n, _)| n.clone()).collect();
+    write_all(dir, &files)?;
+    Ok(names)
+}
+
+fn chart_error(e: String) -> Error {
+    Error::Internal(format!("cannot draw the charts: {e}"))
 }
 
 /// Makes sure the results folder exists and can be written, before any
-/// simulating: a bad `--out` is bad input, found in a second, not after a run.
+/// simulating: a bad folder is bad input, found in a second, not after a run.
 pub fn prepare_dir(dir: &Path) -> Result<()> {
-    let refuse = |e: std::io::Error| {
-        Error::Usage(format!(
-            "cannot create the results folder {}: {e}; choose another with --out",
-            dir.display()
-        ))
+    let refuse = |source: std::io::Error| Error::ResultsFolder {
+        dir: dir.to_path_buf(),
+        source,
     };
     std::fs::create_dir_all(dir).map_err(refuse)?;
     let probe = dir.join(format!(".cachesim-probe.{}", std::process::id()));
@@ -35,30 +80,112 @@ pub fn prepare_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Writes `files` (name, bytes) into `dir`: each to a temporary name first,
-/// renamed into place only once all are written, so an interrupted or failed
-/// run leaves the folder as it was.
+/// Writes `files` (name, bytes) into `dir` so that the folder is never
+/// half updated: each file goes to a temporary name first; only once all are
+/// written do they replace the old files, each old file set aside until the
+/// last rename succeeded and put back if one fails. An interrupted or failed
+/// run leaves the folder as it was, with no temporary file behind.
 pub fn write_all(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
     prepare_dir(dir)?;
     let pid = std::process::id();
-    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let cleanup =
-        |staged: &[(PathBuf, PathBuf)]| staged.iter().for_each(|(tmp, _)| drop(std::fs::remove_file(tmp)));
-    for (name, bytes) in files {
-        let target = dir.join(name);
-        let tmp = dir.join(format!(".{name}.{pid}.tmp"));
-        if let Err(source) = std::fs::write(&tmp, bytes) {
-            cleanup(&staged);
-            drop(std::fs::remove_file(&tmp));
-            return Err(Error::Write { path: target, source });
+    let staged: Vec<Staged> = files
+        .iter()
+        .map(|(name, _)| Staged {
+            tmp: dir.join(format!(".{name}.{pid}.tmp")),
+            old: dir.join(format!(".{name}.{pid}.old")),
+            target: dir.join(name),
+        })
+        .collect();
+    let result = stage(&staged, files).and_then(|()| swap_in(&staged));
+    for s in &staged {
+        drop(std::fs::remove_file(&s.tmp));
+        if result.is_ok() {
+            drop(std::fs::remove_file(&s.old));
         }
-        staged.push((tmp, target));
     }
-    for (tmp, target) in &staged {
-        std::fs::rename(tmp, target).map_err(|source| Error::Write {
-            path: target.clone(),
+    result
+}
+
+/// One file on its way in: its temporary name, where the file it replaces
+/// waits, and its final name.
+struct Staged {
+    tmp: PathBuf,
+    old: PathBuf,
+    target: PathBuf,
+}
+
+/// Writes every file under its temporary name; refuses a target that is not
+/// a file (a folder in the way) before anything is replaced.
+fn stage(staged: &[Staged], files: &[(String, Vec<u8>)]) -> Result<()> {
+    for (s, (_, bytes)) in staged.iter().zip(files) {
+        if std::fs::symlink_metadata(&s.target).is_ok_and(|m| !m.is_file()) {
+            let source = std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "something other than a file is there",
+            );
+            return Err(Error::Write {
+                path: s.target.clone(),
+                source,
+            });
+        }
+        std::fs::write(&s.tmp, bytes).map_err(|source| Error::Write {
+            path: s.target.clone(),
             source,
         })?;
     }
     Ok(())
+}
+
+/// Replaces each target by its temporary file; on a failure, puts back
+/// every file already replaced.
+fn swap_in(staged: &[Staged]) -> Result<()> {
+    for (i, s) in staged.iter().enumerate() {
+        let had_old = s.target.exists();
+        let swapped = (if had_old {
+            std::fs::rename(&s.target, &s.old)
+        } else {
+            Ok(())
+        })
+        .and_then(|()| std::fs::rename(&s.tmp, &s.target));
+        if let Err(source) = swapped {
+            for done in staged[..=i].iter().rev() {
+                if done.old.exists() {
+                    drop(std::fs::rename(&done.old, &done.target));
+                } else if done.target != s.target {
+                    drop(std::fs::remove_file(&done.target));
+                }
+            }
+            return Err(Error::Write {
+                path: s.target.clone(),
+                source,
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_write_leaves_the_folder_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        // A folder where a file should go: nothing may be replaced.
+        std::fs::create_dir(dir.path().join("b.txt")).unwrap();
+        std::fs::write(dir.path().join("b.txt").join("keep"), b"x").unwrap();
+        let files = vec![
+            ("a.txt".to_string(), b"a".to_vec()),
+            ("b.txt".to_string(), b"b".to_vec()),
+        ];
+        std::fs::write(dir.path().join("a.txt"), b"before").unwrap();
+        assert!(write_all(dir.path(), &files).is_err());
+        assert_eq!(std::fs::read(dir.path().join("a.txt")).unwrap(), b"before");
+        let left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(left.is_empty(), "temporary files left: {left:?}");
+    }
 }

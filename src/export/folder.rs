@@ -1,0 +1,118 @@
+//! Reading a results folder back (`cachesim chart`): the summary and the
+//! time series, checked, so charts and the report can be drawn again
+//! without simulating.
+
+use super::charts::ChartData;
+use super::summary::Summary;
+use crate::engine::Layer;
+use crate::error::{Error, Result};
+use std::path::Path;
+
+/// A results folder as `run` wrote it.
+pub struct Folder {
+    pub summary: Summary,
+    pub charts: ChartData,
+}
+
+fn bad(path: &Path, what: impl std::fmt::Display) -> Error {
+    Error::Usage(format!("{}: {what}", path.display()))
+}
+
+/// Reads `dir`'s summary.json, timeseries.csv and, if present, addresses.csv.
+pub fn read(dir: &Path) -> Result<Folder> {
+    let summary_path = dir.join("summary.json");
+    let text = std::fs::read(&summary_path).map_err(|e| {
+        bad(
+            &summary_path,
+            format!("cannot read ({e}); is this a cachesim results folder?"),
+        )
+    })?;
+    let summary: Summary =
+        serde_json::from_slice(&text).map_err(|e| bad(&summary_path, format!("not valid JSON: {e}")))?;
+    let mut charts = ChartData {
+        scenario: if summary.scenario.is_empty() {
+            "results".to_string()
+        } else {
+            summary.scenario.clone()
+        },
+        ttl: (summary.ttl_s * 1000.0) as i64,
+        bucket_s: summary.bucket_s,
+        retire_after_s: summary.plan.retire_after_s,
+        ..ChartData::default()
+    };
+    read_series(&dir.join("timeseries.csv"), &mut charts)?;
+    if charts.bucket_s <= 0.0 {
+        charts.bucket_s =
+            charts.time_s.get(1).copied().unwrap_or(1.0) - charts.time_s.first().copied().unwrap_or(0.0);
+    }
+    let addresses_path = dir.join("addresses.csv");
+    if addresses_path.exists() {
+        read_addresses(&addresses_path, &mut charts)?;
+    }
+    Ok(Folder { summary, charts })
+}
+
+fn read_series(path: &Path, data: &mut ChartData) -> Result<()> {
+    let mut reader = csv::Reader::from_path(path).map_err(|e| bad(path, format!("cannot read: {e}")))?;
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| bad(path, e))?
+        .iter()
+        .map(String::from)
+        .collect();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| bad(path, format!("has no column `{name}`")))
+    };
+    let (time, old, lo, hi, clients) = (
+        column("time_s")?,
+        column("old_share")?,
+        column("old_share_lo")?,
+        column("old_share_hi")?,
+        column("clients_old_share")?,
+    );
+    let via: Vec<usize> = Layer::ALL
+        .iter()
+        .map(|l| column(&format!("old_via_{}", l.name())))
+        .collect::<Result<_>>()?;
+    for (line, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| bad(path, e))?;
+        let number = |i: usize| -> Result<f64> {
+            record.get(i).and_then(|v| v.parse().ok()).ok_or_else(|| {
+                bad(
+                    path,
+                    format!("line {}: column {} is not a number", line + 2, header[i]),
+                )
+            })
+        };
+        data.time_s.push(number(time)?);
+        data.old_share.push(number(old)?);
+        data.lo.push(number(lo)?);
+        data.hi.push(number(hi)?);
+        data.clients_old_share.push(number(clients)?);
+        let mut row = [0.0; Layer::COUNT];
+        for (l, &i) in via.iter().enumerate() {
+            row[l] = number(i)?;
+        }
+        data.old_via.push(row);
+    }
+    Ok(())
+}
+
+fn read_addresses(path: &Path, data: &mut ChartData) -> Result<()> {
+    let mut reader = csv::Reader::from_path(path).map_err(|e| bad(path, e))?;
+    for record in reader.records() {
+        let record = record.map_err(|e| bad(path, e))?;
+        let (address, share) = (
+            record.get(1).unwrap_or("").to_string(),
+            record.get(2).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0),
+        );
+        match data.addresses.iter_mut().find(|(a, _)| *a == address) {
+            Some((_, shares)) => shares.push(share),
+            None => data.addresses.push((address, vec![share])),
+        }
+    }
+    Ok(())
+}

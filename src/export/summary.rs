@@ -1,0 +1,221 @@
+//! `summary.json`: the run's key figures, and what produced them (version,
+//! seed, the scenario's content hash) so any result can be traced. One typed
+//! value, written by `run` and read back by `chart` and the report.
+
+use super::{text, Report};
+use crate::engine::Layer;
+use crate::plan::{Criterion, Plan};
+use crate::stats::Results;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The thresholds `below` reports, by the key they are written under.
+pub const THRESHOLDS: [(&str, f64); 4] = [("0.1", 0.1), ("0.01", 0.01), ("0.001", 0.001), ("0.0001", 0.0001)];
+
+/// Where "the tail" starts: once the mean old share stays under 1 %.
+pub const TAIL_THRESHOLD: f64 = 0.01;
+
+/// Share per layer, keyed by the layer's name.
+pub type ByLayer = BTreeMap<String, f64>;
+
+/// Everything `summary.json` holds. Fields are in the file's (alphabetical)
+/// order; a field missing from an older file reads as its default.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Summary {
+    /// Share of requests after the change answered by each layer (hit ratios).
+    pub answered_at: ByLayer,
+    /// Per threshold key, when the old share stays under it (`None`: some run never did).
+    pub below: BTreeMap<String, Option<Settle>>,
+    pub bucket_s: f64,
+    pub cachesim_version: String,
+    pub content_hash: String,
+    pub description: String,
+    pub devices: f64,
+    pub duration_s: f64,
+    pub file: String,
+    pub last_old_request_s: Option<LastOld>,
+    pub overrides: Vec<String>,
+    pub plan: PlanSummary,
+    pub requests: u64,
+    pub requests_per_s: f64,
+    pub requests_simulated: u64,
+    pub runs: usize,
+    pub scenario: String,
+    pub seed: u64,
+    pub tail: Option<Tail>,
+    pub ttl_s: f64,
+    pub wall_time_s: f64,
+    pub warnings: Vec<String>,
+}
+
+/// When the old share stays under a threshold: mean over runs and its 95 % interval.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Settle {
+    pub hi_s: f64,
+    pub lo_s: f64,
+    pub mean_s: f64,
+}
+
+/// The last request to an old address, over the runs that had one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LastOld {
+    pub max_s: f64,
+    pub mean_s: f64,
+    pub runs_with_old_requests: usize,
+}
+
+/// Who holds the old requests once the mean old share stays under `threshold`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Tail {
+    pub from_s: f64,
+    pub held_at: ByLayer,
+    pub threshold: f64,
+}
+
+/// The plan's answer, as figures and as a sentence.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PlanSummary {
+    pub answer: String,
+    pub max_lost: Option<u64>,
+    pub old_requests_after_per_run: f64,
+    pub retire_after_s: Option<f64>,
+    pub runs: usize,
+    pub settled_runs: usize,
+    pub tolerance: Option<f64>,
+}
+
+impl From<&Plan> for PlanSummary {
+    fn from(plan: &Plan) -> PlanSummary {
+        let (tolerance, max_lost) = match plan.criterion {
+            Criterion::Tolerance(t) => (Some(t), None),
+            Criterion::MaxLost(n) => (None, Some(n)),
+        };
+        PlanSummary {
+            answer: text::plan_sentence(plan),
+            max_lost,
+            old_requests_after_per_run: plan.old_requests_after,
+            retire_after_s: plan.retire_after.map(seconds),
+            runs: plan.runs,
+            settled_runs: plan.settled_runs,
+            tolerance,
+        }
+    }
+}
+
+fn seconds(ms: crate::duration::Millis) -> f64 {
+    ms as f64 / 1000.0
+}
+
+fn by_layer(values: &[f64; Layer::COUNT]) -> ByLayer {
+    Layer::ALL
+        .iter()
+        .map(|l| (l.name().to_string(), values[*l as usize]))
+        .collect()
+}
+
+impl Summary {
+    pub fn of(report: &Report) -> Summary {
+        let s = report.scenario;
+        let r = report.results;
+        let below = THRESHOLDS
+            .iter()
+            .map(|(key, threshold)| {
+                let settle = Results::settle_estimate(&r.settle_times(*threshold)).map(|e| Settle {
+                    hi_s: e.hi,
+                    lo_s: e.lo,
+                    mean_s: e.mean,
+                });
+                (key.to_string(), settle)
+            })
+            .collect();
+        let last: Vec<f64> = r.last_old.iter().flatten().map(|&t| seconds(t)).collect();
+        let last_old_request_s = (!last.is_empty()).then(|| LastOld {
+            max_s: last.iter().cloned().fold(f64::MIN, f64::max),
+            mean_s: last.iter().sum::<f64>() / last.len() as f64,
+            runs_with_old_requests: last.len(),
+        });
+        let tail = r.tail_blame(TAIL_THRESHOLD).map(|(from, parts)| Tail {
+            from_s: seconds(from),
+            held_at: by_layer(&parts),
+            threshold: TAIL_THRESHOLD,
+        });
+        Summary {
+            answered_at: by_layer(&r.answered_at),
+            below,
+            bucket_s: seconds(s.bucket),
+            cachesim_version: env!("CARGO_PKG_VERSION").to_string(),
+            content_hash: s.content_hash.clone(),
+            description: s.description.clone(),
+            devices: r.devices_mean,
+            duration_s: seconds(s.duration),
+            file: s.file.clone(),
+            last_old_request_s,
+            overrides: s.overrides.clone(),
+            plan: PlanSummary::from(&report.plan),
+            requests: r.requests_total,
+            requests_per_s: r.simulated_total as f64 / report.wall_time_s.max(1e-9),
+            requests_simulated: r.simulated_total,
+            runs: r.runs,
+            scenario: s.name.clone(),
+            seed: s.seed,
+            tail,
+            ttl_s: s.record.versions.last().map_or(0.0, |v| seconds(v.ttl)),
+            wall_time_s: report.wall_time_s,
+            warnings: s.warnings.clone(),
+        }
+    }
+
+    /// The file's bytes: pretty JSON with a final newline.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec_pretty(self).expect("JSON of plain values");
+        bytes.push(b'\n');
+        bytes
+    }
+
+    /// The settle time under `threshold`'s key, if every run got there.
+    pub fn below(&self, key: &str) -> Option<Settle> {
+        self.below.get(key).copied().flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_back_what_it_writes() {
+        let summary = Summary {
+            answered_at: by_layer(&[0.1, 0.2, 0.3, 0.1, 0.2, 0.1]),
+            below: BTreeMap::from([
+                (
+                    "0.1".to_string(),
+                    Some(Settle {
+                        hi_s: 3.0,
+                        lo_s: 1.0,
+                        mean_s: 2.0,
+                    }),
+                ),
+                ("0.0001".to_string(), None),
+            ]),
+            plan: PlanSummary {
+                answer: "Keep it.".into(),
+                tolerance: Some(0.0001),
+                ..PlanSummary::default()
+            },
+            scenario: "s".into(),
+            ..Summary::default()
+        };
+        let bytes = summary.to_bytes();
+        let back: Summary = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(back, summary);
+        let text = String::from_utf8(bytes).unwrap();
+        // Keys in alphabetical order, as every earlier summary.json had them.
+        let answered = text.find("\"answered_at\"").unwrap();
+        let warnings = text.find("\"warnings\"").unwrap();
+        assert!(answered < text.find("\"below\"").unwrap() && warnings > answered);
+        assert!(text.contains("\"0.0001\": null"));
+        assert!(text.contains("\"max_lost\": null"));
+    }
+}

@@ -1,0 +1,103 @@
+//! What people read: the plan's answer as a sentence and the summary `run`
+//! prints, the figures an SRE looks for first.
+
+use super::summary::{TAIL_THRESHOLD, THRESHOLDS};
+use super::Report;
+use crate::duration::{self, percent, significant, Millis};
+use crate::engine::Layer;
+use crate::plan::{Criterion, Plan};
+use crate::stats::Results;
+use std::path::Path;
+
+/// The plan's answer in one or two sentences.
+pub fn plan_sentence(plan: &Plan) -> String {
+    let what = match plan.criterion {
+        Criterion::Tolerance(t) => format!("old share under {} in 95 % of runs", percent(t)),
+        Criterion::MaxLost(n) => format!("fewer than {n} requests left for the old server in 95 % of runs"),
+    };
+    match plan.retire_after {
+        Some(t) => {
+            let tail = if plan.old_requests_after == 0.0 {
+                "after that no simulated request reached it".to_string()
+            } else {
+                format!(
+                    "after that about {} in a million requests still arrive there ({:.1} per run of this population)",
+                    significant(plan.old_share_after() * 1e6),
+                    plan.old_requests_after
+                )
+            };
+            format!(
+                "Keep the old server for at least {} after the change ({what}); {tail}.",
+                duration::human(t)
+            )
+        }
+        None => format!(
+            "The horizon of {} is too short to answer: only {} of {} runs had settled ({what}). \
+             Run again with a longer horizon, simulation.duration={}.",
+            duration::human(plan.horizon),
+            plan.settled_runs,
+            plan.runs,
+            duration::short(plan.longer_horizon()),
+        ),
+    }
+}
+
+/// What `run` prints once the results are in `dir`.
+pub fn run_summary(report: &Report, dir: &Path) -> String {
+    let s = report.scenario;
+    let r = report.results;
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{}: {:.0} devices, {} runs, {} after the change (TTL {})\n",
+        s.name,
+        r.devices_mean,
+        r.runs,
+        duration::human(s.duration),
+        duration::human(s.record.versions.last().map_or(0, |v| v.ttl)),
+    ));
+    out.push_str(&format!(
+        "simulated {} requests ({} after the change) in {:.2} s: {:.3e} requests/s\n",
+        r.simulated_total,
+        r.requests_total,
+        report.wall_time_s,
+        r.simulated_total as f64 / report.wall_time_s.max(1e-9)
+    ));
+    out.push_str("old share stays under\n");
+    for (_, threshold) in THRESHOLDS {
+        let line = match Results::settle_estimate(&r.settle_times(threshold)) {
+            Some(e) => format!(
+                "  {:>7} after {} (95 % CI {} to {})\n",
+                percent(threshold),
+                duration::human((e.mean * 1000.0) as Millis),
+                duration::human((e.lo.max(0.0) * 1000.0) as Millis),
+                duration::human((e.hi * 1000.0) as Millis)
+            ),
+            None => format!(
+                "  {:>7} not within the horizon in every run\n",
+                percent(threshold)
+            ),
+        };
+        out.push_str(&line);
+    }
+    if let Some((from, parts)) = r.tail_blame(TAIL_THRESHOLD) {
+        let mut blame: Vec<(Layer, f64)> = Layer::ALL
+            .iter()
+            .map(|l| (*l, parts[*l as usize]))
+            .filter(|(_, v)| *v > 0.0)
+            .collect();
+        blame.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let text: Vec<String> = blame
+            .iter()
+            .map(|(l, v)| format!("{} {}", l.name(), percent(*v)))
+            .collect();
+        out.push_str(&format!(
+            "the tail (from {}, under {}) is held at: {}\n",
+            duration::human(from),
+            percent(TAIL_THRESHOLD),
+            text.join(", ")
+        ));
+    }
+    out.push_str(&format!("{}\n", plan_sentence(&report.plan)));
+    out.push_str(&format!("results: {}\n", dir.display()));
+    out
+}
