@@ -4,7 +4,7 @@
 
 use crate::duration::Millis;
 use crate::engine::tally::{self, Tally};
-use crate::engine::Layer;
+use crate::engine::PerLayer;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// Mergeable moments of a quantity across runs: count, sum, sum of squares.
@@ -89,7 +89,7 @@ pub struct Results {
     pub old_share: Vec<Estimate>,
     pub clients_old_share: Vec<f64>,
     /// Per bucket, the mean share of all requests that were old because of each layer.
-    pub old_via: Vec<[f64; Layer::COUNT]>,
+    pub old_via: Vec<PerLayer<f64>>,
     /// Per bucket, each address's mean share of the requests.
     pub address_share: Vec<Vec<f64>>,
     /// Each run's old share per bucket (0 where a bucket had no request).
@@ -97,7 +97,7 @@ pub struct Results {
     /// Each run's old requests per bucket.
     pub run_old: Vec<Vec<u64>>,
     /// Share of requests after the change answered by each layer.
-    pub answered_at: [f64; Layer::COUNT],
+    pub answered_at: PerLayer<f64>,
     pub requests_total: u64,
     pub simulated_total: u64,
     pub devices_mean: f64,
@@ -118,7 +118,7 @@ impl Results {
             requests: vec![0.0; buckets],
             old_share: Vec::with_capacity(buckets),
             clients_old_share: vec![0.0; buckets],
-            old_via: vec![[0.0; Layer::COUNT]; buckets],
+            old_via: vec![PerLayer::default(); buckets],
             address_share: vec![vec![0.0; addresses.len()]; buckets],
             addresses,
             run_shares: tallies
@@ -133,7 +133,7 @@ impl Results {
                 .iter()
                 .map(|t| (0..buckets).map(|b| t.get(b, tally::OLD)).collect())
                 .collect(),
-            answered_at: [0.0; Layer::COUNT],
+            answered_at: PerLayer::default(),
             requests_total: tallies.iter().map(|t| t.total(tally::REQUESTS)).sum(),
             simulated_total: tallies.iter().map(|t| t.simulated).sum(),
             devices_mean: tallies.iter().map(|t| t.devices as f64).sum::<f64>() / runs.max(1) as f64,
@@ -150,7 +150,7 @@ impl Results {
                 }
                 let n = row[tally::REQUESTS] as f64;
                 share.add(row[tally::OLD] as f64 / n);
-                for (l, v) in results.old_via[b].iter_mut().enumerate() {
+                for (l, v) in results.old_via[b].values_mut().enumerate() {
                     *v += row[tally::VIA + l] as f64 / n;
                 }
                 for (a, v) in results.address_share[b].iter_mut().enumerate() {
@@ -159,18 +159,21 @@ impl Results {
                 results.clients_old_share[b] += ratio(row[tally::DEVICES_OLD], row[tally::ACTIVE_DEVICES]);
             }
             let counted = share.n.max(1) as f64;
-            results.old_via[b].iter_mut().for_each(|v| *v /= counted);
+            results.old_via[b].values_mut().for_each(|v| *v /= counted);
             results.address_share[b].iter_mut().for_each(|v| *v /= counted);
             results.clients_old_share[b] /= counted;
             results.requests[b] = requests.mean();
             results.old_share.push(share.estimate());
         }
-        let answered: Vec<u64> = (0..Layer::COUNT)
-            .map(|l| tallies.iter().map(|t| t.answered_at[l]).sum())
-            .collect();
-        let all: u64 = answered.iter().sum();
-        for (l, a) in answered.iter().enumerate() {
-            results.answered_at[l] = ratio(*a, all);
+        let mut answered = PerLayer::<u64>::default();
+        for t in tallies {
+            for (layer, a) in t.answered_at.iter() {
+                answered[layer] += a;
+            }
+        }
+        let all: u64 = answered.values().sum();
+        for (layer, a) in answered.iter() {
+            results.answered_at[layer] = ratio(*a, all);
         }
         results
     }
@@ -234,20 +237,20 @@ impl Results {
     /// Who holds the tail: from the time the mean old share stays under
     /// `threshold`, each layer's part of the requests still reaching an old
     /// address. `None` when nothing old is left by then (or it never settles).
-    pub fn tail_blame(&self, threshold: f64) -> Option<(Millis, [f64; Layer::COUNT])> {
+    pub fn tail_blame(&self, threshold: f64) -> Option<(Millis, PerLayer<f64>)> {
         let means: Vec<f64> = self.old_share.iter().map(|e| e.mean).collect();
         let from = settle_bucket(&means, |s| s >= threshold)?;
-        let mut parts = [0.0; Layer::COUNT];
+        let mut parts = PerLayer::<f64>::default();
         for row in &self.old_via[from..] {
-            for (p, v) in parts.iter_mut().zip(row) {
+            for (p, v) in parts.values_mut().zip(row.values()) {
                 *p += v;
             }
         }
-        let total: f64 = parts.iter().sum();
+        let total: f64 = parts.values().sum();
         if total <= 0.0 {
             return None;
         }
-        parts.iter_mut().for_each(|p| *p /= total);
+        parts.values_mut().for_each(|p| *p /= total);
         Some((from as Millis * self.bucket, parts))
     }
 }

@@ -107,7 +107,7 @@ fn sharded_resolver_is_k_independent_caches() {
         0.0,
         "shards",
     );
-    let hit = r.answered_at[cachesim::engine::Layer::Resolver as usize];
+    let hit = r.answered_at[cachesim::engine::Layer::Resolver];
     let expected = 0.8 * 60.0 / (4.0 + 0.8 * 60.0);
     assert!(
         (hit - expected).abs() < 0.01,
@@ -140,7 +140,11 @@ connection = {{ idle_timeout = "1d", max_age = "30m" }}
         0.0,
         "keep-alive",
     );
-    let via_connection: f64 = r.old_via.iter().map(|v| v[0]).sum();
+    let via_connection: f64 = r
+        .old_via
+        .iter()
+        .map(|v| v[cachesim::engine::Layer::Connection])
+        .sum();
     let old: f64 = r.old_share.iter().map(|e| e.mean).sum();
     assert!(
         (via_connection - old).abs() < 1e-12,

@@ -84,11 +84,11 @@ fn figures(t: &Tally) -> Vec<(String, f64)> {
             t.last_old.map_or(-1.0, |ms| ms as f64),
         ),
     ];
-    let answered: u64 = t.answered_at.iter().sum();
+    let answered: u64 = t.answered_at.values().sum();
     for layer in Layer::ALL {
         out.push((
             format!("answered at {}", layer.name()),
-            share(t.answered_at[layer as usize], answered),
+            share(t.answered_at[layer], answered),
         ));
     }
     for b in 0..t.buckets {

@@ -36,7 +36,7 @@ policy = {}
 "#,
     );
     check_series(&r, ttl_cache_share(60.0, 0.05), 0.0, "oracle 1");
-    let hit = r.answered_at[Layer::Resolver as usize];
+    let hit = r.answered_at[Layer::Resolver];
     assert!(
         (hit - 0.75).abs() < 0.01,
         "hit ratio {hit}, expected 0.75 (0.95 would mean hits restart the timer)"

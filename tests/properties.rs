@@ -83,7 +83,7 @@ proptest! {
             let e = r.old_share[b];
             prop_assert!((0.0..=1.0).contains(&e.mean));
             prop_assert!((0.0..=1.0).contains(&r.clients_old_share[b]));
-            let via: f64 = r.old_via[b].iter().sum();
+            let via: f64 = r.old_via[b].values().sum();
             prop_assert!((via - e.mean).abs() < 1e-9, "layers {} vs old share {}", via, e.mean);
         }
         let counted: f64 = r.requests.iter().sum::<f64>() * r.runs as f64;

@@ -60,6 +60,104 @@ impl Layer {
     }
 }
 
+/// A set of layers, one bit each (in [`Layer`]'s order), plus a flag for
+/// chains the plain walk serves. A device keeps one: which layers of its
+/// chain have a cache.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LayerMask(u8);
+
+impl LayerMask {
+    pub const EMPTY: LayerMask = LayerMask(0);
+    /// Not a layer: the chain takes the plain walk (every cache plain, one
+    /// resolver shard).
+    pub const PLAIN: LayerMask = LayerMask(1 << 7);
+
+    #[inline(always)]
+    pub const fn of(layer: Layer) -> LayerMask {
+        LayerMask(1 << layer as u8)
+    }
+
+    /// `layer` if `yes`, else nothing.
+    #[inline(always)]
+    pub const fn of_if(layer: Layer, yes: bool) -> LayerMask {
+        LayerMask((yes as u8) << layer as u8)
+    }
+
+    /// `layer` and every layer above it (the plain flag excluded).
+    #[inline(always)]
+    pub const fn from(layer: Layer) -> LayerMask {
+        LayerMask((u8::MAX << layer as u8) & !LayerMask::PLAIN.0)
+    }
+
+    #[inline(always)]
+    pub const fn has(self, layer: Layer) -> bool {
+        self.0 & (1 << layer as u8) != 0
+    }
+
+    #[inline(always)]
+    pub const fn contains(self, other: LayerMask) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl std::ops::BitOr for LayerMask {
+    type Output = LayerMask;
+    #[inline(always)]
+    fn bitor(self, other: LayerMask) -> LayerMask {
+        LayerMask(self.0 | other.0)
+    }
+}
+
+impl std::ops::BitOrAssign for LayerMask {
+    #[inline(always)]
+    fn bitor_assign(&mut self, other: LayerMask) {
+        self.0 |= other.0;
+    }
+}
+
+impl std::ops::BitAnd for LayerMask {
+    type Output = LayerMask;
+    #[inline(always)]
+    fn bitand(self, other: LayerMask) -> LayerMask {
+        LayerMask(self.0 & other.0)
+    }
+}
+
+/// One value per layer, indexed by [`Layer`].
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PerLayer<T>(pub [T; Layer::COUNT]);
+
+impl<T> PerLayer<T> {
+    /// Each layer with its value, leaf to root.
+    pub fn iter(&self) -> impl Iterator<Item = (Layer, &T)> {
+        Layer::ALL.into_iter().zip(&self.0)
+    }
+
+    /// The values, leaf to root.
+    pub fn values(&self) -> std::slice::Iter<'_, T> {
+        self.0.iter()
+    }
+
+    pub fn values_mut(&mut self) -> std::slice::IterMut<'_, T> {
+        self.0.iter_mut()
+    }
+}
+
+impl<T> std::ops::Index<Layer> for PerLayer<T> {
+    type Output = T;
+    #[inline(always)]
+    fn index(&self, layer: Layer) -> &T {
+        &self.0[layer as usize]
+    }
+}
+
+impl<T> std::ops::IndexMut<Layer> for PerLayer<T> {
+    #[inline(always)]
+    fn index_mut(&mut self, layer: Layer) -> &mut T {
+        &mut self.0[layer as usize]
+    }
+}
+
 /// Indices of [`Model`]'s per-layer policy tables.
 const APP: usize = 0;
 const OS: usize = 1;
@@ -105,7 +203,7 @@ pub struct Model {
     /// Each app pool's keep-alive connection.
     connections: ByPool<Option<crate::scenario::Connection>>,
     /// Per layer, what building a partition asks of each pool.
-    traits: [ByPool<PoolTraits>; 4],
+    facts: [ByPool<PoolFacts>; 4],
     pub partitions: Vec<PartitionPlan>,
     pub buckets: usize,
     /// Busy devices serve their private hits ahead on their own streams. The
@@ -144,7 +242,7 @@ impl<T: Copy + Default> ByPool<T> {
 /// What building a partition asks of a pool, for each of its devices:
 /// worked out once. The default is that of no pool at all.
 #[derive(Clone, Copy, Debug, Default)]
-struct PoolTraits {
+struct PoolFacts {
     /// Its cache keeps answers at all.
     caches: bool,
     /// Its cache does more than keep answers (see
@@ -156,9 +254,9 @@ struct PoolTraits {
     restart_rate: f64,
 }
 
-impl PoolTraits {
-    fn of(pool: &crate::scenario::Pool, record: &crate::scenario::Record) -> PoolTraits {
-        PoolTraits {
+impl PoolFacts {
+    fn of(pool: &crate::scenario::Pool, record: &crate::scenario::Record) -> PoolFacts {
+        PoolFacts {
             caches: pool.policy.caches,
             elaborate: pool.policy.caches && !pool.policy.is_plain(),
             own_window: partition::own_window(pool, record),
@@ -263,13 +361,13 @@ impl Model {
                 ByPool::new(pools.iter().map(|p| bounds(p).unwrap_or_default()))
             }),
             connections: ByPool::new(scenario.apps.iter().map(|a| a.connection)),
-            traits: [
+            facts: [
                 &scenario.apps,
                 &scenario.oses,
                 &scenario.routers,
                 &scenario.resolvers,
             ]
-            .map(|pools| ByPool::new(pools.iter().map(|p| PoolTraits::of(p, &scenario.record)))),
+            .map(|pools| ByPool::new(pools.iter().map(|p| PoolFacts::of(p, &scenario.record)))),
             partitions,
             buckets,
             run_ahead: true,

@@ -2,7 +2,7 @@
 //! plain integer sums: merging is addition, so partitions and replicas can be
 //! combined in any order, on any thread or machine, to the same bytes.
 
-use super::Layer;
+use super::{Layer, PerLayer};
 use crate::duration::Millis;
 
 /// Column offsets inside a bucket's row.
@@ -20,7 +20,7 @@ pub struct Tally {
     pub width: usize,
     pub rows: Vec<u64>,
     /// Requests after the change answered at each layer (hit ratios).
-    pub answered_at: [u64; Layer::COUNT],
+    pub answered_at: PerLayer<u64>,
     /// Time of the last request that reached an old address; `None` if none did.
     pub last_old: Option<Millis>,
     /// Every request simulated, warm-up included (the engine's throughput).
@@ -35,7 +35,7 @@ impl Tally {
             buckets,
             width,
             rows: vec![0; buckets * width],
-            answered_at: [0; Layer::COUNT],
+            answered_at: PerLayer::default(),
             last_old: None,
             simulated: 0,
             devices: 0,
@@ -62,7 +62,7 @@ impl Tally {
         for (a, b) in self.rows.iter_mut().zip(&other.rows) {
             *a += b;
         }
-        for (a, b) in self.answered_at.iter_mut().zip(&other.answered_at) {
+        for (a, b) in self.answered_at.values_mut().zip(other.answered_at.values()) {
             *a += b;
         }
         self.last_old = self.last_old.max(other.last_old);

@@ -5,7 +5,7 @@
 //! bundled font, so charts render on machines with no system fonts.
 
 use crate::duration::{self, Millis};
-use crate::engine::Layer;
+use crate::engine::{Layer, PerLayer};
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -37,7 +37,7 @@ pub struct ChartData {
     pub lo: Vec<f64>,
     pub hi: Vec<f64>,
     pub clients_old_share: Vec<f64>,
-    pub old_via: Vec<[f64; Layer::COUNT]>,
+    pub old_via: Vec<PerLayer<f64>>,
     /// (address, share per bucket), when the record balances load.
     pub addresses: Vec<(String, Vec<f64>)>,
     /// Plan's answer in seconds, drawn as a marker.
@@ -205,11 +205,11 @@ fn draw<DB: DrawingBackend>(
                 .old_via
                 .iter()
                 .map(|v| {
-                    let total: f64 = v.iter().sum();
+                    let total: f64 = v.values().sum();
                     if normalised {
-                        v.map(|x| if total > 0.0 { x / total } else { 0.0 })
+                        v.0.map(|x| if total > 0.0 { x / total } else { 0.0 })
                     } else {
-                        *v
+                        v.0
                     }
                 })
                 .collect();
@@ -546,9 +546,9 @@ mod tests {
             hi: vec![0.6, 0.15, 0.0],
             clients_old_share: vec![0.4, 0.1, 0.0],
             old_via: vec![
-                [0.0, 0.1, 0.1, 0.0, 0.3, 0.0],
-                [0.0, 0.05, 0.05, 0.0, 0.0, 0.0],
-                [0.0; 6],
+                PerLayer([0.0, 0.1, 0.1, 0.0, 0.3, 0.0]),
+                PerLayer([0.0, 0.05, 0.05, 0.0, 0.0, 0.0]),
+                PerLayer([0.0; 6]),
             ],
             addresses: vec![],
             retire_after_s: Some(600.0),

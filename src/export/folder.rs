@@ -4,7 +4,7 @@
 
 use super::charts::ChartData;
 use super::summary::Summary;
-use crate::engine::Layer;
+use crate::engine::{Layer, PerLayer};
 use crate::error::{Error, Result};
 use std::path::Path;
 
@@ -92,9 +92,9 @@ fn read_series(path: &Path, data: &mut ChartData) -> Result<()> {
         data.lo.push(number(lo)?);
         data.hi.push(number(hi)?);
         data.clients_old_share.push(number(clients)?);
-        let mut row = [0.0; Layer::COUNT];
-        for (l, &i) in via.iter().enumerate() {
-            row[l] = number(i)?;
+        let mut row = PerLayer::default();
+        for (value, &i) in row.values_mut().zip(&via) {
+            *value = number(i)?;
         }
         data.old_via.push(row);
     }

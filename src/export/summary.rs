@@ -3,7 +3,7 @@
 //! value, written by `run` and read back by `chart` and the report.
 
 use super::{text, Report};
-use crate::engine::Layer;
+use crate::engine::PerLayer;
 use crate::plan::{Criterion, Plan};
 use crate::stats::Results;
 use serde::{Deserialize, Serialize};
@@ -108,11 +108,8 @@ fn seconds(ms: crate::duration::Millis) -> f64 {
     ms as f64 / 1000.0
 }
 
-fn by_layer(values: &[f64; Layer::COUNT]) -> ByLayer {
-    Layer::ALL
-        .iter()
-        .map(|l| (l.name().to_string(), values[*l as usize]))
-        .collect()
+fn by_layer(values: &PerLayer<f64>) -> ByLayer {
+    values.iter().map(|(l, v)| (l.name().to_string(), *v)).collect()
 }
 
 impl Summary {
@@ -187,7 +184,7 @@ mod tests {
     #[test]
     fn reads_back_what_it_writes() {
         let summary = Summary {
-            answered_at: by_layer(&[0.1, 0.2, 0.3, 0.1, 0.2, 0.1]),
+            answered_at: by_layer(&PerLayer([0.1, 0.2, 0.3, 0.1, 0.2, 0.1])),
             below: BTreeMap::from([
                 (
                     "0.1".to_string(),

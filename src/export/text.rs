@@ -80,9 +80,9 @@ pub fn run_summary(report: &Report, dir: &Path) -> String {
         out.push_str(&line);
     }
     if let Some((from, parts)) = r.tail_blame(TAIL_THRESHOLD) {
-        let mut blame: Vec<(Layer, f64)> = Layer::ALL
+        let mut blame: Vec<(Layer, f64)> = parts
             .iter()
-            .map(|l| (*l, parts[*l as usize]))
+            .map(|(l, v)| (l, *v))
             .filter(|(_, v)| *v > 0.0)
             .collect();
         blame.sort_by(|a, b| b.1.total_cmp(&a.1));

@@ -30,7 +30,7 @@ pub fn timeseries_csv(report: &Report) -> Vec<u8> {
             e.hi.min(1.0).to_string(),
             r.clients_old_share[b].to_string(),
         ];
-        row.extend(r.old_via[b].iter().map(|v| v.to_string()));
+        row.extend(r.old_via[b].values().map(|v| v.to_string()));
         w.write_record(&row).expect("writing to memory");
     }
     w.into_inner().expect("writing to memory")

@@ -54,6 +54,26 @@ impl Busy {
     }
 }
 
+/// When a queued busy request is due (time since the partition's start),
+/// ordered by `total_cmp`: the queue pops the earliest, equal times by the
+/// busy device's index.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct Due(pub(super) f64);
+
+impl Eq for Due {}
+
+impl PartialOrd for Due {
+    fn partial_cmp(&self, other: &Due) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Due {
+    fn cmp(&self, other: &Due) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
 /// A busy device's requests under a pinned app answer are counted in bulk
 /// when at least this many are expected (see [`Partition::count_pinned`]).
 const PINNED_MIN_REQUESTS: f64 = 8.0;
@@ -67,11 +87,11 @@ const BUSY_THRESHOLD: f64 = 3.0;
 /// How long a device's own state can go on serving its requests: the longer
 /// of what its app pool and its OS pool can serve alone ([`own_window`]).
 fn private_window(model: &Model, app_pool: u8, os_pool: u8) -> Millis {
-    let traits = &model.traits;
-    traits[APP]
+    let facts = &model.facts;
+    facts[APP]
         .get(app_pool)
         .own_window
-        .max(traits[OS].get(os_pool).own_window)
+        .max(facts[OS].get(os_pool).own_window)
 }
 
 /// How long a pool can go on serving a device's requests alone: its
@@ -125,9 +145,7 @@ impl<'m> Partition<'m> {
     /// When the earliest queued busy request is due (infinity if none is).
     #[inline]
     pub(super) fn queue_head(&self) -> f64 {
-        self.queue
-            .peek()
-            .map_or(f64::INFINITY, |Reverse((t, _))| f64::from_bits(*t))
+        self.queue.peek().map_or(f64::INFINITY, |Reverse((due, _))| due.0)
     }
 
     /// Serves busy device `b`'s request at `elapsed` (one that needed shared
@@ -194,7 +212,7 @@ impl<'m> Partition<'m> {
                     (address, held_at) = self.request(now, d);
                     continue;
                 }
-                self.queue.push(Reverse((elapsed.to_bits(), b as u32)));
+                self.queue.push(Reverse((Due(elapsed), b as u32)));
             }
             if batch.requests > 0 {
                 self.count(tally, stretch.bucket, d, batch);
@@ -207,7 +225,7 @@ impl<'m> Partition<'m> {
     /// with nothing to do on a hit (no prefetch), no keep-alive connection
     /// sits in front, and no daily cycle thins its stream.
     fn may_pin(&self, d: usize) -> bool {
-        self.devices[d].caches & (1 << Layer::App as u8) != 0
+        self.devices[d].caches.has(Layer::App)
             && self.model.scenario.population.daily_cycle.is_none()
             && self.connection(d).is_none()
             && self.policy(Layer::App, d).prefetch.is_none()
@@ -360,7 +378,7 @@ impl<'m> Partition<'m> {
     /// then waits its turn.
     fn privately_served(&self, now: Millis, d: usize) -> bool {
         let device = &self.devices[d];
-        if device.caches & (1 << Layer::App as u8) != 0 {
+        if device.caches.has(Layer::App) {
             let policy = self.policy(Layer::App, d);
             if live(&device.app, now) {
                 return policy.prefetch.is_none();
@@ -369,8 +387,6 @@ impl<'m> Partition<'m> {
                 return false;
             }
         }
-        device.caches & (1 << Layer::Os as u8) != 0
-            && live(&device.os, now)
-            && self.policy(Layer::Os, d).prefetch.is_none()
+        device.caches.has(Layer::Os) && live(&device.os, now) && self.policy(Layer::Os, d).prefetch.is_none()
     }
 }

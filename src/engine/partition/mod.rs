@@ -1,0 +1,472 @@
+//! One independent piece of a replica: a resolver instance and the households
+//! behind it (households behind different resolver caches never interact).
+//! Requests arrive on the partition's merged Poisson stream, the device that
+//! sends each drawn in proportion to its rate; busy devices run ahead on their
+//! own streams instead (`run_ahead`). Caches and connections are checked
+//! lazily when a request arrives: with no network latency in the model, expiry
+//! needs no event of its own, so the loop needs no event queue beyond the busy
+//! devices' next requests. Caches start in their stationary state (`seed`).
+
+mod plain;
+mod run_ahead;
+mod seed;
+mod state;
+mod stream;
+mod upstream;
+mod walk;
+
+use super::tally::{self, Tally};
+use super::{Layer, LayerMask, Model, APP, OS, RESOLVER, ROUTER};
+use crate::duration::Millis;
+use crate::policy::Policy;
+use crate::population::AliasTable;
+use crate::scenario::Connection;
+use rand::{Rng, RngExt, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+pub(super) use run_ahead::own_window;
+use run_ahead::{Busy, Due};
+use state::{live, Answer, Device, Entry, Household, Served, NO_ADDRESS, NO_POOL, NO_VERSION};
+pub use state::{BYTES_PER_DEVICE, BYTES_PER_HOUSEHOLD};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use stream::{thinned_out, ArrivalKind, SharedStream};
+use upstream::{pick_address, VersionCursor};
+
+/// Requests between checks of the stop flag.
+const STOP_CHECK: u64 = 1 << 20;
+
+/// A partition to simulate: which resolver pool and how many households.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PartitionPlan {
+    /// Index into the scenario's resolvers; `None` when no resolver caches.
+    pub resolver_pool: Option<usize>,
+    pub households: u32,
+}
+
+/// The state of one partition while it runs.
+pub struct Partition<'m> {
+    model: &'m Model,
+    plan: PartitionPlan,
+    rng: Xoshiro256PlusPlus,
+    devices: Vec<Device>,
+    households: Vec<Household>,
+    shards: Vec<Entry>,
+    requesters: AliasTable,
+    restarters: Option<AliasTable>,
+    /// Request and restart rates of the partition's shared stream: every
+    /// device but the busy ones.
+    request_rate: f64,
+    restart_rate: f64,
+    /// Devices whose requests come from their own streams (see [`Busy`]).
+    busy: Vec<Busy>,
+    /// Each busy device's next request that needs more than its private
+    /// state, by when it is due and busy index.
+    queue: BinaryHeap<Reverse<(Due, u32)>>,
+    /// When this partition's warm-up begins (before the change, so negative).
+    start: Millis,
+    /// Each secondary's SOA refresh phase, shared by the whole replica.
+    secondary_phases: Vec<Millis>,
+    /// Round-robin positions of each resolver shard and of the authoritative.
+    rotations: Vec<u32>,
+    authoritative_rotation: u32,
+}
+
+fn pick_pool<R: Rng>(rng: &mut R, cumulative: &[f64]) -> u8 {
+    if cumulative.is_empty() {
+        return NO_POOL;
+    }
+    let u: f64 = rng.random();
+    cumulative
+        .iter()
+        .position(|&c| u < c)
+        .unwrap_or(cumulative.len() - 1) as u8
+}
+
+impl<'m> Partition<'m> {
+    /// Draws the partition's households and devices from its own random stream.
+    pub fn new(
+        model: &'m Model,
+        plan: PartitionPlan,
+        seed: u64,
+        secondary_phases: Vec<Millis>,
+    ) -> Partition<'m> {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let s = &model.scenario;
+        let mut households = Vec::with_capacity(plan.households as usize);
+        // Room for the devices expected, so the tables rarely grow (a
+        // heavy-tailed count may have no finite mean: then a guess).
+        let per_household = s.population.devices_per_household.mean().min(8.0);
+        let expected = (plan.households as f64 * per_household * 1.1) as usize + 16;
+        let mut devices = Vec::with_capacity(expected);
+        let mut rates = Vec::with_capacity(expected);
+        let mut shared_rates = Vec::with_capacity(expected);
+        let mut restart_weights = Vec::with_capacity(expected);
+        let mut busy = Vec::new();
+        // Which layers cache, as bits by layer: a pool that caches nothing, or
+        // no pool at all, leaves its bit clear.
+        let caching = |table: usize, pool: u8, layer: Layer| -> LayerMask {
+            LayerMask::of_if(layer, model.facts[table].get(pool).caches)
+        };
+        // Whether a pool's cache, if any, is plain.
+        let plain = |table: usize, pool: u8| !model.facts[table].get(pool).elaborate;
+        let resolver_bit = plan
+            .resolver_pool
+            .map_or(LayerMask::EMPTY, |p| caching(RESOLVER, p as u8, Layer::Resolver));
+        let resolver_plain = plan.resolver_pool.is_none_or(|p| {
+            let policy = &s.resolvers[p].policy;
+            !policy.caches || (policy.is_plain() && policy.shards == 1)
+        });
+        for h in 0..plan.households {
+            let router_pool = pick_pool(&mut rng, &model.router_cumulative);
+            households.push(Household {
+                router: Entry::EMPTY,
+                router_pool,
+            });
+            let household_bits = resolver_bit | caching(ROUTER, router_pool, Layer::Router);
+            let household_plain = model.plain_walk && resolver_plain && plain(ROUTER, router_pool);
+            let count = s.population.devices_per_household.sample_count(&mut rng);
+            for _ in 0..count {
+                let app_pool = pick_pool(&mut rng, &model.app_cumulative);
+                let os_pool = pick_pool(&mut rng, &model.os_cumulative);
+                let device_plain = household_plain && plain(OS, os_pool) && plain(APP, app_pool);
+                let caches = household_bits
+                    | caching(OS, os_pool, Layer::Os)
+                    | caching(APP, app_pool, Layer::App)
+                    | if device_plain {
+                        LayerMask::PLAIN
+                    } else {
+                        LayerMask::EMPTY
+                    };
+                let device = Device {
+                    app: Entry::EMPTY,
+                    os: Entry::EMPTY,
+                    conn_opened: 0,
+                    conn_last: 0,
+                    household: h,
+                    last_active: 0,
+                    last_old: 0,
+                    app_pool,
+                    os_pool,
+                    conn_address: NO_ADDRESS,
+                    caches,
+                };
+                let per_day = s.population.requests_per_day.sample_requests_per_day(&mut rng);
+                let rate = per_day / crate::duration::DAY as f64;
+                let restart_rate = model.facts[APP].get(app_pool).restart_rate;
+                let pools = (app_pool, os_pool);
+                let rates_of_device = (rate, restart_rate);
+                if let Some(b) = Busy::new(model, devices.len() as u32, pools, rates_of_device) {
+                    busy.push(b);
+                    shared_rates.push(0.0);
+                    restart_weights.push(0.0);
+                } else {
+                    shared_rates.push(rate);
+                    restart_weights.push(restart_rate);
+                }
+                rates.push(rate);
+                devices.push(device);
+            }
+        }
+        let request_rate: f64 = shared_rates.iter().sum();
+        let restart_rate: f64 = restart_weights.iter().sum();
+        let shards = plan
+            .resolver_pool
+            .map_or(0, |p| s.resolvers[p].policy.shards as usize);
+        let mut partition = Partition {
+            model,
+            plan,
+            rng,
+            requesters: AliasTable::new(&shared_rates),
+            restarters: (restart_rate > 0.0).then(|| AliasTable::new(&restart_weights)),
+            devices,
+            households,
+            shards: vec![Entry::EMPTY; shards],
+            request_rate,
+            restart_rate,
+            busy,
+            queue: BinaryHeap::new(),
+            start: 0,
+            secondary_phases,
+            rotations: vec![0; shards],
+            authoritative_rotation: 0,
+        };
+        partition.start = -partition.warmup();
+        partition.seed_caches(partition.start, &rates);
+        partition
+    }
+
+    /// How far before the change this partition starts.
+    fn warmup(&self) -> Millis {
+        let s = &self.model.scenario;
+        s.warmup.unwrap_or_else(|| {
+            let policy = self.plan.resolver_pool.map(|p| &s.resolvers[p].policy);
+            let chain = crate::scenario::longest_chain_lifetime(s, policy);
+            let settle = chain
+                .min(super::WARMUP_CAP)
+                .saturating_mul(2)
+                .max(super::WARMUP_MIN);
+            settle - s.record.earliest_step()
+        })
+    }
+
+    /// Runs the partition from its warm-up start to the horizon, adding to `tally`.
+    /// Events come in time order from two sources: the partition's shared
+    /// stream (devices drawn in proportion to their rate) and the queue of
+    /// busy devices' next requests that need shared state. Checks `stop`
+    /// every million requests, so even a huge partition ends promptly on
+    /// Ctrl-C (its counts are then discarded).
+    pub fn run(&mut self, tally: &mut Tally, stop: &AtomicBool) {
+        if self.restart_rate > 0.0 || self.model.scenario.population.daily_cycle.is_some() {
+            self.run_streams::<false>(tally, stop)
+        } else {
+            self.run_streams::<true>(tally, stop)
+        }
+    }
+
+    /// [`Self::run`], compiled apart for a shared stream that is only requests
+    /// (`ONLY_REQUESTS`: no app restarts in it, no daily cycle): its loop then
+    /// has no test for the other kinds of arrival, which made the common case
+    /// a tenth faster. Both draw the same random numbers for the same stream.
+    fn run_streams<const ONLY_REQUESTS: bool>(&mut self, tally: &mut Tally, stop: &AtomicBool) {
+        let start = self.start;
+        tally.devices += self.devices.len() as u64;
+        let end = self.model.scenario.duration;
+        // Time since the start, always positive, so truncation is floor.
+        let span = (end - start) as f64;
+        for b in 0..self.busy.len() {
+            if let Some(first) = self.next_busy_request(b, 0.0, span) {
+                self.queue.push(Reverse((Due(first), b as u32)));
+            }
+        }
+        let total_rate = self.request_rate + self.restart_rate;
+        let shared_gap = 1.0 / (total_rate * self.model.peak_factor());
+        let restart_share = self.restart_rate / total_rate;
+        let bucket_len = self.model.scenario.bucket;
+        let mut clock = VersionCursor::new(&self.model.scenario.record, start);
+        let mut simulated = 0u64;
+        let mut check_stop_at = STOP_CHECK;
+        // The current bucket, tracked as time moves on (no division per request).
+        let (mut bucket, mut bucket_end) = (0usize, bucket_len);
+        let mut stream = SharedStream {
+            rng: {
+                // 2^128 draws on: never overlaps the partition's own stream.
+                let mut rng = self.rng.clone();
+                rng.jump();
+                rng
+            },
+            gap: if total_rate > 0.0 {
+                shared_gap
+            } else {
+                f64::INFINITY
+            },
+            restart_share,
+            cycle: self.model.scenario.population.daily_cycle,
+            start,
+        };
+        let mut next = stream.next::<ONLY_REQUESTS>(0.0, &self.requesters, self.restarters.as_ref());
+        let mut next_busy = self.queue_head();
+        loop {
+            if simulated >= check_stop_at {
+                check_stop_at += STOP_CHECK;
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+            }
+            if next_busy < next.elapsed {
+                if next_busy >= span {
+                    break;
+                }
+                let Reverse((_, b)) = self.queue.pop().expect("the queue has a head");
+                simulated += self.run_busy(b as usize, next_busy, span, tally);
+                next_busy = self.queue_head();
+                continue;
+            }
+            if next.elapsed >= span {
+                break;
+            }
+            // A segment of the shared stream: its arrivals up to the busy
+            // queue's head, within the warm-up or one bucket, and within one
+            // version of the record, so each arrival checks one bound.
+            let now = start + next.elapsed as Millis;
+            let current = clock.addresses_at(now);
+            while now >= bucket_end {
+                bucket += 1;
+                bucket_end += bucket_len;
+            }
+            let counted = now >= 0;
+            let boundary = if counted { bucket_end } else { 0 }.min(clock.next_change());
+            let segment_end = ((boundary - start) as f64).min(next_busy).min(span);
+            loop {
+                // Drawn one ahead from a stream of its own: the draws do not
+                // wait on serving this arrival, so the processor overlaps them.
+                let arrival = next;
+                next =
+                    stream.next::<ONLY_REQUESTS>(arrival.elapsed, &self.requesters, self.restarters.as_ref());
+                let d = arrival.device as usize;
+                let now = start + arrival.elapsed as Millis;
+                match arrival.kind {
+                    ArrivalKind::Request => {
+                        simulated += 1;
+                        let (address, held_at) = self.request(now, d);
+                        if counted {
+                            let served = Served {
+                                requests: 1,
+                                address,
+                                held_at,
+                                old: current & (1u64 << address) == 0,
+                                last: now,
+                            };
+                            self.count(tally, bucket, d, served);
+                        }
+                    }
+                    ArrivalKind::Restart => self.restart(d),
+                    ArrivalKind::Dropped => {}
+                }
+                if next.elapsed >= segment_end || simulated >= check_stop_at {
+                    break;
+                }
+            }
+        }
+        tally.simulated += simulated;
+    }
+
+    /// Adds `served` (requests of device `d` in `bucket`) to the tally.
+    #[inline(always)]
+    fn count(&mut self, tally: &mut Tally, bucket: usize, d: usize, served: Served) {
+        let stamp = bucket as u32 + 1;
+        let device = &mut self.devices[d];
+        let row = tally.row_mut(bucket);
+        row[tally::REQUESTS] += served.requests;
+        if device.last_active != stamp {
+            device.last_active = stamp;
+            row[tally::ACTIVE_DEVICES] += 1;
+        }
+        if self.model.count_addresses {
+            row[tally::ADDRESSES + served.address as usize] += served.requests;
+        }
+        if served.old {
+            row[tally::OLD] += served.requests;
+            row[tally::VIA + served.held_at as usize] += served.requests;
+            if device.last_old != stamp {
+                device.last_old = stamp;
+                row[tally::DEVICES_OLD] += 1;
+            }
+            tally.last_old = tally.last_old.max(Some(served.last));
+        }
+        tally.answered_at[served.held_at] += served.requests;
+    }
+
+    /// An app restart clears the app's cache and closes its connection.
+    fn restart(&mut self, d: usize) {
+        let device = &mut self.devices[d];
+        device.app = Entry::EMPTY;
+        device.conn_address = NO_ADDRESS;
+    }
+
+    /// One request from device `d` at `now`: the address it reaches and the
+    /// layer whose held answer sent it there.
+    #[inline(always)]
+    fn request(&mut self, now: Millis, d: usize) -> (u8, Layer) {
+        if self.devices[d].caches.contains(LayerMask::PLAIN) {
+            return self.serve_plain(now, d);
+        }
+        self.serve_general(now, d)
+    }
+
+    /// A request from device `d` at `now` whose chain is not plain: its
+    /// connection, its app's cache, else [`Self::resolve`]'s general walk.
+    /// Kept out of line so the plain path's loop keeps its registers.
+    #[inline(never)]
+    fn serve_general(&mut self, now: Millis, d: usize) -> (u8, Layer) {
+        let connection = self.connection(d);
+        if let Some(address) = connection.and_then(|c| self.devices[d].connection_hit(c, now)) {
+            return (address, Layer::Connection);
+        }
+        let answer = self
+            .app_hit(now, d)
+            .unwrap_or_else(|| self.resolve(Layer::App, now, d));
+        let address = self.pick_address(&answer);
+        if connection.is_some() {
+            self.devices[d].connect(address, now);
+        }
+        (address, answer.held_at)
+    }
+
+    /// The keep-alive connection device `d`'s app keeps, if any.
+    #[inline]
+    fn connection(&self, d: usize) -> Option<Connection> {
+        self.model.connections.get(self.devices[d].app_pool)
+    }
+
+    /// The common case, inline: a live answer in the app's own cache, under a
+    /// policy with nothing to do on a hit (no prefetch).
+    #[inline]
+    fn app_hit(&self, now: Millis, d: usize) -> Option<Answer> {
+        let device = &self.devices[d];
+        let entry = &device.app;
+        let live = device.caches.has(Layer::App) && live(entry, now);
+        if live
+            && self.model.policies[APP][device.app_pool as usize]
+                .prefetch
+                .is_none()
+        {
+            return Some(Answer {
+                version: entry.version,
+                ttl: 0,
+                held_at: Layer::App,
+                first: entry.first,
+            });
+        }
+        None
+    }
+
+    /// One address of `answer` (see [`pick_address`]).
+    #[inline(always)]
+    fn pick_address(&mut self, answer: &Answer) -> u8 {
+        pick_address(
+            &self.model.scenario.record,
+            &mut self.rng,
+            answer.version,
+            answer.first,
+        )
+    }
+
+    #[inline(always)]
+    fn slot(&mut self, layer: Layer, d: usize, shard: usize) -> &mut Entry {
+        match layer {
+            Layer::App => &mut self.devices[d].app,
+            Layer::Os => &mut self.devices[d].os,
+            Layer::Router => {
+                let h = self.devices[d].household as usize;
+                &mut self.households[h].router
+            }
+            _ => &mut self.shards[shard],
+        }
+    }
+
+    /// The policy of the cache at `layer` for device `d` (one that caches:
+    /// see the device's `caches` mask).
+    #[inline(always)]
+    fn policy(&self, layer: Layer, d: usize) -> &'m Policy {
+        let m = self.model;
+        let device = &self.devices[d];
+        match layer {
+            Layer::App => &m.policies[APP][device.app_pool as usize],
+            Layer::Os => &m.policies[OS][device.os_pool as usize],
+            Layer::Router => {
+                &m.policies[ROUTER][self.households[device.household as usize].router_pool as usize]
+            }
+            _ => &m.policies[RESOLVER][self.plan.resolver_pool.unwrap_or(0)],
+        }
+    }
+}
+
+/// The lifetime a cache in `pool` gives an answer handed to it with `ttl`
+/// (a layer with no cache passes the TTL through).
+fn pass(pool: Option<&crate::scenario::Pool>, ttl: Millis) -> Millis {
+    match pool {
+        Some(p) if p.policy.caches => p.policy.lifetime(ttl),
+        _ => ttl,
+    }
+}

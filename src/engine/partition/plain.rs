@@ -1,0 +1,100 @@
+//! The walk most requests take: for a chain of caches that only keep
+//! answers (no prefetch, serve-stale, eviction or restamping) and one
+//! resolver shard, spelt out with each layer's lifetime bounds instead of
+//! its policy. Same answers and random draws as the general walk.
+
+use super::upstream::{next_in_rotation, pick_address, Upstream};
+use super::{Entry, Partition};
+use crate::duration::Millis;
+use crate::engine::{table, Layer};
+
+impl Partition<'_> {
+    /// A request from device `d`, whose chain is plain ([`PLAIN`]), at
+    /// `now`: its connection, else [`Self::resolve`]'s walk from the app up
+    /// and back down, spelt out for caches that only keep answers. It is the
+    /// walk most requests take, so it reads each layer's lifetime bounds
+    /// instead of its policy and borrows each piece of state once. Same
+    /// answers and same random draws as the general walk, so the same results
+    /// to the byte (tests/equivalence.rs).
+    #[inline(always)]
+    pub(super) fn serve_plain(&mut self, now: Millis, d: usize) -> (u8, Layer) {
+        let m = self.model;
+        let device = &mut self.devices[d];
+        let connection = m.connections.get(device.app_pool);
+        if let Some(address) = connection.and_then(|c| device.connection_hit(c, now)) {
+            return (address, Layer::Connection);
+        }
+        let caches = device.caches;
+        let has = |layer: Layer| caches.has(layer);
+        let household = &mut self.households[device.household as usize];
+        let shard = self.shards.first_mut();
+        // Up: the first cache with a live answer (plain caches evict nothing
+        // early, so an answer is live until it expires). The entry of a layer
+        // without a cache is never live (see [`Entry::keep_plain`]), so the
+        // walk asks every layer and takes no branch on which layers cache.
+        let live_at = |entry: &Entry| now < entry.expires;
+        let held = if live_at(&device.app) {
+            Some((device.app, Layer::App))
+        } else if live_at(&device.os) {
+            Some((device.os, Layer::Os))
+        } else if live_at(&household.router) {
+            Some((household.router, Layer::Router))
+        } else {
+            shard
+                .as_deref()
+                .filter(|entry| has(Layer::Resolver) && live_at(entry))
+                .map(|entry| (*entry, Layer::Resolver))
+        };
+        // The answer's fields as plain locals: updated one by one, they stay
+        // in registers (a struct updated field by field in memory and then
+        // copied whole stalls the copy).
+        let record = &m.scenario.record;
+        let (version, mut ttl, held_at, mut first) = match held {
+            Some((entry, Layer::Resolver)) => {
+                let first = next_in_rotation(record, &mut self.rotations[0], entry.version);
+                (entry.version, entry.expires - now, Layer::Resolver, first)
+            }
+            Some((entry, held_at)) => (entry.version, entry.expires - now, held_at, entry.first),
+            None => {
+                let upstream = Upstream {
+                    model: m,
+                    rng: &mut self.rng,
+                    secondary_phases: &self.secondary_phases,
+                    rotation: &mut self.authoritative_rotation,
+                };
+                let a = upstream.answer(now);
+                (a.version, a.ttl, a.held_at, a.first)
+            }
+        };
+        // Down: kept by every cache below the one that held it. A plain
+        // cache reads only when its answer expires, so only that, the
+        // version and the order are written (see [`Entry::keep_plain`]).
+        let keep = |entry: &mut Entry, layer: Layer, pool: u8, ttl: &mut Millis, first: u8| {
+            let kept = m.bounds[table(layer)].get(pool).keep(*ttl);
+            *ttl = kept;
+            entry.keep_plain(version, first, kept, has(layer), now);
+        };
+        if held_at > Layer::Resolver && has(Layer::Resolver) {
+            if let Some(entry) = shard {
+                let pool = self.plan.resolver_pool.unwrap_or(0) as u8;
+                keep(entry, Layer::Resolver, pool, &mut ttl, first);
+                first = next_in_rotation(record, &mut self.rotations[0], version);
+            }
+        }
+        let router_pool = household.router_pool;
+        if held_at > Layer::Router {
+            keep(&mut household.router, Layer::Router, router_pool, &mut ttl, first);
+        }
+        if held_at > Layer::Os {
+            keep(&mut device.os, Layer::Os, device.os_pool, &mut ttl, first);
+        }
+        if held_at > Layer::App {
+            keep(&mut device.app, Layer::App, device.app_pool, &mut ttl, first);
+        }
+        let address = pick_address(record, &mut self.rng, version, first);
+        if connection.is_some() {
+            device.connect(address, now);
+        }
+        (address, held_at)
+    }
+}

@@ -1,0 +1,152 @@
+//! The general walk: up the device's chain to the first cache holding a
+//! live answer (or the authoritative), and back down storing the answer in
+//! every cache that missed, with prefetch, serve-stale, shards, eviction
+//! and restamping as each cache's policy says.
+
+use super::upstream::{next_in_rotation, Upstream};
+use super::{live, Answer, Entry, Partition, NO_VERSION};
+use crate::duration::Millis;
+use crate::engine::{Layer, LayerMask};
+use rand::RngExt;
+use rand_distr::Exp1;
+
+impl Partition<'_> {
+    /// Asks the caches from `from` up, stopping at the first that holds a
+    /// live answer (or the authoritative), then stores the answer in every
+    /// cache that missed on the way back down. The device's `caches` mask
+    /// says which layers of its chain cache at all. The walk is spelt out
+    /// layer by layer so each step compiles to that layer's own code.
+    pub(super) fn resolve(&mut self, from: Layer, now: Millis, d: usize) -> Answer {
+        let caches = self.devices[d].caches & LayerMask::from(from);
+        let mut missed = LayerMask::EMPTY;
+        let mut shard = 0;
+        let found = 'walk: {
+            for layer in [Layer::App, Layer::Os, Layer::Router] {
+                if let Some(answer) = self.ask(layer, caches, &mut missed, 0, now, d) {
+                    break 'walk Some(answer);
+                }
+            }
+            if caches.has(Layer::Resolver) && self.shards.len() > 1 {
+                shard = self.rng.random_range(0..self.shards.len());
+            }
+            self.ask(Layer::Resolver, caches, &mut missed, shard, now, d)
+        };
+        let mut answer = found.unwrap_or_else(|| self.authoritative(now));
+        if missed.has(Layer::Resolver) {
+            answer.ttl = self.store(Layer::Resolver, d, shard, answer, now);
+            answer.first = self.next_first(Some(shard), answer.version);
+        }
+        for layer in [Layer::Router, Layer::Os, Layer::App] {
+            if missed.has(layer) {
+                answer.ttl = self.store(layer, d, shard, answer, now);
+            }
+        }
+        answer
+    }
+    /// One step of [`Self::resolve`]'s walk up: the answer of the cache at
+    /// `layer` if the chain has one there and it hits; a miss is added to `missed`.
+    #[inline(always)]
+    pub(super) fn ask(
+        &mut self,
+        layer: Layer,
+        caches: LayerMask,
+        missed: &mut LayerMask,
+        shard: usize,
+        now: Millis,
+        d: usize,
+    ) -> Option<Answer> {
+        if !caches.has(layer) {
+            return None;
+        }
+        let answer = self.lookup(layer, shard, now, d);
+        if answer.is_none() {
+            *missed |= LayerMask::of(layer);
+        }
+        answer
+    }
+
+    /// The answer the authoritative server gives at `now`.
+    pub(super) fn authoritative(&mut self, now: Millis) -> Answer {
+        let upstream = Upstream {
+            model: self.model,
+            rng: &mut self.rng,
+            secondary_phases: &self.secondary_phases,
+            rotation: &mut self.authoritative_rotation,
+        };
+        upstream.answer(now)
+    }
+
+    /// The next position in the round robin of a resolver shard, or of the
+    /// authoritative when `None` (see [`next_in_rotation`]).
+    #[inline]
+    pub(super) fn next_first(&mut self, shard: Option<usize>, version: u16) -> u8 {
+        let counter = match shard {
+            Some(i) => &mut self.rotations[i],
+            None => &mut self.authoritative_rotation,
+        };
+        next_in_rotation(&self.model.scenario.record, counter, version)
+    }
+
+    /// A hit at one cache: its answer, after any prefetch or serve-stale
+    /// refresh it triggers. `None` on a miss.
+    #[inline(always)]
+    pub(super) fn lookup(&mut self, layer: Layer, shard: usize, now: Millis, d: usize) -> Option<Answer> {
+        let policy = self.policy(layer, d);
+        let entry = *self.slot(layer, d, shard);
+        if live(&entry, now) {
+            let remaining = entry.expires - now;
+            let first = if layer == Layer::Resolver {
+                self.next_first(Some(shard), entry.version)
+            } else {
+                entry.first
+            };
+            let answer = Answer {
+                version: entry.version,
+                ttl: if policy.restamp { entry.lifetime } else { remaining },
+                held_at: layer,
+                first,
+            };
+            if policy.prefetch.is_some() && remaining <= policy.prefetch_point(entry.lifetime) {
+                let fresh = self.resolve(layer.up(), now, d);
+                self.store(layer, d, shard, fresh, now);
+            }
+            return Some(answer);
+        }
+        let stale = policy.serve_stale?;
+        if entry.version != NO_VERSION
+            && now < entry.expires.saturating_add(stale.max_stale)
+            && now < entry.evicted
+        {
+            let fresh = self.resolve(layer.up(), now, d);
+            self.store(layer, d, shard, fresh, now);
+            return Some(Answer {
+                version: entry.version,
+                ttl: stale.reply_ttl,
+                held_at: layer,
+                first: entry.first,
+            });
+        }
+        None
+    }
+
+    /// Keeps `answer` at `layer` as its policy says; returns the lifetime kept,
+    /// which is also the TTL this cache hands downstream.
+    #[inline(always)]
+    pub(super) fn store(
+        &mut self,
+        layer: Layer,
+        d: usize,
+        shard: usize,
+        answer: Answer,
+        now: Millis,
+    ) -> Millis {
+        let policy = self.policy(layer, d);
+        let kept = policy.lifetime(answer.ttl);
+        let evicted = match policy.evict_after {
+            Some(mean) => now.saturating_add((self.rng.sample::<f64, _>(Exp1) * mean as f64) as Millis),
+            None => Millis::MAX,
+        };
+        *self.slot(layer, d, shard) = Entry::holding(&answer, kept, evicted, now);
+        kept
+    }
+}
