@@ -28,44 +28,54 @@ pub enum Spread {
     },
 }
 
+/// Why a distribution's parameters were refused.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum SpreadError {
+    #[error("{0} is not a positive number")]
+    NotPositive(f64),
+    #[error("{name} = {value} must be a positive number")]
+    ParameterNotPositive { name: &'static str, value: f64 },
+    #[error("sigma = {0} must be 0 or more")]
+    NegativeSigma(f64),
+}
+
+/// `value` if it is a finite positive number.
+fn positive(name: &'static str, value: f64) -> Result<f64, SpreadError> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(SpreadError::ParameterNotPositive { name, value })
+    }
+}
+
 impl Spread {
-    pub fn fixed(value: f64) -> Result<Spread, String> {
+    pub fn fixed(value: f64) -> Result<Spread, SpreadError> {
         if value.is_finite() && value > 0.0 {
             Ok(Spread::Fixed(value))
         } else {
-            Err(format!("{value} is not a positive number"))
+            Err(SpreadError::NotPositive(value))
         }
     }
 
-    pub fn exponential(mean: f64) -> Result<Spread, String> {
-        positive("mean", mean)?;
-        let dist = Exp::new(1.0 / mean).map_err(|e| e.to_string())?;
+    pub fn exponential(mean: f64) -> Result<Spread, SpreadError> {
+        let dist = Exp::new(1.0 / positive("mean", mean)?).map_err(|_| SpreadError::NotPositive(mean))?;
         Ok(Spread::Exponential { mean, dist })
     }
 
-    pub fn lognormal(median: f64, sigma: f64) -> Result<Spread, String> {
+    pub fn lognormal(median: f64, sigma: f64) -> Result<Spread, SpreadError> {
         positive("median", median)?;
         if !(sigma.is_finite() && sigma >= 0.0) {
-            return Err(format!("sigma = {sigma} must be 0 or more"));
+            return Err(SpreadError::NegativeSigma(sigma));
         }
-        let dist = LogNormal::new(median.ln(), sigma).map_err(|e| e.to_string())?;
+        let dist = LogNormal::new(median.ln(), sigma).map_err(|_| SpreadError::NegativeSigma(sigma))?;
         Ok(Spread::Lognormal { median, sigma, dist })
     }
 
-    pub fn pareto(scale: f64, shape: f64) -> Result<Spread, String> {
+    pub fn pareto(scale: f64, shape: f64) -> Result<Spread, SpreadError> {
         positive("scale", scale)?;
         positive("shape", shape)?;
-        let dist = Pareto::new(scale, shape).map_err(|e| e.to_string())?;
+        let dist = Pareto::new(scale, shape).map_err(|_| SpreadError::NotPositive(shape))?;
         Ok(Spread::Pareto { scale, shape, dist })
-    }
-
-    pub fn sample<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        match self {
-            Spread::Fixed(v) => *v,
-            Spread::Exponential { dist, .. } => dist.sample(rng),
-            Spread::Lognormal { dist, .. } => dist.sample(rng),
-            Spread::Pareto { dist, .. } => dist.sample(rng),
-        }
     }
 
     /// The distribution's mean (infinite for a Pareto with shape ≤ 1).
@@ -95,11 +105,14 @@ impl Spread {
     }
 }
 
-fn positive(name: &str, value: f64) -> Result<(), String> {
-    if value.is_finite() && value > 0.0 {
-        Ok(())
-    } else {
-        Err(format!("{name} = {value} must be a positive number"))
+impl Distribution<f64> for Spread {
+    fn sample<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            Spread::Fixed(v) => *v,
+            Spread::Exponential { dist, .. } => dist.sample(rng),
+            Spread::Lognormal { dist, .. } => dist.sample(rng),
+            Spread::Pareto { dist, .. } => dist.sample(rng),
+        }
     }
 }
 
@@ -222,7 +235,17 @@ mod tests {
     fn means_are_right_and_bad_parameters_refused() {
         assert!((Spread::lognormal(20.0, 1.0).unwrap().mean() - 20.0 * 0.5f64.exp()).abs() < 1e-9);
         assert_eq!(Spread::pareto(1.0, 2.0).unwrap().mean(), 2.0);
-        assert!(Spread::exponential(-1.0).is_err());
+        assert_eq!(
+            Spread::exponential(-1.0).unwrap_err(),
+            SpreadError::ParameterNotPositive {
+                name: "mean",
+                value: -1.0
+            }
+        );
+        assert_eq!(
+            Spread::lognormal(1.0, -1.0).unwrap_err().to_string(),
+            "sigma = -1 must be 0 or more"
+        );
         assert!(Spread::lognormal(0.0, 1.0).is_err());
         assert!(Spread::pareto(1.0, 0.0).is_err());
         assert!(Spread::fixed(f64::NAN).is_err());

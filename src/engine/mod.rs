@@ -5,11 +5,12 @@
 
 mod partition;
 pub mod tally;
+pub mod warmup;
 
 pub use partition::{PartitionPlan, BYTES_PER_DEVICE, BYTES_PER_HOUSEHOLD};
 pub use tally::Tally;
 
-use crate::duration::{Millis, DAY, MINUTE};
+use crate::duration::{Millis, DAY};
 use crate::scenario::Scenario;
 use partition::Partition;
 use rayon::prelude::*;
@@ -176,13 +177,6 @@ const fn table(layer: Layer) -> usize {
         Layer::Connection | Layer::Authoritative => panic!("a layer without pools"),
     }
 }
-
-/// Warm-ups chosen automatically settle at least this long…
-pub const WARMUP_MIN: Millis = 10 * MINUTE;
-/// …and cover lifetimes up to this long. Longer ones ("forever") are capped:
-/// caches start in their stationary state, so the warm-up only has to let
-/// nested caches agree, and a day covers every real-world TTL cap.
-pub const WARMUP_CAP: Millis = DAY;
 
 /// Partitions hold at most this many households when no resolver caches (they
 /// are independent anyway; smaller pieces spread better over threads).

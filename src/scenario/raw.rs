@@ -1,8 +1,13 @@
 //! The scenario exactly as written: serde structs that mirror the TOML and
-//! refuse unknown keys. Polymorphic values (durations, policies,
-//! distributions) stay TOML values here and are checked in `validate`.
+//! refuse unknown keys. Values with several written forms (a policy: a
+//! preset's name or a table; a distribution: a number or a named table)
+//! are enums with their own deserializers, so a table's unknown or missing
+//! keys are still reported by name. Durations stay TOML values here: the
+//! checker explains a number without a unit better than serde could.
 
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use std::fmt;
 use toml::Value;
 
 #[derive(Deserialize, Debug)]
@@ -58,8 +63,8 @@ pub struct RawStep {
 #[serde(deny_unknown_fields)]
 pub struct RawPopulation {
     pub households: i64,
-    pub devices_per_household: Option<Value>,
-    pub requests_per_day: Value,
+    pub devices_per_household: Option<RawSpread>,
+    pub requests_per_day: RawSpread,
     pub daily_cycle: Option<RawDailyCycle>,
 }
 
@@ -78,7 +83,7 @@ pub struct RawPool {
     pub name: Option<String>,
     pub share: f64,
     pub instances: Option<i64>,
-    pub policy: Option<Value>,
+    pub policy: Option<RawPolicy>,
     pub connection: Option<RawConnection>,
     pub restarts_per_day: Option<f64>,
 }
@@ -97,4 +102,299 @@ pub struct RawAuthoritative {
     pub refresh: Option<Value>,
     pub notify: Option<bool>,
     pub notify_delay: Option<Value>,
+}
+
+/// A policy: a preset's name, or a table of policy keys.
+#[derive(Debug, PartialEq)]
+pub enum RawPolicy {
+    Preset(String),
+    Table(Box<RawPolicyTable>),
+}
+
+#[derive(Deserialize, Debug, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicyTable {
+    /// Start from this preset; the other keys change it.
+    pub preset: Option<String>,
+    pub none: Option<bool>,
+    pub fixed_ttl: Option<Value>,
+    pub min_ttl: Option<Value>,
+    pub max_ttl: Option<Value>,
+    pub prefetch: Option<RawPrefetch>,
+    pub serve_stale: Option<RawServeStale>,
+    pub shards: Option<i64>,
+    pub restamp: Option<bool>,
+    pub evict_after: Option<Value>,
+}
+
+/// Prefetch: a fraction of the lifetime (Unbound), or a table with a
+/// fixed trigger and the shortest lifetime eligible (BIND).
+#[derive(Debug, PartialEq)]
+pub enum RawPrefetch {
+    Fraction(f64),
+    Table(RawPrefetchTable),
+}
+
+#[derive(Deserialize, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawPrefetchTable {
+    pub fraction: Option<f64>,
+    pub trigger: Option<Value>,
+    pub eligible: Option<Value>,
+}
+
+/// Serve-stale: `false`, or a table of its settings.
+#[derive(Debug, PartialEq)]
+pub enum RawServeStale {
+    Off,
+    Table(RawServeStaleTable),
+}
+
+#[derive(Deserialize, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawServeStaleTable {
+    pub max_stale: Option<Value>,
+    pub reply_ttl: Option<Value>,
+}
+
+/// A quantity that varies: a number (every device the same), or a one-key
+/// table naming a distribution and its parameters.
+#[derive(Debug, PartialEq)]
+pub enum RawSpread {
+    Number(f64),
+    Fixed { value: f64 },
+    Exponential { mean: f64 },
+    Lognormal { median: f64, sigma: f64 },
+    Pareto { scale: f64, shape: f64 },
+}
+
+/// What a distribution accepts, for messages.
+pub const SPREADS: &str =
+    "a number, or one of { exponential = { mean } }, { lognormal = { median, sigma } }, { pareto = { scale, shape } }";
+const SPREAD_NAMES: [&str; 4] = ["exponential", "lognormal", "pareto", "fixed"];
+
+/// The parameters of one named distribution, as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Mean {
+    mean: f64,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MedianSigma {
+    median: f64,
+    sigma: f64,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScaleShape {
+    scale: f64,
+    shape: f64,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FixedValue {
+    value: f64,
+}
+
+/// A table written in place of a scalar, deserialized as `T` with its
+/// own errors intact.
+fn table<'de, T: Deserialize<'de>, A: MapAccess<'de>>(map: A) -> Result<T, A::Error> {
+    T::deserialize(de::value::MapAccessDeserializer::new(map))
+}
+
+impl<'de> Deserialize<'de> for RawPolicy {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawPolicy;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a preset name (see `cachesim presets`) or a table such as { max_ttl = \"1h\" }")
+            }
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<RawPolicy, E> {
+                Ok(RawPolicy::Preset(name.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawPolicy, A::Error> {
+                table(map).map(|t| RawPolicy::Table(Box::new(t)))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawPrefetch {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawPrefetch;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a fraction such as 0.1, or { trigger = \"2s\", eligible = \"9s\" }")
+            }
+            fn visit_f64<E: de::Error>(self, x: f64) -> Result<RawPrefetch, E> {
+                Ok(RawPrefetch::Fraction(x))
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<RawPrefetch, E> {
+                Ok(RawPrefetch::Fraction(n as f64))
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<RawPrefetch, E> {
+                Ok(RawPrefetch::Fraction(n as f64))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawPrefetch, A::Error> {
+                table(map).map(RawPrefetch::Table)
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawServeStale {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawServeStale;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("false or { max_stale = \"1d\", reply_ttl = \"30s\" }")
+            }
+            fn visit_bool<E: de::Error>(self, on: bool) -> Result<RawServeStale, E> {
+                if on {
+                    Err(E::custom(
+                        "`true` says too little; give { max_stale = \"1d\", reply_ttl = \"30s\" }",
+                    ))
+                } else {
+                    Ok(RawServeStale::Off)
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawServeStale, A::Error> {
+                table(map).map(RawServeStale::Table)
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawSpread {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawSpread;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(SPREADS)
+            }
+            fn visit_f64<E: de::Error>(self, x: f64) -> Result<RawSpread, E> {
+                Ok(RawSpread::Number(x))
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<RawSpread, E> {
+                Ok(RawSpread::Number(n as f64))
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<RawSpread, E> {
+                Ok(RawSpread::Number(n as f64))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawSpread, A::Error> {
+                let Some(kind) = map.next_key::<String>()? else {
+                    return Err(de::Error::custom(format!("an empty table; accepted: {SPREADS}")));
+                };
+                let spread = match kind.as_str() {
+                    "exponential" => map
+                        .next_value::<Mean>()
+                        .map(|p| RawSpread::Exponential { mean: p.mean }),
+                    "lognormal" => map.next_value::<MedianSigma>().map(|p| RawSpread::Lognormal {
+                        median: p.median,
+                        sigma: p.sigma,
+                    }),
+                    "pareto" => map.next_value::<ScaleShape>().map(|p| RawSpread::Pareto {
+                        scale: p.scale,
+                        shape: p.shape,
+                    }),
+                    "fixed" => map
+                        .next_value::<FixedValue>()
+                        .map(|p| RawSpread::Fixed { value: p.value }),
+                    other => {
+                        let hint = super::did_you_mean(other, SPREAD_NAMES[..3].iter().copied())
+                            .map(|s| format!("; did you mean `{s}`?"))
+                            .unwrap_or_default();
+                        return Err(de::Error::custom(format!(
+                            "unknown distribution `{other}`; accepted: {SPREADS}{hint}"
+                        )));
+                    }
+                }?;
+                if let Some(second) = map.next_key::<String>()? {
+                    return Err(de::Error::custom(format!(
+                        "names `{kind}` and `{second}`; give one distribution: {SPREADS}"
+                    )));
+                }
+                Ok(spread)
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, String> {
+        #[derive(Deserialize)]
+        struct Wrap<T> {
+            v: T,
+        }
+        toml::from_str::<Wrap<T>>(text)
+            .map(|w| w.v)
+            .map_err(|e| e.message().to_string())
+    }
+
+    #[test]
+    fn a_policy_is_a_name_or_a_table() {
+        assert_eq!(
+            parse::<RawPolicy>("v = \"unbound\""),
+            Ok(RawPolicy::Preset("unbound".into()))
+        );
+        let RawPolicy::Table(t) = parse::<RawPolicy>("v = { preset = \"bind\", restamp = true }").unwrap()
+        else {
+            panic!("a table");
+        };
+        assert_eq!((t.preset.as_deref(), t.restamp), (Some("bind"), Some(true)));
+        let unknown = parse::<RawPolicy>("v = { tll = \"5m\" }").unwrap_err();
+        assert!(unknown.contains("unknown field `tll`"), "{unknown}");
+        assert!(parse::<RawPolicy>("v = 5").unwrap_err().contains("a preset name"));
+    }
+
+    #[test]
+    fn prefetch_and_serve_stale_take_their_short_forms() {
+        assert_eq!(parse::<RawPrefetch>("v = 0.1"), Ok(RawPrefetch::Fraction(0.1)));
+        assert_eq!(parse::<RawPrefetch>("v = 0"), Ok(RawPrefetch::Fraction(0.0)));
+        assert!(matches!(
+            parse::<RawPrefetch>("v = { trigger = \"2s\" }"),
+            Ok(RawPrefetch::Table(_))
+        ));
+        assert!(parse::<RawPrefetch>("v = { trigger = \"2s\", x = 1 }")
+            .unwrap_err()
+            .contains("unknown field `x`"));
+        assert_eq!(parse::<RawServeStale>("v = false"), Ok(RawServeStale::Off));
+        assert!(parse::<RawServeStale>("v = true").is_err());
+    }
+
+    #[test]
+    fn a_spread_is_a_number_or_one_named_distribution() {
+        assert_eq!(parse::<RawSpread>("v = 3"), Ok(RawSpread::Number(3.0)));
+        assert_eq!(
+            parse::<RawSpread>("v = { lognormal = { median = 20, sigma = 1.0 } }"),
+            Ok(RawSpread::Lognormal {
+                median: 20.0,
+                sigma: 1.0
+            })
+        );
+        let typo = parse::<RawSpread>("v = { lognormol = { median = 20, sigma = 1.0 } }").unwrap_err();
+        assert!(
+            typo.contains("unknown distribution `lognormol`") && typo.contains("did you mean `lognormal`"),
+            "{typo}"
+        );
+        let missing = parse::<RawSpread>("v = { pareto = { scale = 1 } }").unwrap_err();
+        assert!(missing.contains("missing field `shape`"), "{missing}");
+        let extra = parse::<RawSpread>("v = { exponential = { mean = 1, sd = 2 } }").unwrap_err();
+        assert!(extra.contains("unknown field `sd`"), "{extra}");
+        let two = parse::<RawSpread>("v = { exponential = { mean = 1 }, pareto = { scale = 1, shape = 2 } }")
+            .unwrap_err();
+        assert!(two.contains("give one distribution"), "{two}");
+    }
 }

@@ -199,15 +199,7 @@ impl<'m> Partition<'m> {
     /// How far before the change this partition starts.
     fn warmup(&self) -> Millis {
         let s = &self.model.scenario;
-        s.warmup.unwrap_or_else(|| {
-            let policy = self.plan.resolver_pool.map(|p| &s.resolvers[p].policy);
-            let chain = crate::scenario::longest_chain_lifetime(s, policy);
-            let settle = chain
-                .min(super::WARMUP_CAP)
-                .saturating_mul(2)
-                .max(super::WARMUP_MIN);
-            settle - s.record.earliest_step()
-        })
+        super::warmup::warmup(s, self.plan.resolver_pool.map(|p| &s.resolvers[p].policy))
     }
 
     /// Runs the partition from its warm-up start to the horizon, adding to `tally`.

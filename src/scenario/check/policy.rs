@@ -1,0 +1,154 @@
+//! Checking policies, prefetch, serve-stale and distributions: raw values
+//! as written to the checked types the engine uses.
+
+use super::{Checked, Checker};
+use crate::duration::{self, Millis};
+use crate::policy::{self, Policy, Prefetch, ServeStale};
+use crate::population::Spread;
+use crate::scenario::did_you_mean;
+use crate::scenario::raw::{RawPolicy, RawPrefetch, RawServeStale, RawSpread};
+use toml::Value;
+
+/// A serve-stale reply's TTL when none is given (RFC 8767 recommends 30 s).
+const REPLY_TTL: Millis = 30 * duration::SECOND;
+
+impl Checker<'_> {
+    /// A preset name, or a table of policy keys (optionally starting from `preset`).
+    pub(super) fn policy(&self, raw: &RawPolicy, key: &str) -> Checked<Policy> {
+        let t = match raw {
+            RawPolicy::Preset(name) => return self.preset(name, key),
+            RawPolicy::Table(t) => t,
+        };
+        let k = |name: &str| format!("{key}.{name}");
+        let mut policy = match &t.preset {
+            Some(name) => self.preset(name, &k("preset"))?,
+            None => Policy::HONOUR,
+        };
+        if let Some(none) = t.none {
+            policy.caches = !none;
+        }
+        if let Some(v) = &t.fixed_ttl {
+            policy.fixed_ttl = Some(self.lifetime(v, &k("fixed_ttl"))?);
+        }
+        if let Some(v) = &t.min_ttl {
+            policy.min_ttl = self.lifetime(v, &k("min_ttl"))?;
+        }
+        if let Some(v) = &t.max_ttl {
+            policy.max_ttl = self.lifetime(v, &k("max_ttl"))?;
+        }
+        if let Some(restamp) = t.restamp {
+            policy.restamp = restamp;
+        }
+        if let Some(shards) = t.shards {
+            if !(1..=1024).contains(&shards) {
+                return self.fail(
+                    &k("shards"),
+                    format!("{shards}: accepted are whole numbers 1 to 1024"),
+                );
+            }
+            policy.shards = shards as u32;
+        }
+        if let Some(v) = &t.evict_after {
+            policy.evict_after = match v {
+                Value::Integer(0) => None,
+                v => Some(self.positive_duration(v, &k("evict_after"))?),
+            };
+        }
+        if let Some(p) = &t.prefetch {
+            policy.prefetch = self.prefetch(p, &k("prefetch"))?;
+        }
+        if let Some(s) = &t.serve_stale {
+            policy.serve_stale = self.serve_stale(s, &k("serve_stale"))?;
+        }
+        if policy.min_ttl > policy.max_ttl {
+            return self.fail(
+                &k("min_ttl"),
+                format!(
+                    "min_ttl {} is above max_ttl {}",
+                    duration::human(policy.min_ttl),
+                    duration::human(policy.max_ttl)
+                ),
+            );
+        }
+        Ok(policy)
+    }
+
+    fn preset(&self, name: &str, key: &str) -> Checked<Policy> {
+        if let Some(p) = policy::preset(name) {
+            return Ok(p.policy.clone());
+        }
+        let names: Vec<&str> = policy::PRESETS.iter().map(|p| p.name).collect();
+        let hint = did_you_mean(name, names.iter().copied())
+            .map(|s| format!("did you mean \"{s}\"? "))
+            .unwrap_or_default();
+        self.fail(
+            key,
+            format!(
+                "unknown preset \"{name}\"; {hint}known presets: {}",
+                names.join(", ")
+            ),
+        )
+    }
+
+    /// A fraction of a lifetime: from 0 up to but not including 1.
+    fn fraction(&self, x: f64, key: &str) -> Checked<f64> {
+        if !(0.0..1.0).contains(&x) {
+            return self.fail(
+                key,
+                format!("{x}: accepted is a fraction from 0 up to but not including 1"),
+            );
+        }
+        Ok(x)
+    }
+
+    fn prefetch(&self, raw: &RawPrefetch, key: &str) -> Checked<Option<Prefetch>> {
+        let prefetch = match raw {
+            RawPrefetch::Fraction(x) => Prefetch {
+                fraction: self.fraction(*x, key)?,
+                trigger: 0,
+                eligible: 0,
+            },
+            RawPrefetch::Table(t) => Prefetch {
+                fraction: t
+                    .fraction
+                    .map_or(Ok(0.0), |x| self.fraction(x, &format!("{key}.fraction")))?,
+                trigger: t
+                    .trigger
+                    .as_ref()
+                    .map_or(Ok(0), |v| self.lifetime(v, &format!("{key}.trigger")))?,
+                eligible: t
+                    .eligible
+                    .as_ref()
+                    .map_or(Ok(0), |v| self.lifetime(v, &format!("{key}.eligible")))?,
+            },
+        };
+        Ok((prefetch.fraction > 0.0 || prefetch.trigger > 0).then_some(prefetch))
+    }
+
+    fn serve_stale(&self, raw: &RawServeStale, key: &str) -> Checked<Option<ServeStale>> {
+        let t = match raw {
+            RawServeStale::Off => return Ok(None),
+            RawServeStale::Table(t) => t,
+        };
+        let max_stale = match &t.max_stale {
+            Some(v) => self.positive_duration(v, &format!("{key}.max_stale"))?,
+            None => return self.fail(key, "`max_stale` is missing (RFC 8767 suggests 1 to 3 days)"),
+        };
+        let reply_ttl = t
+            .reply_ttl
+            .as_ref()
+            .map_or(Ok(REPLY_TTL), |v| self.lifetime(v, &format!("{key}.reply_ttl")))?;
+        Ok(Some(ServeStale { max_stale, reply_ttl }))
+    }
+
+    /// A number, or a one-key table naming a distribution and its parameters.
+    pub(super) fn spread(&self, raw: &RawSpread, key: &str) -> Checked<Spread> {
+        let spread = match *raw {
+            RawSpread::Number(value) | RawSpread::Fixed { value } => Spread::fixed(value),
+            RawSpread::Exponential { mean } => Spread::exponential(mean),
+            RawSpread::Lognormal { median, sigma } => Spread::lognormal(median, sigma),
+            RawSpread::Pareto { scale, shape } => Spread::pareto(scale, shape),
+        };
+        spread.or_else(|e| self.fail(key, e.to_string()))
+    }
+}

@@ -1,0 +1,142 @@
+//! The scenario once checked: what the engine simulates. Every value here
+//! has passed the checker, so the engine never meets a bad parameter.
+
+use crate::duration::{self, Millis};
+use crate::policy::Policy;
+use crate::population::{DailyCycle, Spread};
+
+/// A scenario ready to simulate: every value checked.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    /// Where it came from, for messages and reports.
+    pub file: String,
+    /// FNV-1a hash of the file's bytes and the `--set` arguments.
+    pub content_hash: String,
+    /// The file as written, and the `--set` arguments applied to it (for reports).
+    pub text: String,
+    pub overrides: Vec<String>,
+    pub duration: Millis,
+    /// `None`: chosen per resolver instance from the longest lifetime in its chain.
+    pub warmup: Option<Millis>,
+    pub bucket: Millis,
+    pub runs: u32,
+    pub seed: u64,
+    pub record: Record,
+    pub population: Population,
+    pub authoritative: Authoritative,
+    pub resolvers: Vec<Pool>,
+    pub routers: Vec<Pool>,
+    pub oses: Vec<Pool>,
+    pub apps: Vec<Pool>,
+    /// Things accepted but worth saying (e.g. a TTL beyond RFC 2181's range).
+    pub warnings: Vec<String>,
+}
+
+/// The authoritative side: the primary and optional secondary servers that
+/// resolvers query at random. A secondary serves the zone it last loaded:
+/// within `notify_delay` of a change with NOTIFY (RFC 1996), else at its next
+/// SOA refresh (every `refresh`, at a random phase per run).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Authoritative {
+    pub secondaries: u32,
+    pub refresh: Millis,
+    /// `None`: NOTIFY off.
+    pub notify_delay: Option<Millis>,
+}
+
+impl Default for Authoritative {
+    fn default() -> Self {
+        Authoritative {
+            secondaries: 0,
+            refresh: 8 * duration::HOUR,
+            notify_delay: Some(5 * duration::SECOND),
+        }
+    }
+}
+
+/// Pools a layer may have: the engine keeps a pool's index in a byte, with
+/// one value left to mean "no pool".
+pub const MAX_POOLS: usize = u8::MAX as usize;
+
+/// One group of caches at a layer: a share of households (resolvers,
+/// routers) or devices (OS, apps) that behave alike.
+#[derive(Clone, Debug)]
+pub struct Pool {
+    pub name: String,
+    pub share: f64,
+    /// Independent caches the pool's households are spread over (resolvers).
+    pub instances: u32,
+    pub policy: Policy,
+    /// HTTP keep-alive (apps only).
+    pub connection: Option<Connection>,
+    /// App restarts per day, each clearing the app's cache and connection.
+    pub restarts_per_day: f64,
+}
+
+/// An app's keep-alive connection: requests on it need no lookup.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Connection {
+    pub idle_timeout: Millis,
+    pub max_age: Millis,
+}
+
+/// The record's answers over time. `versions[i]` is in force from its
+/// `start` until the next one starts; the first starts at the dawn of time.
+#[derive(Clone, Debug)]
+pub struct Record {
+    pub addresses: Vec<String>,
+    pub versions: Vec<Version>,
+    /// Clients take the first address of answers that servers rotate round
+    /// robin (`pick = "rotate"`), instead of one at random (`"random"`).
+    pub rotate: bool,
+}
+
+/// One answer the authoritative serves: a TTL and a set of addresses.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Version {
+    pub start: Millis,
+    pub ttl: Millis,
+    /// Bit `i` set: `addresses[i]` is in the answer.
+    pub addresses: u64,
+}
+
+impl Record {
+    /// The version in force at time `t`.
+    pub fn version_at(&self, t: Millis) -> usize {
+        self.versions.partition_point(|v| v.start <= t).saturating_sub(1)
+    }
+
+    /// The longest TTL the record ever carries.
+    pub fn longest_ttl(&self) -> Millis {
+        self.versions.iter().map(|v| v.ttl).max().unwrap_or(0)
+    }
+
+    /// Whether some answer carries several addresses (DNS load balancing).
+    pub fn load_balanced(&self) -> bool {
+        self.versions.iter().any(|v| v.addresses.count_ones() > 1)
+    }
+
+    /// The earliest step, or 0 when nothing changes before the switch.
+    pub fn earliest_step(&self) -> Millis {
+        self.versions
+            .iter()
+            .skip(1)
+            .map(|v| v.start)
+            .min()
+            .unwrap_or(0)
+            .min(0)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Population {
+    pub households: u64,
+    pub devices_per_household: Spread,
+    pub requests_per_day: Spread,
+    pub daily_cycle: Option<DailyCycle>,
+}
+
+/// The most distinct addresses a record may use (a bit mask of 64).
+pub const MAX_ADDRESSES: usize = 64;
