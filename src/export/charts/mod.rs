@@ -1,0 +1,113 @@
+//! Charts with plotters, as PNG and SVG: a run's charts (`run`) and the
+//! sweep's (`sweep`). Text uses a bundled font, so charts render on machines
+//! with no system fonts.
+
+mod run;
+mod sweep;
+
+pub use run::{render_all, ChartData};
+pub use sweep::render_sweep;
+
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::sync::Once;
+
+const WIDTH: u32 = 1200;
+const HEIGHT: u32 = 700;
+const FONT: &str = "sans-serif";
+const MAIN: RGBColor = RGBColor(0, 90, 181);
+
+/// DejaVu Sans (Bitstream Vera licence, see assets/): always there, whatever the machine has.
+static FONT_BYTES: &[u8] = include_bytes!("../../../assets/DejaVuSans.ttf");
+
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES)
+            .unwrap_or_else(|_| panic!("the bundled font is a valid TTF"));
+    });
+}
+
+/// A chart that can draw itself on any backend.
+trait Picture {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+}
+
+/// `picture` as `name.png` and `name.svg`.
+fn png_and_svg(name: &str, picture: &impl Picture) -> Result<[(String, Vec<u8>); 2], String> {
+    register_font();
+    Ok([
+        (format!("{name}.png"), png(picture)?),
+        (format!("{name}.svg"), svg(picture)?),
+    ])
+}
+
+fn png(picture: &impl Picture) -> Result<Vec<u8>, String> {
+    let mut pixels = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
+        picture.draw(&root)?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    let image = image::RgbImage::from_raw(WIDTH, HEIGHT, pixels).ok_or("chart buffer has the wrong size")?;
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image
+        .write_to(&mut bytes, image::ImageOutputFormat::Png)
+        .map_err(|e| e.to_string())?;
+    Ok(bytes.into_inner())
+}
+
+fn svg(picture: &impl Picture) -> Result<Vec<u8>, String> {
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, (WIDTH, HEIGHT)).into_drawing_area();
+        picture.draw(&root)?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(text.into_bytes())
+}
+
+/// A white canvas with a caption, ready for axes.
+fn canvas<'a, 'b, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    caption: String,
+) -> Result<ChartBuilder<'a, 'b, DB>, String> {
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let mut builder = ChartBuilder::on(root);
+    builder
+        .caption(caption, (FONT, 26))
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(90);
+    Ok(builder)
+}
+
+type Cartesian<'a, DB, Y> = ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>;
+
+/// Grid and axis labels: time in plain numbers, shares in percent.
+fn mesh<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64> + ValueFormatter<f64>>(
+    c: &mut Cartesian<'a, DB, Y>,
+    x_label: &str,
+    y_label: &str,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    c.configure_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .x_label_formatter(&|x| crate::duration::significant(*x))
+        .y_label_formatter(&|v| format!("{}%", crate::duration::significant(v * 100.0)))
+        .label_style((FONT, 16))
+        .axis_desc_style((FONT, 18))
+        .draw()
+}
+
+fn legend<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
+    c: &mut Cartesian<'a, DB, Y>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    c.configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .label_font((FONT, 16))
+        .draw()
+}

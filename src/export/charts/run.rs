@@ -1,0 +1,442 @@
+//! A run's charts: the old share with its 95 % band (linear and log scale,
+//! so the tail is visible), the per-layer breakdown (which layer holds the
+//! stale answers), the share of users affected, and each address's share of
+//! traffic when the record balances load. One function per chart.
+
+use super::{canvas, legend, mesh, png_and_svg, Cartesian, Picture, MAIN};
+use crate::duration::{self, Millis};
+use crate::engine::{Layer, PerLayer};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// What the charts show, from a run or read back from a results folder.
+#[derive(Clone, Debug, Default)]
+pub struct ChartData {
+    pub scenario: String,
+    pub ttl: Millis,
+    pub time_s: Vec<f64>,
+    pub bucket_s: f64,
+    pub old_share: Vec<f64>,
+    pub lo: Vec<f64>,
+    pub hi: Vec<f64>,
+    pub clients_old_share: Vec<f64>,
+    pub old_via: Vec<PerLayer<f64>>,
+    /// (address, share per bucket), when the record balances load.
+    pub addresses: Vec<(String, Vec<f64>)>,
+    /// Plan's answer in seconds, drawn as a marker.
+    pub retire_after_s: Option<f64>,
+}
+
+const LAYER_COLOURS: [RGBColor; Layer::COUNT] = [
+    RGBColor(230, 159, 0),   // connection
+    RGBColor(86, 180, 233),  // app
+    RGBColor(0, 158, 115),   // os
+    RGBColor(240, 228, 66),  // router
+    RGBColor(213, 94, 0),    // resolver
+    RGBColor(204, 121, 167), // authoritative
+];
+
+/// Every chart as (file name, bytes), PNG and SVG.
+pub fn render_all(data: &ChartData) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut charts = vec![
+        ("old_share", Chart::OldShare),
+        ("old_share_log", Chart::OldShareLog),
+        ("layers", Chart::Layers),
+        ("layers_share", Chart::LayersShare),
+        ("clients", Chart::Clients),
+    ];
+    if !data.addresses.is_empty() {
+        charts.push(("addresses", Chart::Addresses));
+    }
+    let mut files = Vec::new();
+    for (name, chart) in charts {
+        files.extend(png_and_svg(name, &(chart, data))?);
+    }
+    Ok(files)
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Chart {
+    OldShare,
+    OldShareLog,
+    Layers,
+    LayersShare,
+    Clients,
+    Addresses,
+}
+
+impl Picture for (Chart, &ChartData) {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let (chart, data) = *self;
+        match chart {
+            Chart::OldShare => old_share(root, data),
+            Chart::OldShareLog => old_share_log(root, data),
+            Chart::Layers => layers(root, data, false),
+            Chart::LayersShare => layers(root, data, true),
+            Chart::Clients => clients(root, data),
+            Chart::Addresses => addresses(root, data),
+        }
+    }
+}
+
+const OLD_SHARE_TITLE: &str = "requests reaching the old address";
+const OLD_SHARE_LOG_TITLE: &str = "requests reaching the old address (log scale: the tail)";
+const CLIENTS_TITLE: &str = "active users with at least one request to the old address";
+const ADDRESSES_TITLE: &str = "each address's share of requests";
+
+/// What every chart of a run shares: the caption and the time axis.
+struct Frame<'a, 'b, DB: DrawingBackend> {
+    builder: ChartBuilder<'a, 'b, DB>,
+    /// Each bucket's middle, in `unit`s.
+    xs: Vec<f64>,
+    x_max: f64,
+    x_label: &'static str,
+    unit: f64,
+}
+
+impl<'a, 'b, DB: DrawingBackend> Frame<'a, 'b, DB> {
+    fn new(root: &'a DrawingArea<DB, Shift>, data: &ChartData, title: &str) -> Result<Self, String> {
+        let horizon = data.time_s.last().map_or(1.0, |t| t + data.bucket_s);
+        let (unit, x_label) = time_unit(horizon);
+        let caption = format!("{} (TTL {}): {title}", data.scenario, duration::human(data.ttl));
+        Ok(Frame {
+            builder: canvas(root, caption)?,
+            xs: data
+                .time_s
+                .iter()
+                .map(|t| (t + data.bucket_s / 2.0) / unit)
+                .collect(),
+            x_max: horizon / unit,
+            x_label,
+            unit,
+        })
+    }
+}
+
+/// The time axis in the unit people would use for this horizon.
+fn time_unit(horizon_s: f64) -> (f64, &'static str) {
+    if horizon_s <= 2.0 * 3600.0 {
+        (60.0, "minutes after the change")
+    } else {
+        (3600.0, "hours after the change")
+    }
+}
+
+/// The old share over time with its 95 % band and the plan's answer.
+fn old_share<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let Frame {
+        mut builder,
+        xs,
+        x_max,
+        x_label,
+        unit,
+    } = Frame::new(root, data, OLD_SHARE_TITLE)?;
+
+    let top = data.hi.iter().cloned().fold(0.001, f64::max).min(1.0) * 1.05;
+    let mut c = builder.build_cartesian_2d(0.0..x_max, 0.0..top).map_err(err)?;
+    mesh(&mut c, x_label, "share of requests").map_err(err)?;
+    let mut band: Vec<(f64, f64)> = xs.iter().zip(&data.hi).map(|(x, h)| (*x, h.min(1.0))).collect();
+    band.extend(xs.iter().zip(&data.lo).rev().map(|(x, l)| (*x, l.max(0.0))));
+    c.draw_series(std::iter::once(Polygon::new(band, MAIN.mix(0.2).filled())))
+        .map_err(err)?
+        .label("95 % confidence interval")
+        .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], MAIN.mix(0.2).filled()));
+    c.draw_series(LineSeries::new(
+        xs.iter().cloned().zip(data.old_share.iter().cloned()),
+        MAIN.stroke_width(2),
+    ))
+    .map_err(err)?
+    .label("old share, mean over runs")
+    .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], MAIN.stroke_width(2)));
+    marker(&mut c, data, unit, 0.0, top).map_err(err)?;
+    legend(&mut c).map_err(err)?;
+    Ok(())
+}
+
+/// The old share on a log scale: the tail.
+fn old_share_log<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let Frame {
+        mut builder,
+        xs,
+        x_max,
+        x_label,
+        unit,
+    } = Frame::new(root, data, OLD_SHARE_LOG_TITLE)?;
+
+    let floor = 1e-6;
+    let top = data.hi.iter().cloned().fold(floor * 10.0, f64::max).min(1.0);
+    let mut c = builder
+        .build_cartesian_2d(0.0..x_max, (floor..top).log_scale())
+        .map_err(err)?;
+    mesh(&mut c, x_label, "share of requests (log)").map_err(err)?;
+    for (n, segment) in positive_runs(&data.old_share).into_iter().enumerate() {
+        let series = c
+            .draw_series(LineSeries::new(
+                segment.map(|i| (xs[i], data.old_share[i])),
+                MAIN.stroke_width(2),
+            ))
+            .map_err(err)?;
+        if n == 0 {
+            series
+                .label("old share, mean over runs (0 not shown)")
+                .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], MAIN.stroke_width(2)));
+        }
+    }
+    marker(&mut c, data, unit, floor, top).map_err(err)?;
+    legend(&mut c).map_err(err)?;
+    Ok(())
+}
+
+/// Per bucket, each layer's part, stacked: of all requests, or of the old
+/// ones (`normalised`: the tail's culprits stay visible when the old share
+/// is tiny).
+fn layers_title(normalised: bool) -> &'static str {
+    if normalised {
+        "which layer holds the stale answers (share of old requests)"
+    } else {
+        "where the stale answers are held"
+    }
+}
+
+fn layers<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &ChartData,
+    normalised: bool,
+) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let Frame {
+        mut builder,
+        xs,
+        x_max,
+        x_label,
+        ..
+    } = Frame::new(root, data, layers_title(normalised))?;
+
+    // Per bucket, each layer's part: of all requests, or of the old ones
+    // (the tail's culprits stay visible when the old share is tiny).
+    let parts: Vec<[f64; Layer::COUNT]> = data
+        .old_via
+        .iter()
+        .map(|v| {
+            let total: f64 = v.values().sum();
+            if normalised {
+                v.0.map(|x| if total > 0.0 { x / total } else { 0.0 })
+            } else {
+                v.0
+            }
+        })
+        .collect();
+    let top = if normalised {
+        1.0
+    } else {
+        parts.iter().map(|v| v.iter().sum()).fold(0.001, f64::max) * 1.05
+    };
+    let mut c = builder.build_cartesian_2d(0.0..x_max, 0.0..top).map_err(err)?;
+    let y_label = if normalised {
+        "share of the requests reaching the old address"
+    } else {
+        "share of requests reaching the old address"
+    };
+    mesh(&mut c, x_label, y_label).map_err(err)?;
+    // Stacked: draw each layer's cumulative area, the tallest first.
+    for layer in Layer::ALL.iter().rev() {
+        let l = *layer as usize;
+        if parts.iter().all(|v| v[l] == 0.0) {
+            continue;
+        }
+        let colour = LAYER_COLOURS[l];
+        let points: Vec<(f64, f64)> = xs
+            .iter()
+            .zip(&parts)
+            .map(|(x, v)| (*x, v[..=l].iter().sum()))
+            .collect();
+        c.draw_series(AreaSeries::new(points, 0.0, colour.filled()).border_style(colour))
+            .map_err(err)?
+            .label(layer.name())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], colour.filled()));
+    }
+    legend(&mut c).map_err(err)?;
+    Ok(())
+}
+
+/// The share of active users with a request to the old address.
+fn clients<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let Frame {
+        mut builder,
+        xs,
+        x_max,
+        x_label,
+        ..
+    } = Frame::new(root, data, CLIENTS_TITLE)?;
+
+    let top = data
+        .clients_old_share
+        .iter()
+        .cloned()
+        .fold(0.001, f64::max)
+        .min(1.0)
+        * 1.05;
+    let mut c = builder.build_cartesian_2d(0.0..x_max, 0.0..top).map_err(err)?;
+    mesh(&mut c, x_label, "share of active users").map_err(err)?;
+    c.draw_series(LineSeries::new(
+        xs.iter().cloned().zip(data.clients_old_share.iter().cloned()),
+        MAIN.stroke_width(2),
+    ))
+    .map_err(err)?;
+    Ok(())
+}
+
+/// Each address's share of requests (DNS load balancing).
+fn addresses<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let Frame {
+        mut builder,
+        xs,
+        x_max,
+        x_label,
+        ..
+    } = Frame::new(root, data, ADDRESSES_TITLE)?;
+
+    let top = data
+        .addresses
+        .iter()
+        .flat_map(|(_, v)| v.iter().cloned())
+        .fold(0.01, f64::max)
+        .min(1.0)
+        * 1.05;
+    let mut c = builder.build_cartesian_2d(0.0..x_max, 0.0..top).map_err(err)?;
+    mesh(&mut c, x_label, "share of requests").map_err(err)?;
+    for (i, (address, shares)) in data.addresses.iter().enumerate() {
+        let colour = Palette99::pick(i).to_rgba();
+        c.draw_series(LineSeries::new(
+            xs.iter().cloned().zip(shares.iter().cloned()),
+            colour.stroke_width(2),
+        ))
+        .map_err(err)?
+        .label(address.as_str())
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2)));
+    }
+    legend(&mut c).map_err(err)?;
+    Ok(())
+}
+
+/// A dashed vertical line at the plan's answer: "the old server can go here".
+fn marker<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
+    c: &mut Cartesian<'a, DB, Y>,
+    data: &ChartData,
+    unit: f64,
+    bottom: f64,
+    top: f64,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let Some(t) = data.retire_after_s else {
+        return Ok(());
+    };
+    let x = t / unit;
+    let red = RGBColor(200, 0, 0);
+    c.draw_series(DashedLineSeries::new(
+        [(x, bottom), (x, top)],
+        6,
+        4,
+        red.stroke_width(2),
+    ))?
+    .label(format!(
+        "old server can go: {}",
+        duration::human((t * 1000.0) as Millis)
+    ))
+    .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], red.stroke_width(2)));
+    Ok(())
+}
+
+/// Index ranges of consecutive positive values (a log scale cannot show 0).
+fn positive_runs(values: &[f64]) -> Vec<std::ops::Range<usize>> {
+    let mut runs = Vec::new();
+    let mut start = None;
+    for (i, v) in values.iter().enumerate() {
+        match (start, *v > 0.0) {
+            (None, true) => start = Some(i),
+            (Some(s), false) => {
+                runs.push(s..i);
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        runs.push(s..values.len());
+    }
+    runs
+}
+
+impl ChartData {
+    /// The charts' data from a finished run.
+    pub fn from_report(report: &crate::export::Report) -> ChartData {
+        let r = report.results;
+        let load_balanced = report.scenario.record.load_balanced();
+        ChartData {
+            scenario: report.scenario.name.clone(),
+            ttl: report.scenario.record.versions.last().map_or(0, |v| v.ttl),
+            time_s: r.time_s.clone(),
+            bucket_s: r.bucket as f64 / 1000.0,
+            old_share: r.old_share.iter().map(|e| e.mean).collect(),
+            lo: r.old_share.iter().map(|e| e.lo).collect(),
+            hi: r.old_share.iter().map(|e| e.hi).collect(),
+            clients_old_share: r.clients_old_share.clone(),
+            old_via: r.old_via.clone(),
+            addresses: if load_balanced {
+                r.addresses
+                    .iter()
+                    .enumerate()
+                    .map(|(a, name)| (name.clone(), r.address_share.iter().map(|row| row[a]).collect()))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            retire_after_s: report.plan.retire_after.map(|t| t as f64 / 1000.0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positive_runs_split_at_zeros() {
+        assert_eq!(
+            positive_runs(&[0.1, 0.2, 0.0, 0.3, 0.0, 0.0, 0.4]),
+            vec![0..2, 3..4, 6..7]
+        );
+        assert!(positive_runs(&[0.0, 0.0]).is_empty());
+    }
+
+    #[test]
+    fn renders_png_and_svg() {
+        let data = ChartData {
+            scenario: "test".into(),
+            ttl: 300_000,
+            time_s: vec![0.0, 300.0, 600.0],
+            bucket_s: 300.0,
+            old_share: vec![0.5, 0.1, 0.0],
+            lo: vec![0.4, 0.05, 0.0],
+            hi: vec![0.6, 0.15, 0.0],
+            clients_old_share: vec![0.4, 0.1, 0.0],
+            old_via: vec![
+                PerLayer([0.0, 0.1, 0.1, 0.0, 0.3, 0.0]),
+                PerLayer([0.0, 0.05, 0.05, 0.0, 0.0, 0.0]),
+                PerLayer([0.0; 6]),
+            ],
+            addresses: vec![],
+            retire_after_s: Some(600.0),
+        };
+        let files = render_all(&data).unwrap();
+        assert_eq!(files.len(), 10);
+        let (name, png) = &files[0];
+        assert_eq!(name, "old_share.png");
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+        let svg = String::from_utf8(files[1].1.clone()).unwrap();
+        assert!(svg.contains("<svg") && svg.contains("test (TTL 5 min)"));
+    }
+}
