@@ -24,7 +24,17 @@ fn signal_stops_the_run_and_writes_nothing(signal: &str) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    // The results folder is made just before simulating starts: wait for it
+    // (the 500 runs then take far longer than the wait).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !out.exists() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before simulating"
+        );
+        assert!(Instant::now() < deadline, "the run never started simulating");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert!(
         child.try_wait().unwrap().is_none(),
         "the run should still be going"

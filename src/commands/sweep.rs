@@ -47,8 +47,8 @@ impl Vary {
 pub struct Point {
     pub values: Vec<String>,
     pub retire_after: Option<Millis>,
-    pub to_1_percent: Option<f64>,
-    pub to_01_percent: Option<f64>,
+    pub below_1_percent: Option<f64>,
+    pub below_0_1_percent: Option<f64>,
 }
 
 pub fn sweep(
@@ -86,8 +86,8 @@ pub fn sweep(
         let point = Point {
             values: combination,
             retire_after: plan.retire_after,
-            to_1_percent: settle(0.01),
-            to_01_percent: settle(0.001),
+            below_1_percent: settle(0.01),
+            below_0_1_percent: settle(0.001),
         };
         if !sim.quiet {
             println!("{}", row_text(varies, &point));
@@ -123,7 +123,8 @@ fn grid(varies: &[Vary]) -> Vec<Vec<String>> {
     })
 }
 
-fn hours(t: Option<f64>) -> String {
+/// A settle time (seconds) as people read it, or that it lies beyond the horizon.
+fn settle_text(t: Option<f64>) -> String {
     t.map_or("beyond horizon".to_string(), |s| {
         duration::human((s * 1000.0) as Millis)
     })
@@ -138,9 +139,9 @@ fn row_text(varies: &[Vary], p: &Point) -> String {
     format!(
         "{:<40} old server can go after {:<16} 1 % after {:<16} 0.1 % after {}",
         keys.join(" "),
-        hours(p.retire_after.map(|t| t as f64 / 1000.0)),
-        hours(p.to_1_percent),
-        hours(p.to_01_percent)
+        settle_text(p.retire_after.map(|t| t as f64 / 1000.0)),
+        settle_text(p.below_1_percent),
+        settle_text(p.below_0_1_percent)
     )
 }
 
@@ -153,8 +154,8 @@ fn csv_bytes(varies: &[Vary], points: &[Point]) -> Vec<u8> {
     for p in points {
         let mut row = p.values.clone();
         row.push(cell(p.retire_after.map(|t| t as f64 / 1000.0)));
-        row.push(cell(p.to_1_percent));
-        row.push(cell(p.to_01_percent));
+        row.push(cell(p.below_1_percent));
+        row.push(cell(p.below_0_1_percent));
         w.write_record(&row).expect("writing to memory");
     }
     w.into_inner().expect("writing to memory")

@@ -90,3 +90,50 @@ pub fn check_series(r: &Results, expected: impl Fn(f64) -> f64, bias: f64, what:
     eprintln!("{what}: largest error {worst:.5}");
     worst
 }
+
+/// Runs the `cachesim` binary with `args`.
+pub fn cachesim(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_cachesim"))
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+/// A small valid scenario the command-line tests edit.
+pub const SMALL: &str = r#"
+name = "small"
+[simulation]
+duration = "2h"
+bucket = "10m"
+runs = 6
+seed = 3
+[record]
+ttl = "5m"
+old = ["203.0.113.10"]
+new = ["198.51.100.20"]
+[population]
+households = 2000
+devices_per_household = 2
+requests_per_day = { lognormal = { median = 40, sigma = 1.0 } }
+[[resolver]]
+share = 0.9
+instances = 20
+policy = "unbound"
+[[resolver]]
+share = 0.1
+instances = 4
+policy = "isp-min-1h"
+[[router]]
+share = 1.0
+policy = "dnsmasq"
+[[os]]
+share = 1.0
+policy = "windows"
+[[app]]
+share = 0.5
+policy = "firefox-legacy"
+connection = { idle_timeout = "115s" }
+[[app]]
+share = 0.5
+policy = "ie"
+"#;

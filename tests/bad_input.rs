@@ -1,0 +1,252 @@
+//! Bad input, one test per case: the command, the scenario as edited from a
+//! small valid one, and what the refusal must say. Every case must exit with
+//! status 2 and a message that names the problem, never a panic.
+
+mod common;
+
+use common::{cachesim, SMALL};
+
+/// Runs `command` on `text` with `extra` arguments and checks the refusal.
+fn refused(command: &str, text: &str, extra: &[&str], needles: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, text).unwrap();
+    let mut args = vec![
+        command,
+        path.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let output = cachesim(&args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "exit status; stderr: {stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "message lacks {needle:?}: {stderr}");
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn toml_syntax() {
+    refused(
+        "run",
+        &SMALL.replace("runs = 6", "runs = = 6"),
+        &[],
+        &["bad.toml:6", "not valid TOML"],
+    );
+}
+
+#[test]
+fn unknown_key() {
+    refused(
+        "run",
+        &SMALL.replace("runs = 6", "runz = 6"),
+        &[],
+        &["bad.toml:6", "unknown key `runz`", "did you mean `runs`"],
+    );
+}
+
+#[test]
+fn unknown_nested_key() {
+    refused(
+        "run",
+        &SMALL.replace("share = 0.9", "sahre = 0.9"),
+        &[],
+        &["bad.toml:", "resolver.0.sahre", "did you mean `share`"],
+    );
+}
+
+#[test]
+fn wrong_type() {
+    refused(
+        "run",
+        &SMALL.replace("runs = 6", "runs = \"six\""),
+        &[],
+        &["bad.toml:6", "simulation.runs", "expected"],
+    );
+}
+
+#[test]
+fn missing_key() {
+    refused(
+        "run",
+        &SMALL.replace("ttl = \"5m\"\n", ""),
+        &[],
+        &["required key `record.ttl` is missing"],
+    );
+}
+
+#[test]
+fn duration_without_unit() {
+    refused(
+        "run",
+        &SMALL.replace("ttl = \"5m\"", "ttl = 300"),
+        &[],
+        &["bad.toml:9", "record.ttl", "no unit", "\"300s\""],
+    );
+}
+
+#[test]
+fn negative_duration() {
+    refused(
+        "run",
+        &SMALL.replace("duration = \"2h\"", "duration = \"-2h\""),
+        &[],
+        &["simulation.duration", "positive"],
+    );
+}
+
+#[test]
+fn zero_bucket() {
+    refused(
+        "run",
+        &SMALL.replace("bucket = \"10m\"", "bucket = \"0s\""),
+        &[],
+        &["simulation.bucket", "longer than 0"],
+    );
+}
+
+#[test]
+fn bucket_beyond_horizon() {
+    refused(
+        "run",
+        &SMALL.replace("bucket = \"10m\"", "bucket = \"3h\""),
+        &[],
+        &["simulation.bucket", "longer than simulation.duration"],
+    );
+}
+
+#[test]
+fn share_outside_0_1() {
+    refused(
+        "run",
+        &SMALL.replace("share = 0.9", "share = 1.9"),
+        &[],
+        &["resolver.0.share", "1.9", "0 to 1"],
+    );
+}
+
+#[test]
+fn shares_not_adding_up() {
+    refused(
+        "run",
+        &SMALL.replace("share = 0.9", "share = 0.8"),
+        &[],
+        &["add up to 0.9", "must add up to 1"],
+    );
+}
+
+#[test]
+fn unknown_preset() {
+    refused(
+        "run",
+        &SMALL.replace("\"unbound\"", "\"unbond\""),
+        &[],
+        &[
+            "bad.toml:",
+            "unknown preset \"unbond\"",
+            "did you mean \"unbound\"",
+            "known presets:",
+        ],
+    );
+}
+
+#[test]
+fn empty_address_list() {
+    refused(
+        "run",
+        &SMALL.replace("old = [\"203.0.113.10\"]", "old = []"),
+        &[],
+        &["record.old", "is empty"],
+    );
+}
+
+#[test]
+fn invalid_address() {
+    refused(
+        "run",
+        &SMALL.replace("203.0.113.10", "203.0.113.300"),
+        &[],
+        &["record.old.0", "not an IPv4 or IPv6 address"],
+    );
+}
+
+#[test]
+fn nothing_changes() {
+    refused(
+        "run",
+        &SMALL.replace("198.51.100.20", "203.0.113.10"),
+        &[],
+        &["record.new", "nothing would change"],
+    );
+}
+
+#[test]
+fn zero_runs() {
+    refused(
+        "run",
+        &SMALL.replace("runs = 6", "runs = 0"),
+        &[],
+        &["simulation.runs", "1 to 100000"],
+    );
+}
+
+#[test]
+fn zero_households() {
+    refused(
+        "run",
+        &SMALL.replace("households = 2000", "households = 0"),
+        &[],
+        &["population.households"],
+    );
+}
+
+#[test]
+fn unknown_distribution() {
+    refused(
+        "run",
+        &SMALL.replace("lognormal = {", "lognormol = {"),
+        &[],
+        &["unknown distribution `lognormol`", "did you mean `lognormal`"],
+    );
+}
+
+#[test]
+fn bad_override() {
+    refused(
+        "run",
+        SMALL,
+        &["--set", "record.ttl=5"],
+        &["--set record.ttl=5", "no unit"],
+    );
+}
+
+#[test]
+fn too_many_pools() {
+    refused(
+        "run",
+        &SMALL.replace(
+            "[[os]]\nshare = 1.0\npolicy = \"windows\"\n",
+            &"[[os]]\nshare = 0.00390625\npolicy = \"windows\"\n".repeat(256),
+        ),
+        &[],
+        &["bad.toml:", "256 [[os]] entries", "at most 255"],
+    );
+}
+
+#[test]
+fn override_index_out_of_range() {
+    refused(
+        "run",
+        SMALL,
+        &["--set", "resolver.5.share=1"],
+        &["resolver", "out of range"],
+    );
+}
+
+#[test]
+fn bad_tolerance() {
+    refused("plan", SMALL, &["--tolerance", "2"], &["--tolerance 2"]);
+}
