@@ -218,8 +218,8 @@ impl<'m> Partition<'m> {
 
     /// [`Self::run`], compiled apart for a shared stream that is only requests
     /// (`ONLY_REQUESTS`: no app restarts in it, no daily cycle): its loop then
-    /// has no test for the other kinds of arrival, which made the common case
-    /// a tenth faster. Both draw the same random numbers for the same stream.
+    /// has no test for the other kinds of arrival, the common case's loop
+    /// made shorter. Both draw the same random numbers for the same stream.
     fn run_streams<const ONLY_REQUESTS: bool>(&mut self, tally: &mut Tally, stop: &AtomicBool) {
         let start = self.start;
         tally.devices += self.devices.len() as u64;

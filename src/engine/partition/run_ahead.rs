@@ -80,8 +80,8 @@ const PINNED_MIN_REQUESTS: f64 = 8.0;
 
 /// Devices expected to make at least this many requests within their private
 /// caches' lifetime run ahead on their own streams ([`Busy`]); below it, the
-/// queue costs more than running ahead saves. Measured (`cargo bench`,
-/// heavy-tailed and realistic mixes): 3 beats 1, 2, 5 and 10.
+/// queue costs more than running ahead saves (chosen with `cargo bench` on
+/// heavy-tailed and realistic mixes).
 const BUSY_THRESHOLD: f64 = 3.0;
 
 /// How long a device's own state can go on serving its requests: the longer

@@ -14,9 +14,7 @@ impl<'m> Partition<'m> {
     /// on (0, τ], where τ is the cache's lifetime for the answer of the day and
     /// λ the rate of requests it sees. A warm-up from empty caches alone would
     /// phase-lock busy caches to its start, and every run would expire at the
-    /// same instant. For a single shared cache under Poisson traffic this is
-    /// exactly the stationary law; the warm-up (twice the longest lifetime in
-    /// the chain) makes nested caches consistent with each other.
+    /// same instant. The derivations are in docs/engine.md.
     pub(super) fn seed_caches(&mut self, start: Millis, rates: &[f64]) {
         let s = &self.model.scenario;
         let version = s.record.version_at(start);
@@ -110,12 +108,9 @@ impl<'m> Partition<'m> {
 }
 
 /// A cache entry at `start`, drawn from the stationary law of a cache under
-/// Poisson requests at `rate` (per ms) that keeps answers `lifetime`: a
-/// cycle is the time until the entry is renewed (the lifetime, less the
-/// prefetch window) plus the wait for the next request. In the wait, a
-/// serve-stale cache still holds the expired entry; others hold nothing.
-/// `clear_rate` (per ms) is how often the cache is emptied (app restarts):
-/// an entry then lasts min(renewal, restart) on average, (1 − e^(−r·R))/r.
+/// Poisson requests at `rate` (per ms) that keeps answers `lifetime`, with
+/// its prefetch window, serve-stale and `clear_rate` (app restarts per ms)
+/// as docs/engine.md derives them.
 fn stationary<R: Rng>(
     rng: &mut R,
     start: Millis,
