@@ -133,7 +133,7 @@ fn old_share<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData
         unit,
     } = Frame::new(root, data, OLD_SHARE_TITLE)?;
 
-    let top = data.hi.iter().cloned().fold(0.001, f64::max).min(1.0) * 1.05;
+    let top = share_axis_top(data.hi.iter().cloned(), 0.001);
     let mut c = builder.build_cartesian_2d(0.0..x_max, 0.0..top).map_err(err)?;
     mesh(&mut c, x_label, "share of requests").map_err(err)?;
     let mut band: Vec<(f64, f64)> = xs.iter().zip(&data.hi).map(|(x, h)| (*x, h.min(1.0))).collect();
@@ -272,13 +272,7 @@ fn clients<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData) 
         ..
     } = Frame::new(root, data, CLIENTS_TITLE)?;
 
-    let top = data
-        .clients_old_share
-        .iter()
-        .cloned()
-        .fold(0.001, f64::max)
-        .min(1.0)
-        * 1.05;
+    let top = share_axis_top(data.clients_old_share.iter().cloned(), 0.001);
     let mut c = builder.build_cartesian_2d(0.0..x_max, 0.0..top).map_err(err)?;
     mesh(&mut c, x_label, "share of active users").map_err(err)?;
     c.draw_series(LineSeries::new(
@@ -300,13 +294,7 @@ fn addresses<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData
         ..
     } = Frame::new(root, data, ADDRESSES_TITLE)?;
 
-    let top = data
-        .addresses
-        .iter()
-        .flat_map(|(_, v)| v.iter().cloned())
-        .fold(0.01, f64::max)
-        .min(1.0)
-        * 1.05;
+    let top = share_axis_top(data.addresses.iter().flat_map(|(_, v)| v.iter().cloned()), 0.01);
     let mut c = builder.build_cartesian_2d(0.0..x_max, 0.0..top).map_err(err)?;
     mesh(&mut c, x_label, "share of requests").map_err(err)?;
     for (i, (address, shares)) in data.addresses.iter().enumerate() {
@@ -321,6 +309,12 @@ fn addresses<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData
     }
     legend(&mut c).map_err(err)?;
     Ok(())
+}
+
+/// The top of a share axis: a little above the largest share, at least
+/// `floor`, at most 100 % (and the same headroom).
+fn share_axis_top(shares: impl Iterator<Item = f64>, floor: f64) -> f64 {
+    shares.fold(floor, f64::max).min(1.0) * 1.05
 }
 
 /// A dashed vertical line at the plan's answer: "the old server can go here".
