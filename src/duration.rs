@@ -80,6 +80,26 @@ pub fn human(ms: Millis) -> String {
     }
 }
 
+/// Formats a duration as [`human`] does, rounded up at the precision shown:
+/// for a time that must not be said too early (when the old server can go),
+/// "2 d 1 h" for 48 h 55 min rather than "2 d".
+pub fn human_at_least(ms: Millis) -> String {
+    if ms >= FOREVER || ms <= 0 {
+        return human(ms);
+    }
+    // The smallest unit `human` shows at this size.
+    let unit = if ms < SECOND {
+        1
+    } else if ms < HOUR {
+        SECOND
+    } else if ms < 2 * DAY {
+        MINUTE
+    } else {
+        HOUR
+    };
+    human(((ms + unit - 1) / unit).saturating_mul(unit))
+}
+
 /// Formats a duration compactly for axis labels and tables: "30s", "5m", "24h", "2d".
 pub fn short(ms: Millis) -> String {
     if ms >= FOREVER {
@@ -158,6 +178,12 @@ mod tests {
         assert_eq!(human(15 * MINUTE), "15 min");
         assert_eq!(human(24 * HOUR + 40 * MINUTE), "24 h 40 min");
         assert_eq!(human(2 * DAY + 3 * HOUR), "2 d 3 h");
+        assert_eq!(human_at_least(176_100 * SECOND), "2 d 1 h");
+        assert_eq!(human_at_least(2 * DAY), "2 d");
+        assert_eq!(human_at_least(HOUR + 30 * SECOND), "1 h 1 min");
+        assert_eq!(human_at_least(90 * MINUTE), "1 h 30 min");
+        assert_eq!(human_at_least(59 * SECOND + 1), "1 min");
+        assert_eq!(human_at_least(1500), "2 s");
         assert_eq!(short(300 * SECOND), "5m");
         assert_eq!(short(DAY), "24h");
         assert_eq!(short(3 * DAY), "3d");

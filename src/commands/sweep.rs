@@ -139,7 +139,8 @@ fn row_text(varies: &[Vary], p: &Point) -> String {
     format!(
         "{:<40} old server can go after {:<16} 1 % after {:<16} 0.1 % after {}",
         keys.join(" "),
-        settle_text(p.retire_after.map(|t| t as f64 / 1000.0)),
+        p.retire_after
+            .map_or("beyond horizon".to_string(), duration::human_at_least),
         settle_text(p.below_1_percent),
         settle_text(p.below_0_1_percent)
     )

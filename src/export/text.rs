@@ -28,7 +28,7 @@ pub fn plan_sentence(plan: &Plan) -> String {
             };
             format!(
                 "Keep the old server for at least {} after the change ({what}); {tail}.",
-                duration::human(t)
+                duration::human_at_least(t)
             )
         }
         None => format!(
@@ -100,4 +100,30 @@ pub fn run_summary(report: &Report, dir: &Path) -> String {
     out.push_str(&format!("{}\n", plan_sentence(&report.plan)));
     out.push_str(&format!("results: {}\n", dir.display()));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::duration::SECOND;
+
+    fn plan(retire_after: Option<Millis>) -> Plan {
+        Plan {
+            criterion: Criterion::default(),
+            horizon: 72 * duration::HOUR,
+            retire_after,
+            settled_runs: 32,
+            runs: 32,
+            old_requests_after: 0.0,
+            requests_after: 1e6,
+        }
+    }
+
+    #[test]
+    fn the_plan_never_says_less_than_it_computed() {
+        let said = plan_sentence(&plan(Some(176_100 * SECOND)));
+        assert!(said.contains("at least 2 d 1 h after the change"), "{said}");
+        let said = plan_sentence(&plan(Some(86_700 * SECOND)));
+        assert!(said.contains("at least 24 h 5 min after"), "{said}");
+    }
 }

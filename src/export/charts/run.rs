@@ -338,7 +338,7 @@ fn marker<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
     ))?
     .label(format!(
         "old server can go: {}",
-        duration::human((t * 1000.0) as Millis)
+        duration::human_at_least((t * 1000.0).ceil() as Millis)
     ))
     .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], red.stroke_width(2)));
     Ok(())
