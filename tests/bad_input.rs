@@ -250,3 +250,60 @@ fn override_index_out_of_range() {
 fn bad_tolerance() {
     refused("plan", SMALL, &["--tolerance", "2"], &["--tolerance 2"]);
 }
+/// OS caches behind resolvers honouring TTL 300 s: seeded independently at
+/// the change, they would hold the new answer (warm-up 0) or outlive their
+/// resolver's copy (1 ms); 10 min lets them agree.
+const COUNTDOWN: &str = r#"
+[simulation]
+duration = "10m"
+warmup = "WARMUP"
+bucket = "1m"
+runs = 2
+[record]
+ttl = "300s"
+old = ["203.0.113.10"]
+new = ["198.51.100.20"]
+SCHEDULE
+[population]
+households = 100
+requests_per_day = 2000
+[[resolver]]
+share = 1.0
+instances = 2
+policy = "honour"
+[[os]]
+share = 1.0
+policy = "honour"
+"#;
+
+fn countdown(warmup: &str, schedule: &str) -> String {
+    COUNTDOWN.replace("WARMUP", warmup).replace("SCHEDULE", schedule)
+}
+
+#[test]
+fn warmup_of_zero() {
+    refused(
+        "run",
+        &countdown("0s", ""),
+        &[],
+        &["bad.toml:4", "simulation.warmup", "too short", "\"10m\""],
+    );
+}
+
+#[test]
+fn warmup_of_one_millisecond() {
+    refused(
+        "run",
+        &countdown("1ms", ""),
+        &[],
+        &["simulation.warmup", "1 ms is too short", "\"10m\""],
+    );
+}
+
+#[test]
+fn warmup_shorter_than_a_schedule() {
+    // A TTL of 1 d lowered to 60 s two hours before the change: answers
+    // fetched up to a day before hold the old TTL.
+    let text = countdown("1h", "schedule = [ { at = \"-2h\", ttl = \"60s\" } ]").replace("300s", "1d");
+    refused("run", &text, &[], &["simulation.warmup", "too short", "\"50h\""]);
+}

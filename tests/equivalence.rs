@@ -28,7 +28,7 @@ fn scenario_with(idle_timeout: &str, traffic_extra: &str, pick: &str) -> String 
         r#"
 [simulation]
 duration = "30m"
-warmup = "10m"
+warmup = "30m"
 bucket = "3m"
 runs = 64
 seed = 21
@@ -190,7 +190,7 @@ fn the_last_old_request_is_timed_alike_in_bulk() {
         r#"
 [simulation]
 duration = "30m"
-warmup = "25m"
+warmup = "40m"
 bucket = "5m"
 runs = 64
 seed = 22

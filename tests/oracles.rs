@@ -100,6 +100,42 @@ policy = {}
     check_series(&r, ttl_cache_share(60.0, 0.05), 0.0, "oracle 3");
 }
 
+/// Oracle 3 again at the shortest warm-up cachesim accepts (twice the
+/// longest lifetime, 2 min): the start is as exact as with a long one.
+#[test]
+fn oracle_3_holds_at_the_shortest_warmup_accepted() {
+    let r = simulate(
+        r#"
+[simulation]
+duration = "80s"
+warmup = "2m"
+bucket = "10s"
+runs = 20
+seed = 15
+[record]
+ttl = "60s"
+old = ["203.0.113.10"]
+new = ["198.51.100.20"]
+[population]
+households = 10000
+requests_per_day = 432
+[[resolver]]
+share = 1.0
+instances = 1000
+policy = {}
+[[os]]
+share = 1.0
+policy = {}
+"#,
+    );
+    check_series(
+        &r,
+        ttl_cache_share(60.0, 0.05),
+        0.0,
+        "oracle 3 at the shortest warm-up",
+    );
+}
+
 /// Oracle 4: a busy resolver that restamps (hands the full lifetime T) over
 /// busy OS caches: S(t) = 1 − t²/(2T²) up to T, (2T − t)²/(2T²) up to 2T.
 /// "Busy" is approximate: an OS refreshes 1/l after its expiry on average and

@@ -14,6 +14,29 @@ pub const WARMUP_MIN: Millis = 10 * MINUTE;
 /// nested caches agree, and a day covers every real-world TTL cap.
 pub const WARMUP_CAP: Millis = DAY;
 
+/// The shortest warm-up for which the run starts exactly, whatever the
+/// partition: every cache is seeded in its stationary state when the warm-up
+/// begins, before the record's first change (so with the answer the record
+/// gave then), and twice the longest time an answer is kept lets nested
+/// caches agree with one another (a copy carries its upstream's remaining
+/// TTL, which independent seeds cannot know). 0 when nothing keeps answers.
+pub fn shortest_exact(scenario: &Scenario) -> Millis {
+    let chain = if scenario.resolvers.is_empty() {
+        longest_chain_lifetime(scenario, None)
+    } else {
+        scenario
+            .resolvers
+            .iter()
+            .map(|r| longest_chain_lifetime(scenario, Some(&r.policy)))
+            .max()
+            .unwrap_or(0)
+    };
+    if chain <= 0 {
+        return 0;
+    }
+    chain.min(WARMUP_CAP).saturating_mul(2) - scenario.record.earliest_step()
+}
+
 /// The warm-up of a partition under `resolver` (`None`: no resolver cache):
 /// the scenario's own, or twice the chain's longest lifetime (within
 /// [`WARMUP_MIN`] and twice [`WARMUP_CAP`]) before the record's first step.

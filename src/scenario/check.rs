@@ -8,6 +8,7 @@ use super::error::{Locator, ScenarioError};
 use super::model::*;
 use super::raw::{self, RawPool, RawScenario};
 use crate::duration::{self, Millis, FOREVER, MAX_DNS_TTL, MINUTE};
+use crate::engine::warmup;
 use crate::policy::Policy;
 use crate::population::{DailyCycle, Spread};
 use std::net::IpAddr;
@@ -105,7 +106,7 @@ impl<'a> Checker<'a> {
                 format!("\"{name}\" cannot name a results folder; use letters, digits and dashes"),
             );
         }
-        Ok(Scenario {
+        let scenario = Scenario {
             name,
             description: raw.description.unwrap_or_default(),
             file: file.to_string(),
@@ -125,7 +126,34 @@ impl<'a> Checker<'a> {
             oses,
             apps,
             warnings: Vec::new(),
-        })
+        };
+        self.exact_start(&scenario)?;
+        Ok(scenario)
+    }
+
+    /// Refuses a warm-up too short for the engine's start to be exact:
+    /// caches are seeded when the warm-up begins, and only a warm-up of
+    /// [`warmup::shortest_exact`] lets nested caches agree with one another
+    /// and every cached answer come from the record's timeline.
+    fn exact_start(&self, scenario: &Scenario) -> Checked<()> {
+        let Some(given) = scenario.warmup else {
+            return Ok(());
+        };
+        let need = warmup::shortest_exact(scenario);
+        if given >= need {
+            return Ok(());
+        }
+        self.fail(
+            "simulation.warmup",
+            format!(
+                "{} is too short to start the run exactly: caches are seeded when the warm-up begins, and \
+                 need {} (twice the longest time an answer is kept, before the record's first change) to \
+                 agree with one another and with the record's schedule; use \"auto\" or at least \"{}\"",
+                duration::human(given),
+                duration::human(need),
+                duration::short(need)
+            ),
+        )
     }
 
     fn duration(&self, value: &Value, key: &str) -> Checked<Millis> {

@@ -121,28 +121,48 @@ fn stationary<R: Rng>(
     if lifetime <= 0 || rate <= 0.0 {
         return Entry::EMPTY;
     }
-    let renewed_after = lifetime - policy.prefetch_point(lifetime);
-    let holds = if clear_rate > 0.0 {
-        -(-clear_rate * renewed_after as f64).exp_m1() / clear_rate
-    } else {
-        renewed_after as f64
-    };
-    // holds / (holds + 1/rate), with one division (they are slow).
-    let held = holds * rate / (holds * rate + 1.0);
-    let mut entry = Entry {
-        expires: start,
+    let window = policy.prefetch_point(lifetime);
+    let renewed_after = lifetime - window;
+    let entry = |expires: Millis| Entry {
+        expires,
         lifetime,
         evicted: Millis::MAX,
         version: version as u16,
         first: 0,
     };
-    if rng.random::<f64>() < held {
-        let until_renewal = ceil(rng.sample::<f64, _>(Open01) * renewed_after as f64).max(1);
-        entry.expires = start.saturating_add(until_renewal + (lifetime - renewed_after));
-    } else if policy.serve_stale.is_none() {
-        return Entry::EMPTY;
+    if clear_rate > 0.0 {
+        // Cleared at random: held for min(renewal, clearing) of each cycle.
+        let holds = -(-clear_rate * renewed_after as f64).exp_m1() / clear_rate;
+        // holds / (holds + 1/rate), with one division (they are slow).
+        let held = holds * rate / (holds * rate + 1.0);
+        if rng.random::<f64>() < held {
+            let until_renewal = ceil(rng.sample::<f64, _>(Open01) * renewed_after as f64).max(1);
+            return entry(start.saturating_add(until_renewal + window));
+        }
+    } else {
+        // A cycle: fresh for the lifetime less the prefetch window, then in
+        // the window until a hit renews it (mean (1 − e^(−λw))/λ), else
+        // expired and waiting for the next request (mean e^(−λw)/λ): 1/λ in all.
+        let fresh = renewed_after as f64 * rate;
+        let in_window = -(-rate * window as f64).exp_m1();
+        let u = rng.random::<f64>() * (fresh + 1.0);
+        if u < fresh {
+            let until_renewal = ceil(rng.sample::<f64, _>(Open01) * renewed_after as f64).max(1);
+            return entry(start.saturating_add(until_renewal + window));
+        }
+        if u < fresh + in_window {
+            // In the window with no hit yet: the time spent there has
+            // density ∝ e^(−λs) on (0, w).
+            let spent = -(-rng.random::<f64>() * in_window).ln_1p() / rate;
+            return entry(start.saturating_add((window - ceil(spent)).max(1)));
+        }
     }
-    entry
+    match policy.serve_stale {
+        // Expired for as long as the wait so far: exponential (memoryless);
+        // past `max_stale` it no longer answers.
+        Some(_) => entry(start - ceil(rng.sample::<f64, _>(Exp1) / rate)),
+        None => Entry::EMPTY,
+    }
 }
 
 /// The least whole number of milliseconds at or above `x` (0 ≤ `x` < 2⁶³),
@@ -159,7 +179,103 @@ fn ceil(x: f64) -> Millis {
 
 #[cfg(test)]
 mod tests {
-    use super::ceil;
+    use super::{ceil, stationary};
+    use crate::policy::{Policy, Prefetch, ServeStale};
+    use rand::{RngExt, SeedableRng};
+    use rand_distr::Exp1;
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    /// The share of time a prefetching cache spends fresh, in its prefetch
+    /// window with no hit yet, and empty, from a plain simulation of one
+    /// cache: renewed by the first request in the window, else expired
+    /// until the next request.
+    fn simulated_shares(lifetime: f64, window: f64, rate: f64, cycles: usize) -> [f64; 3] {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+        let mut time = [0.0; 3];
+        for _ in 0..cycles {
+            time[0] += lifetime - window;
+            let next = rng.sample::<f64, _>(Exp1) / rate;
+            if next < window {
+                time[1] += next;
+            } else {
+                time[1] += window;
+                time[2] += rng.sample::<f64, _>(Exp1) / rate;
+            }
+        }
+        let total: f64 = time.iter().sum();
+        time.map(|t| t / total)
+    }
+
+    /// Seeds a cache `draws` times: the shares fresh, in the window and
+    /// empty (or expired), and the mean time since expiry of expired entries.
+    fn seeded_shares(policy: &Policy, lifetime: i64, rate: f64, draws: usize) -> ([f64; 3], f64) {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(6);
+        let window = policy.prefetch_point(lifetime);
+        let (mut counts, mut expired_for) = ([0usize; 3], Vec::new());
+        for _ in 0..draws {
+            let e = stationary(&mut rng, 0, 0, (lifetime, rate, 0.0), policy);
+            let state = if e.expires > window {
+                0
+            } else if e.expires > 0 {
+                1
+            } else {
+                if e.version == 0 {
+                    expired_for.push(-e.expires as f64);
+                }
+                2
+            };
+            counts[state] += 1;
+        }
+        let mean_expired = expired_for.iter().sum::<f64>() / expired_for.len().max(1) as f64;
+        (counts.map(|c| c as f64 / draws as f64), mean_expired)
+    }
+
+    #[test]
+    fn seeds_the_prefetch_window_as_a_simulated_cache_spends_it() {
+        // Lifetime 60 s, window 30 s, a request every 30 s on average: the
+        // window holds a third of the time.
+        let policy = Policy {
+            prefetch: Some(Prefetch {
+                fraction: 0.5,
+                trigger: 0,
+                eligible: 0,
+            }),
+            ..Policy::HONOUR
+        };
+        let rate = 1.0 / 30_000.0;
+        let want = simulated_shares(60_000.0, 30_000.0, rate, 400_000);
+        let draws = 200_000;
+        let (got, _) = seeded_shares(&policy, 60_000, rate, draws);
+        for state in 0..3 {
+            let p = want[state];
+            let se = (p * (1.0 - p) / draws as f64).sqrt();
+            assert!(
+                (got[state] - p).abs() < 5.0 * se + 0.002,
+                "state {state}: seeded {got:?}, simulated {want:?}"
+            );
+        }
+        assert!(want[1] > 0.25, "the window matters here: {want:?}");
+    }
+
+    #[test]
+    fn seeds_expired_serve_stale_entries_expired_for_a_wait() {
+        // Honours 60 s, a request every 60 s: expired half the time, for a
+        // mean of 60 s so far (the wait is exponential), so about a third
+        // of the expired entries are past a max_stale of 1 min.
+        let policy = Policy {
+            serve_stale: Some(ServeStale {
+                max_stale: 60_000,
+                reply_ttl: 30_000,
+            }),
+            ..Policy::HONOUR
+        };
+        let (got, mean_expired) = seeded_shares(&policy, 60_000, 1.0 / 60_000.0, 100_000);
+        assert!((got[2] - 0.5).abs() < 0.01, "{got:?}");
+        assert!(
+            (mean_expired / 60_000.0 - 1.0).abs() < 0.03,
+            "mean time expired {mean_expired} ms"
+        );
+    }
 
     #[test]
     fn ceil_matches_the_library() {
