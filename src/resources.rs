@@ -25,7 +25,14 @@ pub fn estimate_memory(scenario: &Scenario, threads: usize) -> u64 {
     let partition = largest_partition(scenario)
         * (BYTES_PER_HOUSEHOLD as f64 + devices_per_household * BYTES_PER_DEVICE as f64);
     let buckets = (scenario.duration / scenario.bucket + 1) as u64;
-    let tally = buckets * (Tally::new(0, scenario.record.addresses.len()).width as u64) * 8;
+    let tally = buckets
+        * (Tally::new(
+            0,
+            scenario.record.addresses.len(),
+            crate::engine::cause::causes(scenario).len(),
+        )
+        .width as u64)
+        * 8;
     (partition as u64) * threads as u64 * 2 + tally * (scenario.runs as u64 + threads as u64 * 4)
 }
 

@@ -3,6 +3,7 @@
 //! the old share stays under a threshold, and when the old server can go.
 
 use crate::duration::Millis;
+use crate::engine::cause::{self, ByCause, Cause};
 use crate::engine::tally::{self, Tally};
 use crate::engine::PerLayer;
 use statrs::distribution::{ContinuousCDF, StudentsT};
@@ -90,6 +91,10 @@ pub struct Results {
     pub clients_old_share: Vec<f64>,
     /// Per bucket, the mean share of all requests that were old because of each layer.
     pub old_via: Vec<PerLayer<f64>>,
+    /// Every cause the scenario can have, by slot (see [`crate::engine::cause`])…
+    pub causes: Vec<Cause>,
+    /// …and per bucket, the mean share of all requests that were old by each.
+    pub old_by_cause: Vec<Vec<f64>>,
     /// Per bucket, each address's mean share of the requests.
     pub address_share: Vec<Vec<f64>>,
     /// Each run's old share per bucket (0 where a bucket had no request).
@@ -106,7 +111,12 @@ pub struct Results {
 }
 
 impl Results {
-    pub fn from_tallies(tallies: &[Tally], bucket: Millis, addresses: Vec<String>) -> Results {
+    pub fn from_tallies(
+        tallies: &[Tally],
+        bucket: Millis,
+        addresses: Vec<String>,
+        causes: Vec<Cause>,
+    ) -> Results {
         let buckets = tallies.first().map_or(0, |t| t.buckets);
         let runs = tallies.len();
         let mut results = Results {
@@ -119,6 +129,8 @@ impl Results {
             old_share: Vec::with_capacity(buckets),
             clients_old_share: vec![0.0; buckets],
             old_via: vec![PerLayer::default(); buckets],
+            old_by_cause: vec![vec![0.0; causes.len()]; buckets],
+            causes,
             address_share: vec![vec![0.0; addresses.len()]; buckets],
             addresses,
             run_shares: tallies
@@ -156,11 +168,15 @@ impl Results {
                 for (a, v) in results.address_share[b].iter_mut().enumerate() {
                     *v += row[tally::ADDRESSES + a] as f64 / n;
                 }
+                for (c, v) in results.old_by_cause[b].iter_mut().enumerate() {
+                    *v += row[t.causes + c] as f64 / n;
+                }
                 results.clients_old_share[b] += ratio(row[tally::DEVICES_OLD], row[tally::ACTIVE_DEVICES]);
             }
             let counted = share.n.max(1) as f64;
             results.old_via[b].values_mut().for_each(|v| *v /= counted);
             results.address_share[b].iter_mut().for_each(|v| *v /= counted);
+            results.old_by_cause[b].iter_mut().for_each(|v| *v /= counted);
             results.clients_old_share[b] /= counted;
             results.requests[b] = requests.mean();
             results.old_share.push(share.estimate());
@@ -237,22 +253,56 @@ impl Results {
     /// Who holds the tail: from the time the mean old share stays under
     /// `threshold`, each layer's part of the requests still reaching an old
     /// address. `None` when nothing old is left by then (or it never settles).
-    pub fn tail_blame(&self, threshold: f64) -> Option<(Millis, PerLayer<f64>)> {
+    pub fn tail_blame(&self, threshold: f64) -> Option<Tail> {
         let means: Vec<f64> = self.old_share.iter().map(|e| e.mean).collect();
         let from = settle_bucket(&means, |s| s >= threshold)?;
-        let mut parts = PerLayer::<f64>::default();
+        let mut held_at = PerLayer::<f64>::default();
         for row in &self.old_via[from..] {
-            for (p, v) in parts.values_mut().zip(row.values()) {
+            for (p, v) in held_at.values_mut().zip(row.values()) {
                 *p += v;
             }
         }
-        let total: f64 = parts.values().sum();
+        let total: f64 = held_at.values().sum();
         if total <= 0.0 {
             return None;
         }
-        parts.values_mut().for_each(|p| *p /= total);
-        Some((from as Millis * self.bucket, parts))
+        held_at.values_mut().for_each(|p| *p /= total);
+        let mut by_cause = vec![0.0; self.causes.len()];
+        for row in &self.old_by_cause[from..] {
+            for (p, v) in by_cause.iter_mut().zip(row) {
+                *p += v;
+            }
+        }
+        by_cause.iter_mut().for_each(|p| *p /= total);
+        Some(Tail {
+            from: from as Millis * self.bucket,
+            held_at,
+            caused_by: cause::by_code(&self.causes, &by_cause),
+            by_cause,
+        })
     }
+
+    /// Per bucket, the mean share of all requests that were old because of
+    /// each cause, by cause code (the `old_cause_*` columns).
+    pub fn old_cause(&self) -> Vec<ByCause> {
+        self.old_by_cause
+            .iter()
+            .map(|row| cause::by_code(&self.causes, row))
+            .collect()
+    }
+}
+
+/// Who holds and who causes the old requests once the mean old share stays
+/// under a threshold: each part of them, adding up to 1.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tail {
+    /// When the tail starts (ms after the change).
+    pub from: Millis,
+    pub held_at: PerLayer<f64>,
+    /// By cause code (see [`cause::CODE_TTL`]).
+    pub caused_by: ByCause,
+    /// By cause slot, as [`Results::causes`] names them.
+    pub by_cause: Vec<f64>,
 }
 
 /// The index after the last bucket where `offends` holds, or 0 when none does;

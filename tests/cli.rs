@@ -52,6 +52,13 @@ fn run_writes_every_column_and_the_layers_add_up() {
         "old_via_router",
         "old_via_resolver",
         "old_via_authoritative",
+        "old_cause_connection",
+        "old_cause_app",
+        "old_cause_os",
+        "old_cause_router",
+        "old_cause_resolver",
+        "old_cause_authoritative",
+        "old_cause_ttl",
     ];
     assert_eq!(header, expected);
     let rows: Vec<Vec<f64>> = reader
@@ -60,10 +67,16 @@ fn run_writes_every_column_and_the_layers_add_up() {
         .collect();
     assert_eq!(rows.len(), 12, "2 h in 10 min buckets");
     for row in &rows {
-        let via: f64 = row[6..].iter().sum();
+        let via: f64 = row[6..12].iter().sum();
         assert!(
             (via - row[2]).abs() < 1e-12,
             "old_via_* add up to {via}, old_share is {}",
+            row[2]
+        );
+        let cause: f64 = row[12..19].iter().sum();
+        assert!(
+            (cause - row[2]).abs() < 1e-12,
+            "old_cause_* add up to {cause}, old_share is {}",
             row[2]
         );
         assert!(row[3] <= row[2] && row[2] <= row[4], "mean inside its interval");

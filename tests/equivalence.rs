@@ -110,6 +110,13 @@ fn figures(t: &Tally) -> Vec<(String, f64)> {
             format!("first address, bucket {b}"),
             share(row[tally::ADDRESSES], row[tally::REQUESTS]),
         ));
+        // Old requests by cause: the record's TTL, and each pool's.
+        for c in 0..t.width - t.causes {
+            out.push((
+                format!("old by cause {c}, bucket {b}"),
+                share(row[t.causes + c], row[tally::REQUESTS]),
+            ));
+        }
     }
     out
 }

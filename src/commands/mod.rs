@@ -114,6 +114,7 @@ pub fn simulate(scenario: Scenario, options: &SimOptions) -> Result<Simulated> {
         &tallies,
         model.scenario.bucket,
         model.scenario.record.addresses.clone(),
+        model.causes.clone(),
     );
     Ok(Simulated {
         scenario: model.scenario,

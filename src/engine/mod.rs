@@ -3,6 +3,7 @@
 //! random stream derived from (seed, replica, partition). Counts are integers
 //! merged by addition, so results are the same bytes on any thread count.
 
+pub mod cause;
 mod partition;
 pub mod tally;
 pub mod warmup;
@@ -198,6 +199,12 @@ pub struct Model {
     connections: ByPool<Option<crate::scenario::Connection>>,
     /// Per layer, what building a partition asks of each pool.
     facts: [ByPool<PoolFacts>; 4],
+    /// Per layer, each pool's cause slot ([`cause::NONE`] past the pools)…
+    cause_slots: [ByPool<u16>; 4],
+    /// …and each app pool's connection's.
+    connection_slots: ByPool<u16>,
+    /// Every cause the scenario can have, by slot.
+    pub causes: Vec<cause::Cause>,
     pub partitions: Vec<PartitionPlan>,
     pub buckets: usize,
     /// Busy devices serve their private hits ahead on their own streams. The
@@ -220,7 +227,14 @@ struct ByPool<T>([T; 256]);
 
 impl<T: Copy + Default> ByPool<T> {
     fn new(values: impl Iterator<Item = T>) -> ByPool<T> {
-        let mut table = [T::default(); 256];
+        ByPool::with_default(values, T::default())
+    }
+}
+
+impl<T: Copy> ByPool<T> {
+    /// `values`, then `default` in the slots past them.
+    fn with_default(values: impl Iterator<Item = T>, default: T) -> ByPool<T> {
+        let mut table = [default; 256];
         for (slot, value) in table.iter_mut().zip(values) {
             *slot = value;
         }
@@ -331,7 +345,19 @@ impl Model {
             }
         }
         let buckets = ((scenario.duration + scenario.bucket - 1) / scenario.bucket) as usize;
+        let first_slots = cause::first_slots(&scenario);
+        let slots = |first: u16, count: usize| {
+            ByPool::with_default((0..count as u16).map(|p| first + p), cause::NONE)
+        };
         Model {
+            cause_slots: [
+                slots(first_slots[1], scenario.apps.len()),
+                slots(first_slots[2], scenario.oses.len()),
+                slots(first_slots[3], scenario.routers.len()),
+                slots(first_slots[4], scenario.resolvers.len()),
+            ],
+            connection_slots: slots(first_slots[0], scenario.apps.len()),
+            causes: cause::causes(&scenario),
             router_cumulative: cumulative(&scenario.routers),
             os_cumulative: cumulative(&scenario.oses),
             app_cumulative: cumulative(&scenario.apps),
@@ -371,7 +397,11 @@ impl Model {
     }
 
     pub fn new_tally(&self) -> Tally {
-        Tally::new(self.buckets, self.scenario.record.addresses.len())
+        Tally::new(
+            self.buckets,
+            self.scenario.record.addresses.len(),
+            self.causes.len(),
+        )
     }
 
     /// Simulates one partition of one replica, adding its counts to `tally`.

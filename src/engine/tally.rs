@@ -11,13 +11,15 @@ pub const OLD: usize = 1;
 pub const VIA: usize = 2; // one column per layer, Layer::ALL order
 pub const ACTIVE_DEVICES: usize = VIA + Layer::COUNT;
 pub const DEVICES_OLD: usize = ACTIVE_DEVICES + 1;
-pub const ADDRESSES: usize = DEVICES_OLD + 1; // one column per address
+pub const ADDRESSES: usize = DEVICES_OLD + 1; // one column per address, then one per cause slot
 
 /// Integer counts per bucket, plus totals over the horizon after the change.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tally {
     pub buckets: usize,
     pub width: usize,
+    /// Where the old requests by cause slot start in a row (after the addresses).
+    pub causes: usize,
     pub rows: Vec<u64>,
     /// Requests after the change answered at each layer (hit ratios).
     pub answered_at: PerLayer<u64>,
@@ -29,11 +31,12 @@ pub struct Tally {
 }
 
 impl Tally {
-    pub fn new(buckets: usize, addresses: usize) -> Tally {
-        let width = ADDRESSES + addresses;
+    pub fn new(buckets: usize, addresses: usize, causes: usize) -> Tally {
+        let width = ADDRESSES + addresses + causes;
         Tally {
             buckets,
             width,
+            causes: ADDRESSES + addresses,
             rows: vec![0; buckets * width],
             answered_at: PerLayer::default(),
             last_old: None,
@@ -81,8 +84,8 @@ mod tests {
 
     #[test]
     fn merge_adds_counts_and_keeps_the_latest_old_request() {
-        let mut a = Tally::new(2, 1);
-        let mut b = Tally::new(2, 1);
+        let mut a = Tally::new(2, 1, 2);
+        let mut b = Tally::new(2, 1, 2);
         a.row_mut(0)[REQUESTS] = 3;
         b.row_mut(0)[REQUESTS] = 4;
         b.row_mut(1)[OLD] = 1;

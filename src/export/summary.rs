@@ -3,6 +3,7 @@
 //! value, written by `run` and read back by `chart` and the report.
 
 use super::{text, Report};
+use crate::engine::cause::CODE_NAMES;
 use crate::engine::PerLayer;
 use crate::plan::{Criterion, Plan};
 use crate::stats::Results;
@@ -65,9 +66,15 @@ pub struct LastOld {
     pub runs_with_old_requests: usize,
 }
 
-/// Who holds the old requests once the mean old share stays under `threshold`.
+/// Who causes and who holds the old requests once the mean old share stays
+/// under `threshold`: each part of them, adding up to 1.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Tail {
+    /// By cause: each layer, and `ttl` for answers still inside the record's TTL.
+    pub caused_by: ByLayer,
+    /// By cause, per pool: `resolver/pins-24h`, `connection/firefox`, `ttl`.
+    pub caused_by_pool: ByLayer,
     pub from_s: f64,
     pub held_at: ByLayer,
     pub threshold: f64,
@@ -133,9 +140,21 @@ impl Summary {
             mean_s: last.iter().sum::<f64>() / last.len() as f64,
             runs_with_old_requests: last.len(),
         });
-        let tail = r.tail_blame(TAIL_THRESHOLD).map(|(from, parts)| Tail {
-            from_s: seconds(from),
-            held_at: by_layer(&parts),
+        let tail = r.tail_blame(TAIL_THRESHOLD).map(|tail| Tail {
+            caused_by: CODE_NAMES
+                .iter()
+                .zip(tail.caused_by)
+                .map(|(name, v)| (name.to_string(), v))
+                .collect(),
+            caused_by_pool: r
+                .causes
+                .iter()
+                .zip(&tail.by_cause)
+                .filter(|(_, v)| **v > 0.0)
+                .map(|(c, v)| (c.name(), *v))
+                .collect(),
+            from_s: seconds(tail.from),
+            held_at: by_layer(&tail.held_at),
             threshold: TAIL_THRESHOLD,
         });
         Summary {

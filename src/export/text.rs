@@ -4,10 +4,20 @@
 use super::summary::{TAIL_THRESHOLD, THRESHOLDS};
 use super::Report;
 use crate::duration::{self, percent, significant, Millis};
-use crate::engine::Layer;
 use crate::plan::{Criterion, Plan};
 use crate::stats::Results;
 use std::path::Path;
+
+/// Named shares as "a 90 %, b 10 %", the largest first, none that is 0.
+fn largest_first(parts: impl Iterator<Item = (String, f64)>) -> String {
+    let mut parts: Vec<(String, f64)> = parts.filter(|(_, v)| *v > 0.0).collect();
+    parts.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let text: Vec<String> = parts
+        .iter()
+        .map(|(name, v)| format!("{name} {}", percent(*v)))
+        .collect();
+    text.join(", ")
+}
 
 /// The plan's answer in one or two sentences.
 pub fn plan_sentence(plan: &Plan) -> String {
@@ -79,22 +89,19 @@ pub fn run_summary(report: &Report, dir: &Path) -> String {
         };
         out.push_str(&line);
     }
-    if let Some((from, parts)) = r.tail_blame(TAIL_THRESHOLD) {
-        let mut blame: Vec<(Layer, f64)> = parts
+    if let Some(tail) = r.tail_blame(TAIL_THRESHOLD) {
+        let causes = r
+            .causes
             .iter()
-            .map(|(l, v)| (l, *v))
-            .filter(|(_, v)| *v > 0.0)
-            .collect();
-        blame.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let text: Vec<String> = blame
-            .iter()
-            .map(|(l, v)| format!("{} {}", l.name(), percent(*v)))
-            .collect();
+            .map(|c| c.name())
+            .zip(tail.by_cause.iter().copied());
+        let held = tail.held_at.iter().map(|(l, v)| (l.name().to_string(), *v));
         out.push_str(&format!(
-            "the tail (from {}, under {}) is held at: {}\n",
-            duration::human(from),
+            "the tail (from {}, under {}) is caused by: {}\n  held at: {}\n",
+            duration::human(tail.from),
             percent(TAIL_THRESHOLD),
-            text.join(", ")
+            largest_first(causes),
+            largest_first(held),
         ));
     }
     out.push_str(&format!("{}\n", plan_sentence(&report.plan)));

@@ -15,7 +15,7 @@ pub fn simulate(text: &str) -> Results {
     let addresses = s.record.addresses.clone();
     let model = Model::new(s);
     let tallies = engine::simulate(&model, runs, &AtomicBool::new(false), &|_| {}).expect("not interrupted");
-    Results::from_tallies(&tallies, bucket, addresses)
+    Results::from_tallies(&tallies, bucket, addresses, model.causes.clone())
 }
 
 /// Each run's raw counts, with busy devices run ahead (`run_ahead`, the

@@ -16,7 +16,7 @@ mod upstream;
 mod walk;
 
 use super::tally::{self, Tally};
-use super::{Layer, LayerMask, Model, APP, OS, RESOLVER, ROUTER};
+use super::{cause, Layer, LayerMask, Model, APP, OS, RESOLVER, ROUTER};
 use crate::duration::Millis;
 use crate::policy::Policy;
 use crate::population::AliasTable;
@@ -25,7 +25,9 @@ use rand::{Rng, RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 pub(super) use run_ahead::own_window;
 use run_ahead::{Busy, Due};
-use state::{live, Answer, Device, Entry, Household, Served, NO_ADDRESS, NO_POOL, NO_VERSION};
+use state::{
+    live, Answer, Device, Entry, Household, Reached, Served, Staleness, NO_ADDRESS, NO_POOL, NO_VERSION,
+};
 pub use state::{BYTES_PER_DEVICE, BYTES_PER_HOUSEHOLD};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -143,6 +145,8 @@ impl<'m> Partition<'m> {
                     os: Entry::EMPTY,
                     conn_opened: 0,
                     conn_last: 0,
+                    conn_retire: Millis::MIN,
+                    conn_cause: cause::CODE_NONE,
                     household: h,
                     last_active: 0,
                     last_old: 0,
@@ -300,13 +304,14 @@ impl<'m> Partition<'m> {
                 match arrival.kind {
                     ArrivalKind::Request => {
                         simulated += 1;
-                        let (address, held_at) = self.request(now, d);
+                        let reached = self.request(now, d);
                         if counted {
                             let served = Served {
                                 requests: 1,
-                                address,
-                                held_at,
-                                old: current & (1u64 << address) == 0,
+                                address: reached.address,
+                                held_at: reached.held_at,
+                                old: current & (1u64 << reached.address) == 0,
+                                cause: reached.cause,
                                 last: now,
                             };
                             self.count(tally, bucket, d, served);
@@ -327,7 +332,14 @@ impl<'m> Partition<'m> {
     #[inline(always)]
     fn count(&mut self, tally: &mut Tally, bucket: usize, d: usize, served: Served) {
         let stamp = bucket as u32 + 1;
+        // The cause's column, looked up for old requests only.
+        let cause = if served.old {
+            tally.causes + self.cause_slot(served.cause, d) as usize
+        } else {
+            0
+        };
         let device = &mut self.devices[d];
+        tally.answered_at[served.held_at] += served.requests;
         let row = tally.row_mut(bucket);
         row[tally::REQUESTS] += served.requests;
         if device.last_active != stamp {
@@ -340,13 +352,13 @@ impl<'m> Partition<'m> {
         if served.old {
             row[tally::OLD] += served.requests;
             row[tally::VIA + served.held_at as usize] += served.requests;
+            row[cause] += served.requests;
             if device.last_old != stamp {
                 device.last_old = stamp;
                 row[tally::DEVICES_OLD] += 1;
             }
             tally.last_old = tally.last_old.max(Some(served.last));
         }
-        tally.answered_at[served.held_at] += served.requests;
     }
 
     /// An app restart clears the app's cache and closes its connection.
@@ -356,10 +368,10 @@ impl<'m> Partition<'m> {
         device.conn_address = NO_ADDRESS;
     }
 
-    /// One request from device `d` at `now`: the address it reaches and the
-    /// layer whose held answer sent it there.
+    /// One request from device `d` at `now`: the address it reaches, the
+    /// layer whose held answer sent it there, and why.
     #[inline(always)]
-    fn request(&mut self, now: Millis, d: usize) -> (u8, Layer) {
+    fn request(&mut self, now: Millis, d: usize) -> Reached {
         if self.devices[d].caches.contains(LayerMask::PLAIN) {
             return self.serve_plain(now, d);
         }
@@ -370,19 +382,62 @@ impl<'m> Partition<'m> {
     /// connection, its app's cache, else [`Self::resolve`]'s general walk.
     /// Kept out of line so the plain path's loop keeps its registers.
     #[inline(never)]
-    fn serve_general(&mut self, now: Millis, d: usize) -> (u8, Layer) {
-        let connection = self.connection(d);
-        if let Some(address) = connection.and_then(|c| self.devices[d].connection_hit(c, now)) {
-            return (address, Layer::Connection);
+    fn serve_general(&mut self, now: Millis, d: usize) -> Reached {
+        if let Some(reached) = self.connection_hit(now, d) {
+            return reached;
         }
         let answer = self
             .app_hit(now, d)
             .unwrap_or_else(|| self.resolve(Layer::App, now, d));
         let address = self.pick_address(&answer);
-        if connection.is_some() {
-            self.devices[d].connect(address, now);
+        if self.connection(d).is_some() {
+            self.devices[d].connect(address, now, answer.stale);
         }
-        (address, answer.held_at)
+        Reached {
+            address,
+            held_at: answer.held_at,
+            cause: answer.cause,
+        }
+    }
+
+    /// A request from device `d` at `now` over its open keep-alive
+    /// connection, if it has one.
+    #[inline(always)]
+    fn connection_hit(&mut self, now: Millis, d: usize) -> Option<Reached> {
+        let c = self.connection(d)?;
+        let (address, cause) = self.devices[d].connection_hit(c, now)?;
+        Some(Reached {
+            address,
+            held_at: Layer::Connection,
+            cause,
+        })
+    }
+
+    /// The tally's cause slot of cause code `code` for device `d`: the
+    /// record's TTL, or the pool of the layer it names in `d`'s chain.
+    fn cause_slot(&self, code: u8, d: usize) -> u16 {
+        let m = self.model;
+        let device = &self.devices[d];
+        let slot = match code {
+            cause::CODE_TTL => cause::TTL,
+            c if c == Layer::Connection as u8 => m.connection_slots.get(device.app_pool),
+            c if c == Layer::App as u8 => m.cause_slots[APP].get(device.app_pool),
+            c if c == Layer::Os as u8 => m.cause_slots[OS].get(device.os_pool),
+            c if c == Layer::Router as u8 => {
+                m.cause_slots[ROUTER].get(self.households[device.household as usize].router_pool)
+            }
+            c if c == Layer::Resolver as u8 => {
+                m.cause_slots[RESOLVER].get(self.plan.resolver_pool.map_or(NO_POOL, |p| p as u8))
+            }
+            _ => cause::AUTHORITATIVE,
+        };
+        // A layer without a pool in this chain cannot hold an answer; were
+        // one blamed, the record's TTL is the safe reading.
+        if slot == cause::NONE {
+            cause::TTL
+        } else {
+            slot
+        }
     }
 
     /// The keep-alive connection device `d`'s app keeps, if any.
@@ -403,11 +458,14 @@ impl<'m> Partition<'m> {
                 .prefetch
                 .is_none()
         {
+            let stale = entry.staleness();
             return Some(Answer {
                 version: entry.version,
                 ttl: 0,
                 held_at: Layer::App,
                 first: entry.first,
+                stale,
+                cause: stale.cause_at(now, Layer::App),
             });
         }
         None

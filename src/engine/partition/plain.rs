@@ -4,7 +4,7 @@
 //! its policy. Same answers and random draws as the general walk.
 
 use super::upstream::{next_in_rotation, pick_address, Upstream};
-use super::{Entry, Partition};
+use super::{Entry, Partition, Reached, Staleness, NO_POOL};
 use crate::duration::Millis;
 use crate::engine::{table, Layer};
 
@@ -17,12 +17,18 @@ impl Partition<'_> {
     /// answers and same random draws as the general walk, so the same results
     /// to the byte (tests/equivalence.rs).
     #[inline(always)]
-    pub(super) fn serve_plain(&mut self, now: Millis, d: usize) -> (u8, Layer) {
+    pub(super) fn serve_plain(&mut self, now: Millis, d: usize) -> Reached {
         let m = self.model;
         let device = &mut self.devices[d];
         let connection = m.connections.get(device.app_pool);
-        if let Some(address) = connection.and_then(|c| device.connection_hit(c, now)) {
-            return (address, Layer::Connection);
+        if let Some(c) = connection {
+            if let Some((address, cause)) = device.connection_hit(c, now) {
+                return Reached {
+                    address,
+                    held_at: Layer::Connection,
+                    cause,
+                };
+            }
         }
         let caches = device.caches;
         let has = |layer: Layer| caches.has(layer);
@@ -49,12 +55,25 @@ impl Partition<'_> {
         // in registers (a struct updated field by field in memory and then
         // copied whole stalls the copy).
         let record = &m.scenario.record;
-        let (version, mut ttl, held_at, mut first) = match held {
+        let resolver_pool = self.plan.resolver_pool.map_or(NO_POOL, |p| p as u8);
+        let (version, mut ttl, held_at, mut first, mut stale) = match held {
             Some((entry, Layer::Resolver)) => {
                 let first = next_in_rotation(record, &mut self.rotations[0], entry.version);
-                (entry.version, entry.expires - now, Layer::Resolver, first)
+                (
+                    entry.version,
+                    entry.expires - now,
+                    Layer::Resolver,
+                    first,
+                    entry.staleness(),
+                )
             }
-            Some((entry, held_at)) => (entry.version, entry.expires - now, held_at, entry.first),
+            Some((entry, held_at)) => (
+                entry.version,
+                entry.expires - now,
+                held_at,
+                entry.first,
+                entry.staleness(),
+            ),
             None => {
                 let upstream = Upstream {
                     model: m,
@@ -63,38 +82,72 @@ impl Partition<'_> {
                     rotation: &mut self.authoritative_rotation,
                 };
                 let a = upstream.answer(now);
-                (a.version, a.ttl, a.held_at, a.first)
+                (a.version, a.ttl, a.held_at, a.first, a.stale)
             }
         };
+        let cause = stale.cause_at(now, held_at);
         // Down: kept by every cache below the one that held it. A plain
         // cache reads only when its answer expires, so only that, the
         // version and the order are written (see [`Entry::keep_plain`]).
-        let keep = |entry: &mut Entry, layer: Layer, pool: u8, ttl: &mut Millis, first: u8| {
-            let kept = m.bounds[table(layer)].get(pool).keep(*ttl);
+        // Each cache that keeps it past the record's TTL may be the cause
+        // of later old requests (see [`Staleness::kept_until`]).
+        let keep = |entry: &mut Entry,
+                    layer: Layer,
+                    pool: u8,
+                    ttl: &mut Millis,
+                    first: u8,
+                    stale: &mut Staleness| {
+            let t = table(layer);
+            let kept = m.bounds[t].get(pool).keep(*ttl);
             *ttl = kept;
-            entry.keep_plain(version, first, kept, has(layer), now);
+            *stale = stale.kept_until(now + kept, layer);
+            entry.keep_plain(version, first, kept, has(layer), now, *stale);
         };
         if held_at > Layer::Resolver && has(Layer::Resolver) {
             if let Some(entry) = shard {
-                let pool = self.plan.resolver_pool.unwrap_or(0) as u8;
-                keep(entry, Layer::Resolver, pool, &mut ttl, first);
+                keep(entry, Layer::Resolver, resolver_pool, &mut ttl, first, &mut stale);
                 first = next_in_rotation(record, &mut self.rotations[0], version);
             }
         }
         let router_pool = household.router_pool;
         if held_at > Layer::Router {
-            keep(&mut household.router, Layer::Router, router_pool, &mut ttl, first);
+            keep(
+                &mut household.router,
+                Layer::Router,
+                router_pool,
+                &mut ttl,
+                first,
+                &mut stale,
+            );
         }
         if held_at > Layer::Os {
-            keep(&mut device.os, Layer::Os, device.os_pool, &mut ttl, first);
+            keep(
+                &mut device.os,
+                Layer::Os,
+                device.os_pool,
+                &mut ttl,
+                first,
+                &mut stale,
+            );
         }
         if held_at > Layer::App {
-            keep(&mut device.app, Layer::App, device.app_pool, &mut ttl, first);
+            keep(
+                &mut device.app,
+                Layer::App,
+                device.app_pool,
+                &mut ttl,
+                first,
+                &mut stale,
+            );
         }
         let address = pick_address(record, &mut self.rng, version, first);
         if connection.is_some() {
-            device.connect(address, now);
+            device.connect(address, now, stale);
         }
-        (address, held_at)
+        Reached {
+            address,
+            held_at,
+            cause,
+        }
     }
 }

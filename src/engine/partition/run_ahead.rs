@@ -9,7 +9,7 @@
 //! the single-stream path.
 
 use super::tally::Tally;
-use super::{live, thinned_out, Answer, Layer, Model, Partition, Served, APP, OS};
+use super::{cause, live, thinned_out, Answer, Layer, Model, Partition, Served, APP, OS};
 use crate::duration::Millis;
 use rand::RngExt;
 use rand_distr::{Exp1, Poisson};
@@ -154,7 +154,6 @@ impl<'m> Partition<'m> {
     /// number of requests served.
     pub(super) fn run_busy(&mut self, b: usize, mut elapsed: f64, span: f64, tally: &mut Tally) -> u64 {
         let d = self.busy[b].device as usize;
-        let connection = self.connection(d);
         let may_pin = self.may_pin(d);
         let mut requests = 0;
         let mut now = self.start + elapsed as Millis;
@@ -165,13 +164,17 @@ impl<'m> Partition<'m> {
             address: 0,
             held_at: Layer::Connection,
             old: false,
+            cause: cause::CODE_NONE,
             last: now,
         };
-        let (mut address, mut held_at) = self.request(now, d);
+        let mut reached = self.request(now, d);
         loop {
             requests += 1;
             if now >= 0 {
-                let same = now < stretch.until && address == batch.address && held_at == batch.held_at;
+                let same = now < stretch.until
+                    && reached.address == batch.address
+                    && reached.held_at == batch.held_at
+                    && reached.cause == batch.cause;
                 if !same {
                     if batch.requests > 0 {
                         self.count(tally, stretch.bucket, d, batch);
@@ -181,9 +184,10 @@ impl<'m> Partition<'m> {
                     }
                     batch = Served {
                         requests: 0,
-                        address,
-                        held_at,
-                        old: stretch.addresses & (1u64 << address) == 0,
+                        address: reached.address,
+                        held_at: reached.held_at,
+                        old: stretch.addresses & (1u64 << reached.address) == 0,
+                        cause: reached.cause,
                         last: now,
                     };
                 }
@@ -204,12 +208,12 @@ impl<'m> Partition<'m> {
             if let Some(next) = next {
                 elapsed = next;
                 now = self.start + next as Millis;
-                if let Some(open) = connection.and_then(|c| self.devices[d].connection_hit(c, now)) {
-                    (address, held_at) = (open, Layer::Connection);
+                if let Some(open) = self.connection_hit(now, d) {
+                    reached = open;
                     continue;
                 }
                 if self.privately_served(now, d) {
-                    (address, held_at) = self.request(now, d);
+                    reached = self.request(now, d);
                     continue;
                 }
                 self.queue.push(Reverse((Due(elapsed), b as u32)));
@@ -281,21 +285,32 @@ impl<'m> Partition<'m> {
                 ttl: 0,
                 held_at: Layer::App,
                 first: app.first,
+                stale: app.staleness(),
+                cause: cause::CODE_NONE,
             };
             1u64 << self.pick_address(&answer)
         };
         let per_address = rate / targets.count_ones() as f64;
+        // Requests before the answer's retirement are the record's TTL's;
+        // after it, the cause's (the app's own, when nothing upstream kept it).
+        let stale = app.staleness();
+        let retire = (stale.retire - self.start) as f64;
         let mut requests = 0;
         let mut a = from;
         while a < to {
             let now = self.start + a as Millis;
-            // The stretch [a, end): warm-up, or one bucket and one version.
-            let (stretch, end) = if now < 0 {
+            // The stretch [a, end): warm-up, or one bucket and one version,
+            // on one side of the answer's retirement.
+            let (stretch, mut end) = if now < 0 {
                 (None, to.min(-self.start as f64))
             } else {
                 let stretch = Stretch::at(self.model, now);
                 (Some(stretch), to.min((stretch.until - self.start) as f64))
             };
+            if a < retire {
+                end = end.min(retire);
+            }
+            let cause = stale.cause_at(now, Layer::App);
             let mut rest = targets;
             while rest != 0 {
                 let address = rest.trailing_zeros() as u8;
@@ -321,6 +336,7 @@ impl<'m> Partition<'m> {
                     address,
                     held_at: Layer::App,
                     old,
+                    cause,
                     last,
                 };
                 self.count(tally, stretch.bucket, d, served);

@@ -1,7 +1,7 @@
 //! Where every cache and connection stands when a partition's warm-up begins:
 //! drawn from the stationary law of each, so runs do not all expire at once.
 
-use super::{pass, Answer, Entry, Layer, Partition};
+use super::{cause, pass, Answer, Entry, Layer, Partition, Staleness};
 use crate::duration::{Millis, FOREVER};
 use crate::policy::Policy;
 use crate::scenario::Connection;
@@ -19,6 +19,7 @@ impl<'m> Partition<'m> {
         let s = &self.model.scenario;
         let version = s.record.version_at(start);
         let ttl = s.record.versions[version].ttl;
+        let at = Seeded { start, version, ttl };
         let resolver_pool = self.plan.resolver_pool.map(|p| &s.resolvers[p]);
         let at_resolver = pass(resolver_pool, ttl);
         if let Some(pool) = resolver_pool.filter(|p| p.policy.caches) {
@@ -26,7 +27,7 @@ impl<'m> Partition<'m> {
             let per_shard = all_requests / self.shards.len().max(1) as f64;
             for i in 0..self.shards.len() {
                 let law = (at_resolver, per_shard, 0.0);
-                self.shards[i] = stationary(&mut self.rng, start, version, law, &pool.policy);
+                self.shards[i] = stationary(&mut self.rng, at, law, &pool.policy, Layer::Resolver);
             }
         }
         let mut household_rate = vec![0.0; self.households.len()];
@@ -42,14 +43,15 @@ impl<'m> Partition<'m> {
                 // Seed each household's router once, with its first device.
                 if d == 0 || self.devices[d - 1].household as usize != h {
                     let law = (at_router, household_rate[h], 0.0);
-                    self.households[h].router = stationary(&mut self.rng, start, version, law, &pool.policy);
+                    self.households[h].router =
+                        stationary(&mut self.rng, at, law, &pool.policy, Layer::Router);
                 }
             }
             let os = s.oses.get(device.os_pool as usize);
             let at_os = pass(os, at_router);
             if let Some(pool) = os.filter(|p| p.policy.caches) {
                 let law = (at_os, rate, 0.0);
-                self.devices[d].os = stationary(&mut self.rng, start, version, law, &pool.policy);
+                self.devices[d].os = stationary(&mut self.rng, at, law, &pool.policy, Layer::Os);
             }
             if let Some(c) = self.model.connections.get(device.app_pool) {
                 self.seed_connection(d, c, start, version, rate);
@@ -61,7 +63,7 @@ impl<'m> Partition<'m> {
                     rate,
                     pool.restarts_per_day / crate::duration::DAY as f64,
                 );
-                self.devices[d].app = stationary(&mut self.rng, start, version, law, &pool.policy);
+                self.devices[d].app = stationary(&mut self.rng, at, law, &pool.policy, Layer::App);
             }
         }
     }
@@ -93,18 +95,29 @@ impl<'m> Partition<'m> {
         } else {
             0
         };
+        // Opened with an answer fetched then, retired a TTL later.
+        let stale = Staleness::fetched(opened, record.versions[version].ttl);
         let answer = Answer {
             version: version as u16,
             ttl: 0,
             held_at: Layer::Connection,
             first,
+            stale,
+            cause: cause::CODE_NONE,
         };
         let address = self.pick_address(&answer);
         let device = &mut self.devices[d];
-        device.conn_address = address;
-        device.conn_opened = opened;
+        device.connect(address, opened, stale);
         device.conn_last = (start - idle).max(opened);
     }
+}
+
+/// Where seeding starts: the time, and the record's version and TTL then.
+#[derive(Clone, Copy, Debug)]
+struct Seeded {
+    start: Millis,
+    version: usize,
+    ttl: Millis,
 }
 
 /// A cache entry at `start`, drawn from the stationary law of a cache under
@@ -113,22 +126,29 @@ impl<'m> Partition<'m> {
 /// as docs/engine.md derives them.
 fn stationary<R: Rng>(
     rng: &mut R,
-    start: Millis,
-    version: usize,
+    Seeded { start, version, ttl }: Seeded,
     (lifetime, rate, clear_rate): (Millis, f64, f64),
     policy: &Policy,
+    layer: Layer,
 ) -> Entry {
     if lifetime <= 0 || rate <= 0.0 {
         return Entry::EMPTY;
     }
     let window = policy.prefetch_point(lifetime);
     let renewed_after = lifetime - window;
-    let entry = |expires: Millis| Entry {
-        expires,
-        lifetime,
-        evicted: Millis::MAX,
-        version: version as u16,
-        first: 0,
+    // Fetched a lifetime before it expires, with the record's TTL then;
+    // kept past that TTL, this cache is the cause of its staleness.
+    let entry = |expires: Millis| {
+        let stale = Staleness::fetched(expires - lifetime, ttl).kept_until(expires, layer);
+        Entry {
+            expires,
+            lifetime,
+            evicted: Millis::MAX,
+            retire: stale.retire,
+            version: version as u16,
+            cause: stale.cause,
+            first: 0,
+        }
     };
     if clear_rate > 0.0 {
         // Cleared at random: held for min(renewal, clearing) of each cycle.
@@ -179,7 +199,8 @@ fn ceil(x: f64) -> Millis {
 
 #[cfg(test)]
 mod tests {
-    use super::{ceil, stationary};
+    use super::{ceil, stationary, Seeded};
+    use crate::engine::Layer;
     use crate::policy::{Policy, Prefetch, ServeStale};
     use rand::{RngExt, SeedableRng};
     use rand_distr::Exp1;
@@ -213,7 +234,12 @@ mod tests {
         let window = policy.prefetch_point(lifetime);
         let (mut counts, mut expired_for) = ([0usize; 3], Vec::new());
         for _ in 0..draws {
-            let e = stationary(&mut rng, 0, 0, (lifetime, rate, 0.0), policy);
+            let at = Seeded {
+                start: 0,
+                version: 0,
+                ttl: lifetime,
+            };
+            let e = stationary(&mut rng, at, (lifetime, rate, 0.0), policy, Layer::Resolver);
             let state = if e.expires > window {
                 0
             } else if e.expires > 0 {

@@ -4,12 +4,59 @@
 
 use super::run_ahead::Busy;
 use crate::duration::Millis;
-use crate::engine::{Layer, LayerMask};
+use crate::engine::{cause, Layer, LayerMask};
 use crate::scenario::Connection;
 
 pub(super) const NO_VERSION: u16 = u16::MAX;
 pub(super) const NO_ADDRESS: u8 = u8::MAX;
 pub(super) const NO_POOL: u8 = u8::MAX;
+
+/// How an answer stands against the record's TTL: when the TTL the record
+/// gave it retires it, and the cause slot of the cache nearest the
+/// authoritative that has kept it (or handed it down) past that moment
+/// ([`cause::NONE`] while none has). See [`crate::engine::cause`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Staleness {
+    pub(super) retire: Millis,
+    /// A cause code (see [`cause::CODE_TTL`]).
+    pub(super) cause: u8,
+}
+
+impl Staleness {
+    /// Fetched from the authoritative at `now` with the record's `ttl`.
+    pub(super) const fn fetched(now: Millis, ttl: Millis) -> Staleness {
+        Staleness {
+            retire: now.saturating_add(ttl),
+            cause: cause::CODE_NONE,
+        }
+    }
+
+    /// Kept (or handed down to be kept) until `until` by the cache at
+    /// `layer`: that cache becomes the cause if it is the first to keep the
+    /// answer past its retirement.
+    #[inline(always)]
+    pub(super) fn kept_until(self, until: Millis, layer: Layer) -> Staleness {
+        let first = self.cause == cause::CODE_NONE && until > self.retire;
+        Staleness {
+            retire: self.retire,
+            cause: if first { layer as u8 } else { self.cause },
+        }
+    }
+
+    /// The cause code of a request at `now` answered with this answer by
+    /// the cache at `holder`: the record's TTL while it lasts, else the
+    /// cache that kept the answer past it (the holder if none is known).
+    #[inline(always)]
+    pub(super) fn cause_at(self, now: Millis, holder: Layer) -> u8 {
+        if now < self.retire {
+            cause::CODE_TTL
+        } else if self.cause != cause::CODE_NONE {
+            self.cause
+        } else {
+            holder as u8
+        }
+    }
+}
 
 /// One cached answer.
 #[derive(Clone, Copy, Debug)]
@@ -19,7 +66,11 @@ pub(super) struct Entry {
     pub(super) lifetime: Millis,
     /// Early eviction (busy caches); `Millis::MAX` when the policy has none.
     pub(super) evicted: Millis,
+    pub(super) retire: Millis,
     pub(super) version: u16,
+    /// The cause code of [`Staleness`], kept beside `retire` in two
+    /// fields so the entry packs into 40 bytes.
+    pub(super) cause: u8,
     /// The answer's order as this cache received it (see [`Answer::first`]).
     pub(super) first: u8,
 }
@@ -29,9 +80,19 @@ impl Entry {
         expires: Millis::MIN,
         lifetime: 0,
         evicted: Millis::MAX,
+        retire: Millis::MIN,
         version: NO_VERSION,
+        cause: cause::CODE_NONE,
         first: 0,
     };
+
+    #[inline(always)]
+    pub(super) fn staleness(&self) -> Staleness {
+        Staleness {
+            retire: self.retire,
+            cause: self.cause,
+        }
+    }
 
     /// Keeps version `version` (its order starting at `first`) for `kept`
     /// from `now` in a plain cache (see [`crate::policy::Policy::is_plain`]),
@@ -46,24 +107,42 @@ impl Entry {
     /// A cache's `kept` is never negative, and a zero lifetime expires at
     /// once (`now` is not before `now`), as [`Entry::EMPTY`] would.
     #[inline(always)]
-    pub(super) fn keep_plain(&mut self, version: u16, first: u8, kept: Millis, caches: bool, now: Millis) {
+    pub(super) fn keep_plain(
+        &mut self,
+        version: u16,
+        first: u8,
+        kept: Millis,
+        caches: bool,
+        now: Millis,
+        stale: Staleness,
+    ) {
         debug_assert!(kept >= 0 || !caches);
         self.expires = if caches { now + kept } else { Millis::MIN };
         self.version = version;
         self.first = first;
+        self.retire = stale.retire;
+        self.cause = stale.cause;
     }
 
     /// `answer` kept for `kept` from `now` (nothing kept if `kept` is not
     /// positive). Times and lifetimes are at most `FOREVER` (`i64::MAX / 8`)
     /// either way, so the sum cannot overflow.
     #[inline(always)]
-    pub(super) fn holding(answer: &Answer, kept: Millis, evicted: Millis, now: Millis) -> Entry {
+    pub(super) fn holding(
+        answer: &Answer,
+        kept: Millis,
+        evicted: Millis,
+        now: Millis,
+        stale: Staleness,
+    ) -> Entry {
         if kept > 0 {
             Entry {
                 expires: now + kept,
                 lifetime: kept,
                 evicted,
+                retire: stale.retire,
                 version: answer.version,
+                cause: stale.cause,
                 first: answer.first,
             }
         } else {
@@ -83,6 +162,10 @@ pub(super) struct Answer {
     /// Which of its addresses comes first (rank among them), for clients
     /// that take the first of a rotated answer.
     pub(super) first: u8,
+    /// How it stands against the record's TTL, as handed down.
+    pub(super) stale: Staleness,
+    /// The cause code of the request it answers (see [`Staleness::cause_at`]).
+    pub(super) cause: u8,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -91,6 +174,10 @@ pub(super) struct Device {
     pub(super) os: Entry,
     pub(super) conn_opened: Millis,
     pub(super) conn_last: Millis,
+    /// How the answer the connection was opened with stands against the
+    /// record's TTL (its cause slot beside `conn_address`).
+    pub(super) conn_retire: Millis,
+    pub(super) conn_cause: u8,
     pub(super) household: u32,
     /// Last bucket (+1) with a request, and with a request to an old address.
     pub(super) last_active: u32,
@@ -113,9 +200,10 @@ pub const BYTES_PER_HOUSEHOLD: usize = std::mem::size_of::<Household>();
 
 impl Device {
     /// A request at `now` over this device's keep-alive connection (kept as
-    /// `c` says), if it is open: the address it goes to.
+    /// `c` says), if it is open: the address it goes to and the request's
+    /// cause code.
     #[inline(always)]
-    pub(super) fn connection_hit(&mut self, c: Connection, now: Millis) -> Option<u8> {
+    pub(super) fn connection_hit(&mut self, c: Connection, now: Millis) -> Option<(u8, u8)> {
         let open = self.conn_address != NO_ADDRESS
             && now - self.conn_last <= c.idle_timeout
             && now - self.conn_opened < c.max_age;
@@ -123,15 +211,22 @@ impl Device {
             return None;
         }
         self.conn_last = now;
-        Some(self.conn_address)
+        let stale = Staleness {
+            retire: self.conn_retire,
+            cause: self.conn_cause,
+        };
+        Some((self.conn_address, stale.cause_at(now, Layer::Connection)))
     }
 
-    /// Opens a new keep-alive connection to `address` at `now`.
+    /// Opens a new keep-alive connection to `address` at `now`, with an
+    /// answer that stands as `stale` says.
     #[inline(always)]
-    pub(super) fn connect(&mut self, address: u8, now: Millis) {
+    pub(super) fn connect(&mut self, address: u8, now: Millis, stale: Staleness) {
         self.conn_address = address;
         self.conn_opened = now;
         self.conn_last = now;
+        self.conn_retire = stale.retire;
+        self.conn_cause = stale.cause;
     }
 }
 
@@ -147,6 +242,15 @@ pub(super) fn live(entry: &Entry, now: Millis) -> bool {
     now < entry.expires && now < entry.evicted
 }
 
+/// Where one request went: the address, the layer whose held answer sent it
+/// there, and its cause code (see [`crate::engine::cause`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Reached {
+    pub(super) address: u8,
+    pub(super) held_at: Layer,
+    pub(super) cause: u8,
+}
+
 /// Requests of one device that went the same way (same address, layer and
 /// staleness) within one bucket, counted in one go.
 #[derive(Clone, Copy, Debug)]
@@ -155,6 +259,8 @@ pub(super) struct Served {
     pub(super) address: u8,
     pub(super) held_at: Layer,
     pub(super) old: bool,
+    /// Their cause code (see [`crate::engine::cause`]).
+    pub(super) cause: u8,
     /// When the last of them was made.
     pub(super) last: Millis,
 }
@@ -166,10 +272,10 @@ mod tests {
     /// Per-device state stays small and flat (README's memory figures).
     #[test]
     fn state_is_small() {
-        assert_eq!(std::mem::size_of::<Entry>(), 32);
-        assert_eq!(std::mem::size_of::<Device>(), 96);
-        assert_eq!(std::mem::size_of::<Household>(), 40);
+        assert_eq!(std::mem::size_of::<Entry>(), 40);
+        assert_eq!(std::mem::size_of::<Device>(), 128);
+        assert_eq!(std::mem::size_of::<Household>(), 48);
         assert_eq!(std::mem::size_of::<Busy>(), 40);
-        assert_eq!(BYTES_PER_DEVICE, 184);
+        assert_eq!(BYTES_PER_DEVICE, 216);
     }
 }

@@ -2,7 +2,7 @@
 //! (from the primary or a secondary), the address a client picks from an
 //! answer, and the round robin of servers that rotate their answers.
 
-use super::Answer;
+use super::{Answer, Staleness};
 use crate::duration::Millis;
 use crate::engine::{Layer, Model};
 use rand::{Rng, RngExt};
@@ -82,11 +82,24 @@ impl Upstream<'_, '_> {
         };
         let version = record.version_at(loaded);
         let first = next_in_rotation(record, self.rotation, version as u16);
+        let ttl = record.versions[version].ttl;
+        // A secondary still serving an older zone: the answer is retired
+        // already, the authoritative side's doing.
+        let stale = if loaded < now && version != record.version_at(now) {
+            Staleness {
+                retire: now,
+                cause: Layer::Authoritative as u8,
+            }
+        } else {
+            Staleness::fetched(now, ttl)
+        };
         Answer {
             version: version as u16,
-            ttl: record.versions[version].ttl,
+            ttl,
             held_at: Layer::Authoritative,
             first,
+            stale,
+            cause: stale.cause_at(now, Layer::Authoritative),
         }
     }
 }

@@ -33,12 +33,12 @@ impl Partition<'_> {
         };
         let mut answer = found.unwrap_or_else(|| self.authoritative(now));
         if missed.has(Layer::Resolver) {
-            answer.ttl = self.store(Layer::Resolver, d, shard, answer, now);
+            answer = self.store(Layer::Resolver, d, shard, answer, now);
             answer.first = self.next_first(Some(shard), answer.version);
         }
         for layer in [Layer::Router, Layer::Os, Layer::App] {
             if missed.has(layer) {
-                answer.ttl = self.store(layer, d, shard, answer, now);
+                answer = self.store(layer, d, shard, answer, now);
             }
         }
         answer
@@ -93,6 +93,7 @@ impl Partition<'_> {
     pub(super) fn lookup(&mut self, layer: Layer, shard: usize, now: Millis, d: usize) -> Option<Answer> {
         let policy = self.policy(layer, d);
         let entry = *self.slot(layer, d, shard);
+        let stale = entry.staleness();
         if live(&entry, now) {
             let remaining = entry.expires - now;
             let first = if layer == Layer::Resolver {
@@ -100,11 +101,15 @@ impl Partition<'_> {
             } else {
                 entry.first
             };
+            let ttl = if policy.restamp { entry.lifetime } else { remaining };
             let answer = Answer {
                 version: entry.version,
-                ttl: if policy.restamp { entry.lifetime } else { remaining },
+                ttl,
                 held_at: layer,
                 first,
+                // Restamping hands down more than is left: past the record's TTL, its doing.
+                stale: stale.kept_until(now + ttl, layer),
+                cause: stale.cause_at(now, layer),
             };
             if policy.prefetch.is_some() && remaining <= policy.prefetch_point(entry.lifetime) {
                 let fresh = self.resolve(layer.up(), now, d);
@@ -112,25 +117,29 @@ impl Partition<'_> {
             }
             return Some(answer);
         }
-        let stale = policy.serve_stale?;
+        let serve = policy.serve_stale?;
         if entry.version != NO_VERSION
-            && now < entry.expires.saturating_add(stale.max_stale)
+            && now < entry.expires.saturating_add(serve.max_stale)
             && now < entry.evicted
         {
             let fresh = self.resolve(layer.up(), now, d);
             self.store(layer, d, shard, fresh, now);
             return Some(Answer {
                 version: entry.version,
-                ttl: stale.reply_ttl,
+                ttl: serve.reply_ttl,
                 held_at: layer,
                 first: entry.first,
+                stale: stale.kept_until(now + serve.reply_ttl, layer),
+                // Past the record's TTL, a stale answer is this cache's doing.
+                cause: stale.cause_at(now, layer),
             });
         }
         None
     }
 
-    /// Keeps `answer` at `layer` as its policy says; returns the lifetime kept,
-    /// which is also the TTL this cache hands downstream.
+    /// Keeps `answer` at `layer` as its policy says; returns the answer as
+    /// this cache hands it downstream: the lifetime kept as its TTL, and
+    /// this cache as the cause if it keeps it past the record's TTL.
     #[inline(always)]
     pub(super) fn store(
         &mut self,
@@ -139,14 +148,19 @@ impl Partition<'_> {
         shard: usize,
         answer: Answer,
         now: Millis,
-    ) -> Millis {
+    ) -> Answer {
         let policy = self.policy(layer, d);
         let kept = policy.lifetime(answer.ttl);
         let evicted = match policy.evict_after {
             Some(mean) => now.saturating_add((self.rng.sample::<f64, _>(Exp1) * mean as f64) as Millis),
             None => Millis::MAX,
         };
-        *self.slot(layer, d, shard) = Entry::holding(&answer, kept, evicted, now);
-        kept
+        let stale = answer.stale.kept_until(now + kept, layer);
+        *self.slot(layer, d, shard) = Entry::holding(&answer, kept, evicted, now, stale);
+        Answer {
+            ttl: kept,
+            stale,
+            ..answer
+        }
     }
 }

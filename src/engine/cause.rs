@@ -1,0 +1,122 @@
+//! Why an old request was old. `held_at` says which cache answered it; the
+//! cause is the cache nearest the authoritative whose policy kept the old
+//! answer past the moment the record's own TTL would have retired it (a
+//! fixed or minimum TTL, serve-stale, restamping, an open keep-alive
+//! connection, an app that ignores TTLs), or the record's TTL itself while
+//! the answer is still inside it. Each possible cause has a slot, a column
+//! of the tally.
+
+use super::Layer;
+use crate::scenario::Scenario;
+
+/// Still inside the record's TTL.
+pub const TTL: u16 = 0;
+/// A secondary authoritative server still serving the old zone.
+pub const AUTHORITATIVE: u16 = 1;
+/// No pool: the slot of a layer without one.
+pub const NONE: u16 = u16::MAX;
+
+/// Inside the engine a cause travels as a code, the layer (`Layer as u8`)
+/// whose cache kept the answer, or one of these; its pool follows from the
+/// requesting device's chain, and its slot is looked up only for requests
+/// that were old.
+pub const CODE_TTL: u8 = Layer::COUNT as u8;
+/// No cache has kept the answer past its retirement (yet).
+pub const CODE_NONE: u8 = u8::MAX;
+
+/// A value per cause code: each layer (`Layer as usize`), then the TTL.
+pub type ByCause = [f64; Layer::COUNT + 1];
+
+/// The cause codes' values, summed from per-slot values.
+pub fn by_code(causes: &[Cause], by_slot: &[f64]) -> ByCause {
+    let mut sums = [0.0; Layer::COUNT + 1];
+    for (c, v) in causes.iter().zip(by_slot) {
+        sums[c.code() as usize] += v;
+    }
+    sums
+}
+
+/// The names of the cause codes, in code order (`timeseries.csv`'s `old_cause_*`).
+pub const CODE_NAMES: [&str; Layer::COUNT + 1] = [
+    "connection",
+    "app",
+    "os",
+    "router",
+    "resolver",
+    "authoritative",
+    "ttl",
+];
+
+/// One possible cause: the record's TTL, the authoritative side, or one
+/// pool of one layer (a connection belongs to its app's pool).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cause {
+    /// `None`: the record's TTL.
+    pub layer: Option<Layer>,
+    pub pool: Option<String>,
+}
+
+impl Cause {
+    /// The name `summary.json` and the reports use: `ttl`, `authoritative`,
+    /// `resolver/pins-24h`, `connection/firefox-2`.
+    pub fn name(&self) -> String {
+        match (&self.layer, &self.pool) {
+            (None, _) => "ttl".to_string(),
+            (Some(layer), None) => layer.name().to_string(),
+            (Some(layer), Some(pool)) => format!("{}/{pool}", layer.name()),
+        }
+    }
+
+    /// The cause code this cause travels as (see [`CODE_TTL`]).
+    pub fn code(&self) -> u8 {
+        self.layer.map_or(CODE_TTL, |l| l as u8)
+    }
+}
+
+/// Every cause a scenario can have, in slot order: the TTL, the
+/// authoritative, then each app pool's connection, and each pool of the
+/// app, OS, router and resolver layers.
+pub fn causes(scenario: &Scenario) -> Vec<Cause> {
+    let mut all = vec![
+        Cause {
+            layer: None,
+            pool: None,
+        },
+        Cause {
+            layer: Some(Layer::Authoritative),
+            pool: None,
+        },
+    ];
+    let layers = [
+        (Layer::Connection, &scenario.apps),
+        (Layer::App, &scenario.apps),
+        (Layer::Os, &scenario.oses),
+        (Layer::Router, &scenario.routers),
+        (Layer::Resolver, &scenario.resolvers),
+    ];
+    for (layer, pools) in layers {
+        all.extend(pools.iter().map(|p| Cause {
+            layer: Some(layer),
+            pool: Some(p.name.clone()),
+        }));
+    }
+    all
+}
+
+/// The first slot of each layer's pools (as [`causes`] orders them).
+pub fn first_slots(scenario: &Scenario) -> [u16; 5] {
+    let counts = [
+        scenario.apps.len(),
+        scenario.apps.len(),
+        scenario.oses.len(),
+        scenario.routers.len(),
+        scenario.resolvers.len(),
+    ];
+    let mut first = [0u16; 5];
+    let mut next = 2u16;
+    for (slot, count) in first.iter_mut().zip(counts) {
+        *slot = next;
+        next += count as u16;
+    }
+    first
+}
