@@ -4,6 +4,7 @@
 
 use super::charts::ChartData;
 use super::summary::Summary;
+use crate::engine::cause::CODE_NAMES;
 use crate::engine::{Layer, PerLayer};
 use crate::error::{Error, Result};
 use std::path::Path;
@@ -77,6 +78,11 @@ fn read_series(path: &Path, data: &mut ChartData) -> Result<()> {
         .iter()
         .map(|l| column(&format!("old_via_{}", l.name())))
         .collect::<Result<_>>()?;
+    // Folders written before causes were counted have none.
+    let causes: Option<Vec<usize>> = CODE_NAMES
+        .iter()
+        .map(|c| column(&format!("old_cause_{c}")).ok())
+        .collect();
     for (line, record) in reader.records().enumerate() {
         let record = record.map_err(|e| bad(path, e))?;
         let number = |i: usize| -> Result<f64> {
@@ -97,6 +103,13 @@ fn read_series(path: &Path, data: &mut ChartData) -> Result<()> {
             *value = number(i)?;
         }
         data.old_via.push(row);
+        if let Some(causes) = &causes {
+            let mut row = [0.0; CODE_NAMES.len()];
+            for (value, &i) in row.iter_mut().zip(causes) {
+                *value = number(i)?;
+            }
+            data.old_cause.push(row);
+        }
     }
     Ok(())
 }

@@ -16,6 +16,32 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Who causes and who holds the tail, as two small tables: the causes by
+/// pool first (what to fix), then where the stale answers sit.
+fn tail_table(summary: &Summary) -> String {
+    let Some(tail) = &summary.tail else {
+        return String::new();
+    };
+    let rows = |parts: &std::collections::BTreeMap<String, f64>| {
+        let mut parts: Vec<(&String, &f64)> = parts.iter().filter(|(_, v)| **v > 0.0).collect();
+        parts.sort_by(|a, b| b.1.total_cmp(a.1));
+        parts
+            .iter()
+            .map(|(name, v)| format!("<tr><td>{}</td><td>{}</td></tr>\n", escape(name), percent(**v)))
+            .collect::<String>()
+    };
+    format!(
+        "<h2>The tail</h2>\n<p>From {} after the change, when the old share stays under {}: what caused the \
+         requests still reaching the old address, and which layer held them.</p>\n\
+         <table id=\"caused_by\"><tr><th>caused by</th><th>share</th></tr>\n{}</table>\n\
+         <table id=\"held_at\"><tr><th>held at</th><th>share</th></tr>\n{}</table>\n",
+        duration::human((tail.from_s * 1000.0) as i64),
+        percent(tail.threshold),
+        rows(&tail.caused_by_pool),
+        rows(&tail.held_at),
+    )
+}
+
 /// The page. `charts` are the rendered files (name, bytes); PNGs are inlined.
 pub fn report_html(
     data: &ChartData,
@@ -65,6 +91,7 @@ pub fn report_html(
     for (label, value) in figures {
         rows.push_str(&format!("<tr><td>{label}</td><td>{}</td></tr>\n", escape(&value)));
     }
+    let tail = tail_table(summary);
     let mut images = String::new();
     for (file, bytes) in charts.iter().filter(|(f, _)| f.ends_with(".png")) {
         images.push_str(&format!(
@@ -96,6 +123,7 @@ pre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; }}
 <h2>Summary</h2>
 <table id="summary">
 {rows}{answered}</table>
+{tail}
 <h2>Charts</h2>
 {images}
 <h2>Scenario</h2>

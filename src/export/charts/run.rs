@@ -5,6 +5,7 @@
 
 use super::{canvas, legend, mesh, png_and_svg, Cartesian, Picture, MAIN};
 use crate::duration::{self, Millis};
+use crate::engine::cause::{ByCause, CODE_NAMES};
 use crate::engine::{Layer, PerLayer};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -21,19 +22,23 @@ pub struct ChartData {
     pub hi: Vec<f64>,
     pub clients_old_share: Vec<f64>,
     pub old_via: Vec<PerLayer<f64>>,
+    /// Per bucket, the old share by cause code (see [`CODE_NAMES`]).
+    pub old_cause: Vec<ByCause>,
     /// (address, share per bucket), when the record balances load.
     pub addresses: Vec<(String, Vec<f64>)>,
     /// Plan's answer in seconds, drawn as a marker.
     pub retire_after_s: Option<f64>,
 }
 
-const LAYER_COLOURS: [RGBColor; Layer::COUNT] = [
+/// A colour per layer, in [`Layer`]'s order, then the record's TTL's.
+const COLOURS: [RGBColor; Layer::COUNT + 1] = [
     RGBColor(230, 159, 0),   // connection
     RGBColor(86, 180, 233),  // app
     RGBColor(0, 158, 115),   // os
     RGBColor(240, 228, 66),  // router
     RGBColor(213, 94, 0),    // resolver
     RGBColor(204, 121, 167), // authoritative
+    RGBColor(153, 153, 153), // ttl
 ];
 
 /// Every chart as (file name, bytes), PNG and SVG.
@@ -41,6 +46,7 @@ pub fn render_all(data: &ChartData) -> Result<Vec<(String, Vec<u8>)>, String> {
     let mut charts = vec![
         ("old_share", Chart::OldShare),
         ("old_share_log", Chart::OldShareLog),
+        ("causes", Chart::Causes),
         ("layers", Chart::Layers),
         ("layers_share", Chart::LayersShare),
         ("clients", Chart::Clients),
@@ -59,6 +65,7 @@ pub fn render_all(data: &ChartData) -> Result<Vec<(String, Vec<u8>)>, String> {
 enum Chart {
     OldShare,
     OldShareLog,
+    Causes,
     Layers,
     LayersShare,
     Clients,
@@ -71,6 +78,7 @@ impl Picture for (Chart, &ChartData) {
         match chart {
             Chart::OldShare => old_share(root, data),
             Chart::OldShareLog => old_share_log(root, data),
+            Chart::Causes => causes(root, data),
             Chart::Layers => layers(root, data, false),
             Chart::LayersShare => layers(root, data, true),
             Chart::Clients => clients(root, data),
@@ -189,20 +197,40 @@ fn old_share_log<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Chart
     Ok(())
 }
 
-/// Per bucket, each layer's part, stacked: of all requests, or of the old
-/// ones (`normalised`: the tail's culprits stay visible when the old share
-/// is tiny).
-fn layers_title(normalised: bool) -> &'static str {
-    if normalised {
-        "which layer holds the stale answers (share of old requests)"
-    } else {
-        "where the stale answers are held"
-    }
-}
-
+/// Per bucket, each layer's part of the old requests, stacked: of all
+/// requests, or of the old ones (`normalised`: the tail's culprits stay
+/// visible when the old share is tiny).
 fn layers<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     data: &ChartData,
+    normalised: bool,
+) -> Result<(), String> {
+    let title = if normalised {
+        "which layer holds the stale answers (share of old requests)"
+    } else {
+        "where the stale answers are held"
+    };
+    let rows: Vec<Vec<f64>> = data.old_via.iter().map(|v| v.0.to_vec()).collect();
+    let names = Layer::ALL.map(Layer::name);
+    stacked(root, data, title, &rows, &names, normalised)
+}
+
+/// Per bucket, what caused the old requests, as a share of them: the
+/// record's TTL, or the layer whose policy kept the old answer past it.
+fn causes<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData) -> Result<(), String> {
+    let rows: Vec<Vec<f64>> = data.old_cause.iter().map(|v| v.to_vec()).collect();
+    let title = "what caused the stale answers (share of old requests)";
+    stacked(root, data, title, &rows, &CODE_NAMES, true)
+}
+
+/// Parts of the old requests per bucket (`rows`, one column per name),
+/// stacked in order, each its own colour.
+fn stacked<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &ChartData,
+    title: &str,
+    rows: &[Vec<f64>],
+    names: &[&str],
     normalised: bool,
 ) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
@@ -212,19 +240,17 @@ fn layers<DB: DrawingBackend>(
         x_max,
         x_label,
         ..
-    } = Frame::new(root, data, layers_title(normalised))?;
-
-    // Per bucket, each layer's part: of all requests, or of the old ones
-    // (the tail's culprits stay visible when the old share is tiny).
-    let parts: Vec<[f64; Layer::COUNT]> = data
-        .old_via
+    } = Frame::new(root, data, title)?;
+    let parts: Vec<Vec<f64>> = rows
         .iter()
         .map(|v| {
-            let total: f64 = v.values().sum();
+            let total: f64 = v.iter().sum();
             if normalised {
-                v.0.map(|x| if total > 0.0 { x / total } else { 0.0 })
+                v.iter()
+                    .map(|x| if total > 0.0 { x / total } else { 0.0 })
+                    .collect()
             } else {
-                v.0
+                v.clone()
             }
         })
         .collect();
@@ -240,13 +266,12 @@ fn layers<DB: DrawingBackend>(
         "share of requests reaching the old address"
     };
     mesh(&mut c, x_label, y_label).map_err(err)?;
-    // Stacked: draw each layer's cumulative area, the tallest first.
-    for layer in Layer::ALL.iter().rev() {
-        let l = *layer as usize;
+    // Stacked: draw each part's cumulative area, the tallest first.
+    for (l, name) in names.iter().enumerate().rev() {
         if parts.iter().all(|v| v[l] == 0.0) {
             continue;
         }
-        let colour = LAYER_COLOURS[l];
+        let colour = COLOURS[l];
         let points: Vec<(f64, f64)> = xs
             .iter()
             .zip(&parts)
@@ -254,7 +279,7 @@ fn layers<DB: DrawingBackend>(
             .collect();
         c.draw_series(AreaSeries::new(points, 0.0, colour.filled()).border_style(colour))
             .map_err(err)?
-            .label(layer.name())
+            .label(*name)
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], colour.filled()));
     }
     legend(&mut c).map_err(err)?;
@@ -379,6 +404,7 @@ impl ChartData {
             hi: r.old_share.iter().map(|e| e.hi).collect(),
             clients_old_share: r.clients_old_share.clone(),
             old_via: r.old_via.clone(),
+            old_cause: r.old_cause(),
             addresses: if load_balanced {
                 r.addresses
                     .iter()
@@ -422,11 +448,16 @@ mod tests {
                 PerLayer([0.0, 0.05, 0.05, 0.0, 0.0, 0.0]),
                 PerLayer([0.0; 6]),
             ],
+            old_cause: vec![
+                [0.0, 0.1, 0.0, 0.0, 0.2, 0.0, 0.2],
+                [0.0, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0; 7],
+            ],
             addresses: vec![],
             retire_after_s: Some(600.0),
         };
         let files = render_all(&data).unwrap();
-        assert_eq!(files.len(), 10);
+        assert_eq!(files.len(), 12);
         let (name, png) = &files[0];
         assert_eq!(name, "old_share.png");
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
