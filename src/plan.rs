@@ -3,7 +3,7 @@
 //! horizon, in 95 % of runs. How it is said lives in `export::text`.
 
 use crate::duration::{self, Millis};
-use crate::stats::{quantile_time, Results};
+use crate::stats::{order, quantile_time, Results};
 
 /// Default tolerance: one request in ten thousand.
 pub const DEFAULT_TOLERANCE: f64 = 0.0001;
@@ -31,6 +31,10 @@ pub struct Plan {
     pub horizon: Millis,
     /// `None`: the horizon is too short to answer.
     pub retire_after: Option<Millis>,
+    /// A distribution-free upper bound, with 95 % confidence, on the 95th
+    /// percentile `retire_after` estimates: `None` with fewer runs than
+    /// [`Plan::runs_for_bound`] (or when the bounding run never settled).
+    pub upper_bound: Option<Millis>,
     /// Runs that settled within the horizon.
     pub settled_runs: usize,
     pub runs: usize,
@@ -51,6 +55,7 @@ impl Plan {
             criterion,
             horizon,
             retire_after,
+            upper_bound: order::quantile_upper_bound(&times, CONFIDENCE, CONFIDENCE),
             settled_runs: times.iter().flatten().count(),
             runs: times.len(),
             old_requests_after: results.old_requests_after(from),
@@ -63,6 +68,11 @@ impl Plan {
     pub fn longer_horizon(&self) -> Millis {
         let doubled = self.horizon.saturating_mul(2);
         (doubled + duration::HOUR - 1) / duration::HOUR * duration::HOUR
+    }
+
+    /// The fewest runs that give [`Plan::upper_bound`].
+    pub fn runs_for_bound() -> usize {
+        order::runs_for_bound(CONFIDENCE, CONFIDENCE)
     }
 
     /// The share of requests after `retire_after` that still reach an old address.
@@ -85,6 +95,7 @@ mod tests {
             criterion: Criterion::default(),
             horizon,
             retire_after: None,
+            upper_bound: None,
             settled_runs: 0,
             runs: 1,
             old_requests_after: 0.0,

@@ -8,7 +8,6 @@ use crate::error::{Error, Result};
 use crate::export::{charts, write_all};
 use crate::plan::{Criterion, Plan};
 use crate::scenario::Override;
-use crate::stats::Results;
 use std::path::{Path, PathBuf};
 
 /// One `--vary` argument: a key and the values it takes.
@@ -82,7 +81,7 @@ pub fn sweep(
     for (combination, scenario) in scenarios {
         let simulated = simulate(scenario, sim)?;
         let plan = Plan::compute(&simulated.results, criterion, simulated.scenario.duration);
-        let settle = |t| Results::settle_estimate(&simulated.results.settle_times(t)).map(|e| e.mean);
+        let settle = |t| simulated.results.settle(t).map(|e| e.mean);
         let point = Point {
             values: combination,
             retire_after: plan.retire_after,

@@ -54,12 +54,23 @@ pub fn report_html(
     let mut rows = String::new();
     for (key, threshold) in THRESHOLDS {
         let cell = match summary.below(key) {
-            Some(settle) => format!(
-                "{} <small>(95 % CI {} to {})</small>",
-                duration::human((settle.mean_s * 1000.0) as i64),
-                duration::human((settle.lo_s.max(0.0) * 1000.0) as i64),
-                duration::human((settle.hi_s * 1000.0) as i64)
-            ),
+            Some(settle) => {
+                let human = |s: f64| duration::human((s * 1000.0) as i64);
+                let interval = match (settle.lo_s, settle.hi_s) {
+                    (Some(lo), Some(hi)) => format!("95 % CI {} to {}", human(lo), human(hi)),
+                    _ => "one run: no interval".to_string(),
+                };
+                let groups = settle.groups.map_or(String::new(), |[a, b]| {
+                    format!(
+                        "; runs disagree: {} settle by {}, {} only by {}",
+                        a.runs,
+                        human(a.by_s),
+                        b.runs,
+                        human(b.by_s)
+                    )
+                });
+                format!("{} <small>({interval}{groups})</small>", human(settle.mean_s))
+            }
             None => "not reached within the horizon in every run".to_string(),
         };
         rows.push_str(&format!(

@@ -6,7 +6,7 @@ use super::{text, Report};
 use crate::engine::cause::CODE_NAMES;
 use crate::engine::PerLayer;
 use crate::plan::{Criterion, Plan};
-use crate::stats::Results;
+use crate::stats::Settled;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -50,12 +50,37 @@ pub struct Summary {
     pub warnings: Vec<String>,
 }
 
-/// When the old share stays under a threshold: mean over runs and its 95 % interval.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// When the old share stays under a threshold: the mean over runs and its
+/// 95 % interval (bootstrap; `null` with one run), to the resolution of a
+/// bucket, and the two groups the runs fall into when they disagree.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Settle {
-    pub hi_s: f64,
-    pub lo_s: f64,
+    pub groups: Option<[Group; 2]>,
+    pub hi_s: Option<f64>,
+    pub lo_s: Option<f64>,
     pub mean_s: f64,
+    pub resolution_s: f64,
+}
+
+/// Runs that settle together: how many, and by when.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Group {
+    pub by_s: f64,
+    pub runs: usize,
+}
+
+impl From<&Settled> for Settle {
+    fn from(s: &Settled) -> Settle {
+        let group = |(runs, by_s): (usize, f64)| Group { by_s, runs };
+        Settle {
+            groups: s.groups.map(|(a, b)| [group(a), group(b)]),
+            hi_s: s.interval.map(|i| i.1),
+            lo_s: s.interval.map(|i| i.0),
+            mean_s: s.mean,
+            resolution_s: s.resolution,
+        }
+    }
 }
 
 /// The last request to an old address, over the runs that had one.
@@ -88,7 +113,11 @@ pub struct PlanSummary {
     pub max_lost: Option<u64>,
     pub old_requests_after_per_run: f64,
     pub retire_after_s: Option<f64>,
+    /// With 95 % confidence, the 95th percentile is no later than this
+    /// (`null` with fewer runs than `runs_for_upper_bound`).
+    pub retire_after_upper_s: Option<f64>,
     pub runs: usize,
+    pub runs_for_upper_bound: usize,
     pub settled_runs: usize,
     pub tolerance: Option<f64>,
 }
@@ -104,7 +133,9 @@ impl From<&Plan> for PlanSummary {
             max_lost,
             old_requests_after_per_run: plan.old_requests_after,
             retire_after_s: plan.retire_after.map(seconds),
+            retire_after_upper_s: plan.upper_bound.map(seconds),
             runs: plan.runs,
+            runs_for_upper_bound: Plan::runs_for_bound(),
             settled_runs: plan.settled_runs,
             tolerance,
         }
@@ -125,14 +156,7 @@ impl Summary {
         let r = report.results;
         let below = THRESHOLDS
             .iter()
-            .map(|(key, threshold)| {
-                let settle = Results::settle_estimate(&r.settle_times(*threshold)).map(|e| Settle {
-                    hi_s: e.hi,
-                    lo_s: e.lo,
-                    mean_s: e.mean,
-                });
-                (key.to_string(), settle)
-            })
+            .map(|(key, threshold)| (key.to_string(), r.settle(*threshold).as_ref().map(Settle::from)))
             .collect();
         let last: Vec<f64> = r.last_old.iter().flatten().map(|&t| seconds(t)).collect();
         let last_old_request_s = (!last.is_empty()).then(|| LastOld {
@@ -191,8 +215,8 @@ impl Summary {
     }
 
     /// The settle time under `threshold`'s key, if every run got there.
-    pub fn below(&self, key: &str) -> Option<Settle> {
-        self.below.get(key).copied().flatten()
+    pub fn below(&self, key: &str) -> Option<&Settle> {
+        self.below.get(key)?.as_ref()
     }
 }
 
@@ -208,9 +232,11 @@ mod tests {
                 (
                     "0.1".to_string(),
                     Some(Settle {
-                        hi_s: 3.0,
-                        lo_s: 1.0,
+                        hi_s: Some(3.0),
+                        lo_s: Some(1.0),
                         mean_s: 2.0,
+                        resolution_s: 300.0,
+                        groups: None,
                     }),
                 ),
                 ("0.0001".to_string(), None),

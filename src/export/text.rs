@@ -5,8 +5,31 @@ use super::summary::{TAIL_THRESHOLD, THRESHOLDS};
 use super::Report;
 use crate::duration::{self, percent, significant, Millis};
 use crate::plan::{Criterion, Plan};
-use crate::stats::Results;
+use crate::stats::Settled;
 use std::path::Path;
+
+/// A time in seconds as people say it.
+fn seconds(s: f64) -> String {
+    duration::human((s * 1000.0) as Millis)
+}
+
+/// After a settle time: its interval, or why there is none, and whether the
+/// runs disagree.
+fn settle_detail(e: &Settled, runs: usize) -> String {
+    let mut detail = match e.interval {
+        Some((lo, hi)) => format!(" (95 % CI {} to {}", seconds(lo), seconds(hi)),
+        None => format!(" ({} run: no interval", runs),
+    };
+    if let Some(((a, by_a), (b, by_b))) = e.groups {
+        detail.push_str(&format!(
+            "; runs disagree: {a} of {runs} settle by {}, {b} only by {}",
+            seconds(by_a),
+            seconds(by_b)
+        ));
+    }
+    detail.push(')');
+    detail
+}
 
 /// Named shares as "a 90 %, b 10 %", the largest first, none that is 0.
 fn largest_first(parts: impl Iterator<Item = (String, f64)>) -> String {
@@ -36,8 +59,20 @@ pub fn plan_sentence(plan: &Plan) -> String {
                     plan.old_requests_after
                 )
             };
+            let bound = match plan.upper_bound {
+                Some(b) => format!(
+                    " With 95 % confidence that time is no later than {} (a bound from {} runs).",
+                    duration::human_at_least(b),
+                    plan.runs
+                ),
+                None => format!(
+                    " That is an estimate from {} runs; a 95 % confidence bound on it needs at least {}.",
+                    plan.runs,
+                    Plan::runs_for_bound()
+                ),
+            };
             format!(
-                "Keep the old server for at least {} after the change ({what}); {tail}.",
+                "Keep the old server for at least {} after the change ({what}); {tail}.{bound}",
                 duration::human_at_least(t)
             )
         }
@@ -72,22 +107,29 @@ pub fn run_summary(report: &Report, dir: &Path) -> String {
         report.wall_time_s,
         r.simulated_total as f64 / report.wall_time_s.max(1e-9)
     ));
-    out.push_str("old share stays under\n");
+    out.push_str(&format!(
+        "old share stays under (times are ends of {} buckets)\n",
+        duration::human(s.bucket)
+    ));
+    let requests_per_bucket = r.requests.iter().sum::<f64>() / r.requests.len().max(1) as f64;
     for (_, threshold) in THRESHOLDS {
-        let line = match Results::settle_estimate(&r.settle_times(threshold)) {
+        let mut line = match r.settle(threshold) {
             Some(e) => format!(
-                "  {:>7} after {} (95 % CI {} to {})\n",
+                "  {:>7} after {}{}",
                 percent(threshold),
-                duration::human((e.mean * 1000.0) as Millis),
-                duration::human((e.lo.max(0.0) * 1000.0) as Millis),
-                duration::human((e.hi * 1000.0) as Millis)
+                seconds(e.mean),
+                settle_detail(&e, r.runs)
             ),
-            None => format!(
-                "  {:>7} not within the horizon in every run\n",
-                percent(threshold)
-            ),
+            None => format!("  {:>7} not within the horizon in every run", percent(threshold)),
         };
+        if threshold * requests_per_bucket < 1.0 {
+            line.push_str(&format!(
+                " (finer than one request in a bucket of about {}: it marks the last old request)",
+                significant(requests_per_bucket)
+            ));
+        }
         out.push_str(&line);
+        out.push('\n');
     }
     if let Some(tail) = r.tail_blame(TAIL_THRESHOLD) {
         let causes = r
@@ -119,6 +161,7 @@ mod tests {
             criterion: Criterion::default(),
             horizon: 72 * duration::HOUR,
             retire_after,
+            upper_bound: None,
             settled_runs: 32,
             runs: 32,
             old_requests_after: 0.0,

@@ -6,6 +6,8 @@ use crate::duration::Millis;
 use crate::engine::cause::{self, ByCause, Cause};
 use crate::engine::tally::{self, Tally};
 use crate::engine::PerLayer;
+pub mod order;
+
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// Mergeable moments of a quantity across runs: count, sum, sum of squares.
@@ -222,13 +224,22 @@ impl Results {
             .collect()
     }
 
-    /// Mean and 95 % interval of settle times; `None` if some run never settles.
-    pub fn settle_estimate(times: &[Option<Millis>]) -> Option<Estimate> {
-        let mut m = Moments::default();
-        for t in times {
-            m.add((*t)? as f64 / 1000.0);
-        }
-        Some(m.estimate())
+    /// When the old share stays under `threshold`, over the runs: `None`
+    /// if some run never gets there.
+    pub fn settle(&self, threshold: f64) -> Option<Settled> {
+        let seconds: Vec<f64> = self
+            .settle_times(threshold)
+            .iter()
+            .map(|t| t.map(|ms| ms as f64 / 1000.0))
+            .collect::<Option<_>>()?;
+        let mean = seconds.iter().sum::<f64>() / seconds.len() as f64;
+        let bucket_s = self.bucket as f64 / 1000.0;
+        Some(Settled {
+            mean,
+            interval: (seconds.len() > 1).then(|| order::bootstrap_mean(&seconds)),
+            groups: order::two_groups(&seconds, bucket_s),
+            resolution: bucket_s,
+        })
     }
 
     /// Old requests per run, on average, from `from` on.
@@ -290,6 +301,19 @@ impl Results {
             .map(|row| cause::by_code(&self.causes, row))
             .collect()
     }
+}
+
+/// When the old share stays under a threshold, over the runs, in seconds
+/// after the change. Each run's time is the end of a bucket, so it is known
+/// to `resolution` (it may have settled up to a bucket earlier).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settled {
+    pub mean: f64,
+    /// A 95 % percentile-bootstrap interval for the mean (`None` for one run).
+    pub interval: Option<(f64, f64)>,
+    /// Runs that fall into two groups far apart: (runs, latest time) of each.
+    pub groups: Option<((usize, f64), (usize, f64))>,
+    pub resolution: f64,
 }
 
 /// Who holds and who causes the old requests once the mean old share stays

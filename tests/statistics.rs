@@ -1,0 +1,65 @@
+//! What the printed summary and summary.json say about how much the runs
+//! know: no interval from one run, a confidence bound on the plan only from
+//! enough runs, and the resolution of settle times.
+
+mod common;
+
+use common::{cachesim, SMALL};
+
+/// Runs SMALL with `extra` arguments: what it printed and its summary.json.
+fn run(extra: &[&str]) -> (String, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("small.toml");
+    std::fs::write(&path, SMALL).unwrap();
+    let out = dir.path().join("out");
+    let mut args = vec!["run", path.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let output = cachesim(&args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    (String::from_utf8_lossy(&output.stdout).into_owned(), summary)
+}
+
+#[test]
+fn one_run_gives_no_interval() {
+    let (printed, summary) = run(&["--runs", "1"]);
+    assert!(printed.contains("(1 run: no interval)"), "{printed}");
+    assert!(!printed.contains("95 % CI"), "{printed}");
+    let below = &summary["below"]["0.1"];
+    assert!(below["lo_s"].is_null() && below["hi_s"].is_null(), "{below}");
+    assert_eq!(below["resolution_s"], 600.0);
+}
+
+#[test]
+fn the_plan_is_bounded_only_with_enough_runs() {
+    let (printed, summary) = run(&["--runs", "6"]);
+    assert!(
+        printed.contains("a 95 % confidence bound on it needs at least 59"),
+        "{printed}"
+    );
+    assert!(summary["plan"]["retire_after_upper_s"].is_null());
+    assert_eq!(summary["plan"]["runs_for_upper_bound"], 59);
+    let (printed, summary) = run(&["--runs", "60", "--set", "population.households=300"]);
+    assert!(
+        printed.contains("With 95 % confidence that time is no later than"),
+        "{printed}"
+    );
+    let (estimate, bound) = (
+        summary["plan"]["retire_after_s"].as_f64().unwrap(),
+        summary["plan"]["retire_after_upper_s"].as_f64().unwrap(),
+    );
+    assert!(bound >= estimate, "bound {bound} below the estimate {estimate}");
+}
+
+#[test]
+fn settle_times_say_their_resolution() {
+    let (printed, _) = run(&[]);
+    assert!(
+        printed.contains("old share stays under (times are ends of 10 min buckets)"),
+        "{printed}"
+    );
+}
