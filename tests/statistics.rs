@@ -63,3 +63,78 @@ fn settle_times_say_their_resolution() {
         "{printed}"
     );
 }
+
+/// Half the households behind 4 resolver caches pinning answers for 2 h.
+const PINNED: &str = r#"
+[simulation]
+duration = "3h"
+bucket = "5m"
+runs = 4
+[record]
+ttl = "60s"
+old = ["203.0.113.10"]
+new = ["198.51.100.20"]
+[population]
+households = 400
+requests_per_day = 2000
+[[resolver]]
+name = "honours"
+share = 0.5
+instances = 4
+policy = "honour"
+[[resolver]]
+name = "pins-2h"
+share = 0.5
+instances = 4
+policy = { fixed_ttl = "2h" }
+[[app]]
+name = "browser"
+share = 1.0
+policy = "none"
+connection = { idle_timeout = "30s" }
+"#;
+
+#[test]
+fn the_plan_says_what_it_hangs_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pinned.toml");
+    std::fs::write(&path, PINNED).unwrap();
+    let out = dir.path().join("out");
+    let plan = |extra: &[&str]| {
+        let mut args = vec!["plan", path.to_str().unwrap(), "--out", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let output = cachesim(&args);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let summary: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+        (String::from_utf8_lossy(&output.stdout).into_owned(), summary)
+    };
+    let (said, summary) = plan(&[]);
+    assert!(
+        said.contains("The end of the tail is caused by resolver/pins-2h."),
+        "{said}"
+    );
+    assert!(
+        said.contains("hangs on the 4 instances of resolver/pins-2h"),
+        "{said}"
+    );
+    assert!(
+        said.contains("app `browser` keeps connections open with no maximum age"),
+        "{said}"
+    );
+    assert_eq!(summary["plan"]["tail_set_by"], "resolver/pins-2h");
+    assert!(summary["plan"]["longest_old_answer_s"].is_null());
+    let (said, summary) = plan(&["--set", "app.0.connection.max_age=10m"]);
+    // 60 s of TTL, 2 h pinned, then a connection open for up to 10 min.
+    assert!(said.contains("later than 2 h 11 min after the change"), "{said}");
+    assert_eq!(summary["plan"]["longest_old_answer_s"], 7860.0);
+    let retire = summary["plan"]["retire_after_s"].as_f64().unwrap();
+    assert!(
+        retire <= 7860.0 + 300.0,
+        "the plan ({retire} s) lies within the bound, to a bucket"
+    );
+}

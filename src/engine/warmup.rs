@@ -87,3 +87,119 @@ pub fn longest_chain_lifetime(scenario: &Scenario, resolver: Option<&Policy>) ->
         .unwrap_or(0);
     at_resolver.max(at_router).max(at_os).max(at_app).max(connection)
 }
+
+/// The latest an old answer can still reach a user after the change, whatever
+/// the number of caches and however unlucky their phases: an upper bound on
+/// the last old request. `Err` names what leaves it unbounded (a keep-alive
+/// connection with no maximum age stays open as long as its client is busy).
+///
+/// Followed down the chain, a layer's copies live at most until its
+/// upstream's could (count-down caches), or that plus a fixed or minimum
+/// lifetime; serve-stale adds its stale window, and what a cache hands down
+/// past its own expiry (a restamped lifetime, a stale reply's TTL) lets the
+/// next layer's copies live that much longer. Each layer takes its longest
+/// pool.
+pub fn longest_old_answer(scenario: &Scenario) -> Result<Millis, String> {
+    let record = &scenario.record;
+    let auth = &scenario.authoritative;
+    // Secondaries serve the old zone until NOTIFY or their next refresh.
+    let lag = match (auth.secondaries, auth.notify_delay) {
+        (0, _) => 0,
+        (_, Some(delay)) => delay,
+        (_, None) => auth.refresh,
+    };
+    let ttl = record.longest_ttl();
+    // (until when a copy can answer, how far past that what it hands down
+    // can live, the longest TTL it hands down)
+    let mut reach = (lag.saturating_add(ttl), 0, ttl);
+    for pools in [
+        &scenario.resolvers,
+        &scenario.routers,
+        &scenario.oses,
+        &scenario.apps,
+    ] {
+        if pools.is_empty() {
+            continue;
+        }
+        reach = pools
+            .iter()
+            .map(|p| layer_reach(&p.policy, reach))
+            .fold((Millis::MIN, 0, 0), |a, b| {
+                (a.0.max(b.0), a.1.max(b.1), a.2.max(b.2))
+            });
+    }
+    let (until, handed_past, _) = reach;
+    let mut latest = until.saturating_add(handed_past);
+    for app in &scenario.apps {
+        if let Some(c) = app.connection {
+            if c.max_age >= FOREVER {
+                return Err(format!(
+                    "app `{}` keeps connections open with no maximum age (connection.max_age)",
+                    app.name
+                ));
+            }
+            latest = latest.max(until.saturating_add(handed_past).saturating_add(c.max_age));
+        }
+    }
+    Ok(latest.min(FOREVER))
+}
+
+/// [`longest_old_answer`]'s step through one cache: from its upstream's
+/// (until, handed past, longest TTL handed) to its own.
+fn layer_reach(policy: &Policy, (until, past, ttl): (Millis, Millis, Millis)) -> (Millis, Millis, Millis) {
+    if !policy.caches {
+        return (until, past, ttl);
+    }
+    let longest = policy.longest_lifetime(ttl);
+    let kept_past = match policy.fixed_ttl {
+        Some(fixed) => fixed,
+        None => past.max(policy.min_ttl),
+    };
+    let mut reach = until.saturating_add(kept_past);
+    let mut hands_past = if policy.restamp { longest } else { 0 };
+    if let Some(stale) = policy.serve_stale {
+        reach = reach.saturating_add(stale.max_stale);
+        hands_past = hands_past.max(stale.reply_ttl);
+    }
+    (reach.min(FOREVER), hands_past, longest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::duration::{HOUR, MINUTE, SECOND};
+    use crate::scenario::parse;
+
+    fn scenario(body: &str) -> Scenario {
+        let text = format!(
+            "[record]\nttl = \"5m\"\nold = [\"192.0.2.1\"]\nnew = [\"192.0.2.2\"]\n[population]\nhouseholds = 10\nrequests_per_day = 10\n{body}"
+        );
+        parse(&text, "t.toml", &[]).unwrap()
+    }
+
+    #[test]
+    fn count_down_caches_add_nothing_and_pins_add_their_lifetime() {
+        let honour =
+            "[[resolver]]\nshare = 1.0\npolicy = \"honour\"\n[[os]]\nshare = 1.0\npolicy = \"honour\"\n";
+        assert_eq!(longest_old_answer(&scenario(honour)), Ok(5 * MINUTE));
+        let pinned = "[[resolver]]\nshare = 1.0\npolicy = { fixed_ttl = \"24h\" }\n[[os]]\nshare = 1.0\npolicy = \"honour\"\n[[app]]\nshare = 1.0\npolicy = { fixed_ttl = \"60s\" }\n";
+        assert_eq!(
+            longest_old_answer(&scenario(pinned)),
+            Ok(5 * MINUTE + 24 * HOUR + 60 * SECOND)
+        );
+        let restamp = "[[resolver]]\nshare = 1.0\npolicy = { restamp = true }\n[[os]]\nshare = 1.0\npolicy = \"honour\"\n";
+        assert_eq!(longest_old_answer(&scenario(restamp)), Ok(10 * MINUTE));
+    }
+
+    #[test]
+    fn a_connection_without_a_maximum_age_has_no_bound() {
+        let open = "[[app]]\nname = \"browser\"\nshare = 1.0\npolicy = \"none\"\nconnection = { idle_timeout = \"115s\" }\n";
+        let reason = longest_old_answer(&scenario(open)).unwrap_err();
+        assert!(
+            reason.contains("`browser`") && reason.contains("max_age"),
+            "{reason}"
+        );
+        let capped = open.replace("115s\" }", "115s\", max_age = \"1h\" }");
+        assert_eq!(longest_old_answer(&scenario(&capped)), Ok(5 * MINUTE + HOUR));
+    }
+}

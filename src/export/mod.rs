@@ -3,6 +3,7 @@
 
 pub mod charts;
 pub mod folder;
+pub mod hangs_on;
 pub mod html;
 pub mod summary;
 pub mod text;

@@ -2,6 +2,7 @@
 //! seed, the scenario's content hash) so any result can be traced. One typed
 //! value, written by `run` and read back by `chart` and the report.
 
+use super::hangs_on::HangsOn;
 use super::{text, Report};
 use crate::engine::cause::CODE_NAMES;
 use crate::engine::PerLayer;
@@ -118,12 +119,21 @@ pub struct PlanSummary {
     pub retire_after_upper_s: Option<f64>,
     pub runs: usize,
     pub runs_for_upper_bound: usize,
+    /// The latest any old answer can reach a user, whatever the number of
+    /// caches (`null` when nothing bounds it: see `unbounded_by`).
+    pub longest_old_answer_s: Option<f64>,
+    pub unbounded_by: Option<String>,
+    /// The cause of the latest old requests.
+    pub tail_set_by: Option<String>,
+    pub caveats: Vec<String>,
     pub settled_runs: usize,
     pub tolerance: Option<f64>,
 }
 
-impl From<&Plan> for PlanSummary {
-    fn from(plan: &Plan) -> PlanSummary {
+impl PlanSummary {
+    fn of(report: &Report) -> PlanSummary {
+        let plan = &report.plan;
+        let hangs_on = HangsOn::of(report);
         let (tolerance, max_lost) = match plan.criterion {
             Criterion::Tolerance(t) => (Some(t), None),
             Criterion::MaxLost(n) => (None, Some(n)),
@@ -136,6 +146,10 @@ impl From<&Plan> for PlanSummary {
             retire_after_upper_s: plan.upper_bound.map(seconds),
             runs: plan.runs,
             runs_for_upper_bound: Plan::runs_for_bound(),
+            longest_old_answer_s: hangs_on.bound.as_ref().ok().map(|b| seconds(*b)),
+            unbounded_by: hangs_on.bound.err(),
+            tail_set_by: hangs_on.tail_set_by,
+            caveats: hangs_on.caveats,
             settled_runs: plan.settled_runs,
             tolerance,
         }
@@ -193,7 +207,7 @@ impl Summary {
             file: s.file.clone(),
             last_old_request_s,
             overrides: s.overrides.clone(),
-            plan: PlanSummary::from(&report.plan),
+            plan: PlanSummary::of(report),
             requests: r.requests_total,
             requests_per_s: r.simulated_total as f64 / report.wall_time_s.max(1e-9),
             requests_simulated: r.simulated_total,

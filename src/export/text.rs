@@ -1,6 +1,7 @@
 //! What people read: the plan's answer as a sentence and the summary `run`
 //! prints, the figures an SRE looks for first.
 
+use super::hangs_on::HangsOn;
 use super::summary::{TAIL_THRESHOLD, THRESHOLDS};
 use super::Report;
 use crate::duration::{self, percent, significant, Millis};
@@ -147,6 +148,9 @@ pub fn run_summary(report: &Report, dir: &Path) -> String {
         ));
     }
     out.push_str(&format!("{}\n", plan_sentence(&report.plan)));
+    for sentence in HangsOn::of(report).sentences() {
+        out.push_str(&format!("{sentence}\n"));
+    }
     out.push_str(&format!("results: {}\n", dir.display()));
     out
 }
