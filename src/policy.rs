@@ -24,11 +24,15 @@ pub struct ServeStale {
 }
 
 /// How long a cache keeps an answer received with a TTL: the TTL clamped
-/// between `min` and `max` (`min <= max`). The default keeps every TTL as is.
+/// between `min` and `max` (`min <= max`), then stretched by `stretch`/1024
+/// of itself and `add` (macOS keeps 1.25 × TTL + 2 s). The default keeps
+/// every TTL as is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Bounds {
     pub min: Millis,
     pub max: Millis,
+    pub stretch: Millis,
+    pub add: Millis,
 }
 
 impl Default for Bounds {
@@ -36,14 +40,23 @@ impl Default for Bounds {
         Bounds {
             min: Millis::MIN,
             max: Millis::MAX,
+            stretch: 0,
+            add: 0,
         }
     }
 }
 
+/// Lifetimes stretched are held below this first, so the product cannot
+/// overflow (2^50 ms is 35,000 years).
+const STRETCH_CAP: Millis = 1 << 50;
+
 impl Bounds {
+    /// Exact for the default (no stretch, nothing added): "forever" stays
+    /// forever, and a layer without a cache passes any TTL through.
     #[inline(always)]
     pub fn keep(self, ttl: Millis) -> Millis {
-        ttl.max(self.min).min(self.max)
+        let kept = ttl.max(self.min).min(self.max);
+        kept + ((kept.min(STRETCH_CAP) * self.stretch) >> 10) + self.add
     }
 }
 
@@ -64,6 +77,10 @@ pub struct Policy {
     pub restamp: bool,
     /// Mean time an entry survives before early eviction (busy caches).
     pub evict_after: Option<Millis>,
+    /// After clamping, keep this many times the TTL (at least 1)…
+    pub ttl_factor: f64,
+    /// …plus this long.
+    pub ttl_addend: Millis,
 }
 
 impl Default for Policy {
@@ -84,6 +101,8 @@ impl Policy {
         shards: 1,
         restamp: false,
         evict_after: None,
+        ttl_factor: 1.0,
+        ttl_addend: 0,
     };
 
     /// No cache at this layer.
@@ -105,10 +124,13 @@ impl Policy {
             Some(fixed) => Bounds {
                 min: fixed,
                 max: fixed,
+                ..Bounds::default()
             },
             None => Bounds {
                 min: self.min_ttl,
                 max: self.max_ttl.max(self.min_ttl),
+                stretch: ((self.ttl_factor - 1.0) * 1024.0).round() as Millis,
+                add: self.ttl_addend,
             },
         }
     }
@@ -221,10 +243,17 @@ pub static PRESETS: &[Preset] = {
         Preset {
             name: "unbound-serve-expired",
             kind: Resolver,
-            summary: "Unbound with serve-expired: yes (reply TTL 30 s, stale window 1 d)",
-            source: "NLnetLabs/unbound doc/unbound.conf.rst (serve-expired-ttl 86400, serve-expired-reply-ttl 30)",
+            summary: "Unbound 1.23.0 and later with serve-expired: yes: tries for a fresh answer for 1.8 s first, so a working authoritative gives fresh ones (as unbound)",
+            source: "NLnetLabs/unbound doc/unbound.conf.rst (serve-expired-client-timeout default 1800, serve-expired-ttl 86400), doc/Changelog 22 November 2024 (#1175, released in 1.23.0)",
+            policy: honour(0, DAY),
+        },
+        Preset {
+            name: "unbound-serve-expired-1.22",
+            kind: Resolver,
+            summary: "Unbound before 1.23.0 with serve-expired: yes: stale answers at once (reply TTL 30 s), with no limit on how long expired",
+            source: "NLnetLabs/unbound doc/Changelog 22 November 2024 (#1175: serve-expired-client-timeout and serve-expired-ttl defaults were 0), doc/unbound.conf.rst (serve-expired-reply-ttl 30)",
             policy: Policy {
-                serve_stale: Some(ServeStale { max_stale: DAY, reply_ttl: 30 * SECOND }),
+                serve_stale: Some(ServeStale { max_stale: FOREVER, reply_ttl: 30 * SECOND }),
                 ..honour(0, DAY)
             },
         },
@@ -248,9 +277,16 @@ pub static PRESETS: &[Preset] = {
         Preset {
             name: "knot-resolver",
             kind: Resolver,
-            summary: "min TTL 5 s, max TTL 1 d; serve-stale off",
-            source: "CZ-NIC/knot-resolver lib/defines.h",
+            summary: "Knot Resolver 5.6.0 and later, and 6: min TTL 5 s, max TTL 1 d; serve-stale off",
+            source: "CZ-NIC/knot-resolver lib/defines.h at v5.6.0 (KR_CACHE_DEFAULT_TTL_MIN 5, _MAX 1 day), python/knot_resolver/datamodel/cache_schema.py at v6.4.2 (ttl-max 1d)",
             policy: honour(5 * SECOND, DAY),
+        },
+        Preset {
+            name: "knot-resolver-5.5",
+            kind: Resolver,
+            summary: "Knot Resolver 5.0 to 5.5: min TTL 5 s, max TTL 6 d (like the root NS TTL)",
+            source: "CZ-NIC/knot-resolver lib/defines.h at v5.5.0 (KR_CACHE_DEFAULT_TTL_MAX 6 * 24 * 3600)",
+            policy: honour(5 * SECOND, 6 * DAY),
         },
         Preset {
             name: "coredns",
@@ -269,11 +305,11 @@ pub static PRESETS: &[Preset] = {
         Preset {
             name: "google-public-dns",
             kind: Resolver,
-            summary: "honours TTL; 8 independent caches behind one address (count unpublished: assumed)",
-            source: "Google Public DNS announcement (2009) and FAQ (shard count assumed by cachesim)",
+            summary: "honours TTL up to 6 h (measured); 8 independent caches behind one address (count unpublished: assumed)",
+            source: "nullrouted.space, DNS TTL limits at public DNS resolvers (2023: a TTL of 86400 s answered as 21600 s); Google Public DNS FAQ (shard count assumed by cachesim)",
             policy: Policy {
                 shards: PUBLIC_RESOLVER_SHARDS,
-                ..Policy::HONOUR
+                ..honour(0, 6 * HOUR)
             },
         },
         Preset {
@@ -317,9 +353,14 @@ pub static PRESETS: &[Preset] = {
         Preset {
             name: "macos",
             kind: Os,
-            summary: "mDNSResponder: honours TTL, capped at 1 h for unicast answers",
-            source: "apple-oss-distributions/mDNSResponder mDNSCore/DNSCommon.h",
-            policy: honour(0, HOUR),
+            summary: "mDNSResponder: min(TTL, 1 h) × 1.25 + 2 s, at least 15 s (so up to 75 min)",
+            source: "apple-oss-distributions/mDNSResponder-2600.100.147 mDNSCore/DNSCommon.h (mDNSMaximumUnicastTTLSeconds 3600, RRAdjustTTL), mDNSCore/DNSCommon.c (GetEffectiveTTL: 15 s floor)",
+            // The 15 s floor after stretching: 1.25 t + 2 s ≥ 15 s from t = 10.4 s.
+            policy: Policy {
+                ttl_factor: 1.25,
+                ttl_addend: 2 * SECOND,
+                ..honour(10_400, HOUR)
+            },
         },
         Preset {
             name: "systemd-resolved",
@@ -359,12 +400,19 @@ pub static PRESETS: &[Preset] = {
         Preset {
             name: "firefox",
             kind: App,
-            summary: "modern Firefox: 60 s, then up to 60 s more serving the expired entry while refreshing",
+            summary: "modern Firefox without a TTL from its resolver (the system resolver): 60 s, then up to 60 s more serving the expired entry while refreshing",
             source: "mozilla modules/libpref/init/all.js (network.dnsCacheExpiration, network.dnsCacheExpirationGracePeriod), netwerk/dns/nsHostResolver.cpp",
             policy: Policy {
                 serve_stale: Some(ServeStale { max_stale: 60 * SECOND, reply_ttl: 0 }),
                 ..fixed(60 * SECOND)
             },
+        },
+        Preset {
+            name: "firefox-ttl",
+            kind: App,
+            summary: "modern Firefox when its resolver gives a TTL (DNS over HTTPS, or network.dns.get-ttl on Windows): keeps the record's TTL, no grace period",
+            source: "mozilla netwerk/dns/nsHostResolver.cpp (PrepareRecordExpirationAddrRecord: lifetime = TTL, grace = 0 when the TTL is known)",
+            policy: Policy::HONOUR,
         },
         Preset {
             name: "chrome",
@@ -428,6 +476,12 @@ mod tests {
         assert_eq!(clamp.lifetime(7 * DAY), DAY);
         assert_eq!(clamp.lifetime(2 * HOUR), 2 * HOUR);
         assert_eq!(Policy::default().lifetime(5), 5);
+        assert_eq!(Policy::default().lifetime(FOREVER), FOREVER);
+        let macos = &preset("macos").unwrap().policy;
+        assert_eq!(macos.lifetime(300 * SECOND), 377 * SECOND);
+        assert_eq!(macos.lifetime(DAY), 4502 * SECOND);
+        assert_eq!(macos.lifetime(0), 15 * SECOND);
+        assert_eq!(macos.lifetime(20 * SECOND), 27 * SECOND);
     }
 
     #[test]

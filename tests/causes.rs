@@ -149,3 +149,17 @@ fn secondaries_serving_an_old_zone_cause_it() {
     ));
     all_caused_by(&r, 0.0, Layer::Authoritative as u8);
 }
+
+#[test]
+fn macos_keeping_a_quarter_longer_causes_what_it_keeps() {
+    // mDNSResponder keeps 1.25 × TTL + 2 s: from 60 s to 77 s after a
+    // fetch, its old answers are its own doing.
+    let r = simulate(&scenario(
+        "60s",
+        "2m",
+        "[population]\nhouseholds = 400\nrequests_per_day = 20000\n[[os]]\nshare = 1.0\npolicy = \"macos\"\n",
+    ));
+    all_caused_by(&r, 60.0, Layer::Os as u8);
+    let (_, after_77) = after(&r, 80.0);
+    assert_eq!(after_77, 0.0, "nothing old once 77 s have passed");
+}

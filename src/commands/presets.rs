@@ -35,6 +35,12 @@ pub fn describe(policy: &Policy) -> String {
             if policy.max_ttl < FOREVER {
                 parts.push(format!("max_ttl = {}", human(policy.max_ttl)));
             }
+            if policy.ttl_factor != 1.0 {
+                parts.push(format!("ttl_factor = {}", policy.ttl_factor));
+            }
+            if policy.ttl_addend > 0 {
+                parts.push(format!("ttl_addend = {}", human(policy.ttl_addend)));
+            }
         }
     }
     if let Some(p) = policy.prefetch {

@@ -151,9 +151,16 @@ fn layer_reach(policy: &Policy, (until, past, ttl): (Millis, Millis, Millis)) ->
         return (until, past, ttl);
     }
     let longest = policy.longest_lifetime(ttl);
+    // A stretching cache (macOS: 1.25 × TTL + 2 s) keeps even a count-down
+    // copy past its upstream, by its stretch of the longest TTL it is handed.
+    let bounds = policy.bounds();
     let kept_past = match policy.fixed_ttl {
         Some(fixed) => fixed,
-        None => past.max(policy.min_ttl),
+        None => {
+            past.max(policy.min_ttl)
+                + ((ttl.saturating_add(past).min(1 << 50) * bounds.stretch) >> 10)
+                + bounds.add
+        }
     };
     let mut reach = until.saturating_add(kept_past);
     let mut hands_past = if policy.restamp { longest } else { 0 };

@@ -125,6 +125,8 @@ pub struct RawPolicyTable {
     pub shards: Option<i64>,
     pub restamp: Option<bool>,
     pub evict_after: Option<Value>,
+    pub ttl_factor: Option<f64>,
+    pub ttl_addend: Option<Value>,
 }
 
 /// Prefetch: a fraction of the lifetime (Unbound), or a table with a

@@ -54,6 +54,18 @@ impl Checker<'_> {
                 v => Some(self.positive_duration(v, &k("evict_after"))?),
             };
         }
+        if let Some(factor) = t.ttl_factor {
+            if !(1.0..=4.0).contains(&factor) {
+                return self.fail(
+                    &k("ttl_factor"),
+                    format!("{factor}: accepted is a factor from 1 to 4 (macOS keeps 1.25)"),
+                );
+            }
+            policy.ttl_factor = factor;
+        }
+        if let Some(v) = &t.ttl_addend {
+            policy.ttl_addend = self.lifetime(v, &k("ttl_addend"))?;
+        }
         if let Some(p) = &t.prefetch {
             policy.prefetch = self.prefetch(p, &k("prefetch"))?;
         }
