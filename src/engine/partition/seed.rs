@@ -22,6 +22,7 @@ impl<'m> Partition<'m> {
         let at = Seeded { start, version, ttl };
         let resolver_pool = self.plan.resolver_pool.map(|p| &s.resolvers[p]);
         let at_resolver = pass(resolver_pool, ttl);
+        let mut head = None;
         if let Some(pool) = resolver_pool.filter(|p| p.policy.caches) {
             let all_requests: f64 = rates.iter().sum();
             let per_shard = all_requests / self.shards.len().max(1) as f64;
@@ -29,43 +30,144 @@ impl<'m> Partition<'m> {
                 let law = (at_resolver, per_shard, 0.0);
                 self.shards[i] = stationary(&mut self.rng, at, law, &pool.policy, Layer::Resolver);
             }
-        }
-        let mut household_rate = vec![0.0; self.households.len()];
-        for (d, device) in self.devices.iter().enumerate() {
-            household_rate[device.household as usize] += rates[d];
-        }
-        for (d, &rate) in rates.iter().enumerate() {
-            let device = self.devices[d];
-            let h = device.household as usize;
-            let router = s.routers.get(self.households[h].router_pool as usize);
-            let at_router = pass(router, at_resolver);
-            if let Some(pool) = router.filter(|p| p.policy.caches) {
-                // Seed each household's router once, with its first device.
-                if d == 0 || self.devices[d - 1].household as usize != h {
-                    let law = (at_router, household_rate[h], 0.0);
-                    self.households[h].router =
-                        stationary(&mut self.rng, at, law, &pool.policy, Layer::Router);
-                }
+            // One shard that only keeps answers: the copies below it expire
+            // with its entry, fetched by one of the partition's requests.
+            if self.shards.len() == 1 && pool.policy.is_plain() {
+                let fetcher = self.pick_weighted(rates, 0..rates.len());
+                head = Some(Head {
+                    entry: self.shards[0],
+                    fetcher,
+                });
             }
+        }
+        // How long ago each device made its last request (Poisson: exponential).
+        let since: Vec<f64> = rates
+            .iter()
+            .map(|&r| {
+                if r > 0.0 {
+                    self.rng.sample::<f64, _>(Exp1) / r
+                } else {
+                    f64::INFINITY
+                }
+            })
+            .collect();
+        let mut first = 0;
+        while first < self.devices.len() {
+            let h = self.devices[first].household as usize;
+            let mut end = first + 1;
+            while end < self.devices.len() && self.devices[end].household as usize == h {
+                end += 1;
+            }
+            let chain = Chain {
+                at,
+                handed: at_resolver,
+                head,
+                rates,
+                since: &since,
+            };
+            self.seed_household(h, first..end, chain);
+            first = end;
+        }
+    }
+
+    /// Seeds household `h`'s router and its `devices`' caches and connections
+    /// below `chain`. A cache that only relays what it is handed (it keeps
+    /// the TTL as counted down, see [`relays`]), with only such caches below
+    /// it, holds a copy of its upstream's entry exactly when one of its
+    /// clients asked since that entry was fetched, and the copy expires with
+    /// it; seeding it so keeps nested caches consistent from the start.
+    /// Other caches are drawn from their own stationary law.
+    fn seed_household(&mut self, h: usize, devices: std::ops::Range<usize>, chain: Chain) {
+        let s = &self.model.scenario;
+        let Chain {
+            at,
+            handed,
+            mut head,
+            rates,
+            since,
+        } = chain;
+        let router = s.routers.get(self.households[h].router_pool as usize);
+        let at_router = pass(router, handed);
+        if let Some(pool) = router.filter(|p| p.policy.caches) {
+            let below = devices.clone().all(|d| self.device_relays(d, at_router));
+            let entry = match head {
+                Some(up) if below && relays(&pool.policy, handed) => {
+                    let asked = devices.clone().any(|d| up.asked_by(d, since[d], at.start));
+                    up.copy_if(asked, at.start)
+                }
+                _ => {
+                    let law = (at_router, rates[devices.clone()].iter().sum(), 0.0);
+                    let entry = stationary(&mut self.rng, at, law, &pool.policy, Layer::Router);
+                    let fetcher = self.pick_weighted(rates, devices.clone());
+                    head = pool.policy.is_plain().then_some(Head { entry, fetcher });
+                    entry
+                }
+            };
+            self.households[h].router = entry;
+        }
+        for d in devices {
+            let device = self.devices[d];
+            let (rate, mut head) = (rates[d], head);
             let os = s.oses.get(device.os_pool as usize);
             let at_os = pass(os, at_router);
+            let app = s.apps.get(device.app_pool as usize);
+            let app_relays = app.is_none_or(|p| !p.policy.caches || relays(&p.policy, at_os));
             if let Some(pool) = os.filter(|p| p.policy.caches) {
-                let law = (at_os, rate, 0.0);
-                self.devices[d].os = stationary(&mut self.rng, at, law, &pool.policy, Layer::Os);
+                self.devices[d].os = match head {
+                    Some(up) if app_relays && relays(&pool.policy, at_router) => {
+                        up.copy_if(up.asked_by(d, since[d], at.start), at.start)
+                    }
+                    _ => {
+                        let entry =
+                            stationary(&mut self.rng, at, (at_os, rate, 0.0), &pool.policy, Layer::Os);
+                        head = pool.policy.is_plain().then_some(Head { entry, fetcher: d });
+                        entry
+                    }
+                };
             }
             if let Some(c) = self.model.connections.get(device.app_pool) {
-                self.seed_connection(d, c, start, version, rate);
+                self.seed_connection(d, c, at.start, at.version, rate);
             }
-            let app = s.apps.get(device.app_pool as usize);
             if let Some(pool) = app.filter(|p| p.policy.caches) {
-                let law = (
-                    pass(app, at_os),
-                    rate,
-                    pool.restarts_per_day / crate::duration::DAY as f64,
-                );
-                self.devices[d].app = stationary(&mut self.rng, at, law, &pool.policy, Layer::App);
+                let restarts = pool.restarts_per_day / crate::duration::DAY as f64;
+                self.devices[d].app = match head {
+                    Some(up) if restarts == 0.0 && relays(&pool.policy, at_os) => {
+                        up.copy_if(up.asked_by(d, since[d], at.start), at.start)
+                    }
+                    _ => {
+                        let law = (pass(app, at_os), rate, restarts);
+                        stationary(&mut self.rng, at, law, &pool.policy, Layer::App)
+                    }
+                };
             }
         }
+    }
+
+    /// Whether device `d`'s OS and app caches, if any, only relay the TTL
+    /// they are handed (at most `handed` at the OS).
+    fn device_relays(&self, d: usize, handed: Millis) -> bool {
+        let s = &self.model.scenario;
+        let device = self.devices[d];
+        let os = s.oses.get(device.os_pool as usize);
+        let app = s.apps.get(device.app_pool as usize);
+        let caches_or_relays = |pool: Option<&crate::scenario::Pool>, handed| {
+            pool.is_none_or(|p| !p.policy.caches || (relays(&p.policy, handed) && p.restarts_per_day == 0.0))
+        };
+        caches_or_relays(os, handed) && caches_or_relays(app, pass(os, handed))
+    }
+
+    /// One of `devices`, drawn in proportion to its request rate: whose
+    /// request fetched an entry they share.
+    fn pick_weighted(&mut self, rates: &[f64], devices: std::ops::Range<usize>) -> usize {
+        let total: f64 = rates[devices.clone()].iter().sum();
+        let mut u = self.rng.random::<f64>() * total;
+        for d in devices.clone() {
+            u -= rates[d];
+            if u < 0.0 {
+                return d;
+            }
+        }
+        devices.end.saturating_sub(1)
     }
 
     /// Starts a keep-alive connection in its stationary state: last used a
@@ -110,6 +212,56 @@ impl<'m> Partition<'m> {
         device.connect(address, opened, stale);
         device.conn_last = (start - idle).max(opened);
     }
+}
+
+/// Whether a cache only relays what it is handed: it keeps the TTL as
+/// counted down (no fixed or minimum lifetime, no stretching, nothing cut
+/// below `handed`) and does nothing else, so its copy of an upstream entry
+/// expires with that entry.
+fn relays(policy: &Policy, handed: Millis) -> bool {
+    policy.caches
+        && policy.is_plain()
+        && policy.fixed_ttl.is_none()
+        && policy.min_ttl == 0
+        && policy.ttl_factor == 1.0
+        && policy.ttl_addend == 0
+        && policy.max_ttl >= handed
+}
+
+/// The entry copies below are made of, and the device whose request fetched it.
+#[derive(Clone, Copy, Debug)]
+struct Head {
+    entry: Entry,
+    fetcher: usize,
+}
+
+impl Head {
+    /// Whether device `d`, whose last request was `since` ms before
+    /// `start`, has asked since this entry was fetched (its fetcher has).
+    fn asked_by(&self, d: usize, since: f64, start: Millis) -> bool {
+        let age = start - (self.entry.expires - self.entry.lifetime);
+        d == self.fetcher || since < age as f64
+    }
+
+    /// A copy if `asked` and the entry is live at `start`, else nothing.
+    fn copy_if(&self, asked: bool, start: Millis) -> Entry {
+        if asked && self.entry.expires > start {
+            self.entry
+        } else {
+            Entry::EMPTY
+        }
+    }
+}
+
+/// What seeding a household needs from above it.
+#[derive(Clone, Copy)]
+struct Chain<'a> {
+    at: Seeded,
+    /// The TTL the resolver (or the record) hands the router.
+    handed: Millis,
+    head: Option<Head>,
+    rates: &'a [f64],
+    since: &'a [f64],
 }
 
 /// Where seeding starts: the time, and the record's version and TTL then.
