@@ -1,4 +1,4 @@
-//! The oracles of SPEC §7: cases where mathematics knows the answer.
+//! The oracles: cases where mathematics knows the answer.
 //! Tolerances come from the spread between runs, not from hand-picked numbers.
 
 mod common;

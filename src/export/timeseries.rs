@@ -1,4 +1,4 @@
-//! `timeseries.csv` (one row per bucket, SPEC §5 columns) and, with several
+//! `timeseries.csv` (one row per bucket, the columns the README lists) and, with several
 //! addresses, the long-format `addresses.csv`.
 
 use super::Report;
