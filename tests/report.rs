@@ -62,8 +62,12 @@ fn report_renders_in_headless_chromium() {
     );
     let images = dom.matches("<img alt=").count();
     assert_eq!(
-        images, 6,
-        "old share (2), layers (2), clients and addresses charts inline"
+        images, 7,
+        "old share (2), causes, layers (2), clients and addresses charts inline"
+    );
+    assert!(
+        dom.contains("<img alt=\"causes.png\""),
+        "the causes chart is shown"
     );
     assert!(
         !dom.contains("http://") && !dom.contains("https://"),

@@ -23,9 +23,9 @@ impl<'m> Partition<'m> {
         let resolver_pool = self.plan.resolver_pool.map(|p| &s.resolvers[p]);
         let at_resolver = pass(resolver_pool, ttl);
         let mut head = None;
+        let misses = self.misses(rates, at_resolver);
         if let Some(pool) = resolver_pool.filter(|p| p.policy.caches) {
-            let all_requests: f64 = rates.iter().sum();
-            let per_shard = all_requests / self.shards.len().max(1) as f64;
+            let per_shard = misses.to_resolver / self.shards.len().max(1) as f64;
             for i in 0..self.shards.len() {
                 let law = (at_resolver, per_shard, 0.0);
                 self.shards[i] = stationary(&mut self.rng, at, law, &pool.policy, Layer::Resolver);
@@ -64,6 +64,7 @@ impl<'m> Partition<'m> {
                 head,
                 rates,
                 since: &since,
+                misses: &misses,
             };
             self.seed_household(h, first..end, chain);
             first = end;
@@ -85,6 +86,7 @@ impl<'m> Partition<'m> {
             mut head,
             rates,
             since,
+            misses,
         } = chain;
         let router = s.routers.get(self.households[h].router_pool as usize);
         let at_router = pass(router, handed);
@@ -96,7 +98,7 @@ impl<'m> Partition<'m> {
                     up.copy_if(asked, at.start)
                 }
                 _ => {
-                    let law = (at_router, rates[devices.clone()].iter().sum(), 0.0);
+                    let law = (at_router, misses.to_router[devices.clone()].iter().sum(), 0.0);
                     let entry = stationary(&mut self.rng, at, law, &pool.policy, Layer::Router);
                     let fetcher = self.pick_weighted(rates, devices.clone());
                     head = pool.policy.is_plain().then_some(Head { entry, fetcher });
@@ -118,8 +120,13 @@ impl<'m> Partition<'m> {
                         up.copy_if(up.asked_by(d, since[d], at.start), at.start)
                     }
                     _ => {
-                        let entry =
-                            stationary(&mut self.rng, at, (at_os, rate, 0.0), &pool.policy, Layer::Os);
+                        let entry = stationary(
+                            &mut self.rng,
+                            at,
+                            (at_os, misses.to_os[d], 0.0),
+                            &pool.policy,
+                            Layer::Os,
+                        );
                         head = pool.policy.is_plain().then_some(Head { entry, fetcher: d });
                         entry
                     }
@@ -141,6 +148,58 @@ impl<'m> Partition<'m> {
                 };
             }
         }
+    }
+
+    /// The requests that reach each shared layer: a cache that keeps
+    /// answers longer than its upstream passes on only its misses (its
+    /// renewals, at rate l / (1 + l·H) for a holding time H); one that only
+    /// relays passes on every request. Its upstream is seeded with that
+    /// rate: at the first request after expiry, the requests still answered
+    /// below do not count.
+    fn misses(&self, rates: &[f64], handed: Millis) -> Misses {
+        let s = &self.model.scenario;
+        let miss_rate = |rate: f64, lifetime: Millis, clear: f64| {
+            let holds = if clear > 0.0 {
+                -(-clear * lifetime as f64).exp_m1() / clear
+            } else {
+                lifetime as f64
+            };
+            rate / (1.0 + rate * holds)
+        };
+        // Through a pool's cache, given the TTL it is handed.
+        let through = |pool: Option<&crate::scenario::Pool>, rate: f64, handed: Millis| match pool {
+            Some(p) if p.policy.caches && !relays(&p.policy, handed) => miss_rate(
+                rate,
+                p.policy.lifetime(handed),
+                p.restarts_per_day / crate::duration::DAY as f64,
+            ),
+            _ => rate,
+        };
+        let mut misses = Misses {
+            to_os: vec![0.0; rates.len()],
+            to_router: vec![0.0; rates.len()],
+            to_resolver: 0.0,
+        };
+        let mut household = 0.0;
+        for (d, &rate) in rates.iter().enumerate() {
+            let device = self.devices[d];
+            let h = device.household as usize;
+            let router = s.routers.get(self.households[h].router_pool as usize);
+            let at_router = pass(router, handed);
+            let os = s.oses.get(device.os_pool as usize);
+            let app = s.apps.get(device.app_pool as usize);
+            misses.to_os[d] = through(app, rate, pass(os, at_router));
+            misses.to_router[d] = through(os, misses.to_os[d], at_router);
+            // Households' devices are contiguous: add each household's
+            // router misses once its last device is in.
+            let first = d == 0 || self.devices[d - 1].household as usize != h;
+            household = if first { 0.0 } else { household } + misses.to_router[d];
+            let last = rates.len() == d + 1 || self.devices[d + 1].household as usize != h;
+            if last {
+                misses.to_resolver += through(router, household, handed);
+            }
+        }
+        misses
     }
 
     /// Whether device `d`'s OS and app caches, if any, only relay the TTL
@@ -253,6 +312,14 @@ impl Head {
     }
 }
 
+/// The rates of requests reaching each layer (see [`Partition::misses`]).
+struct Misses {
+    /// Per device, past its app to its OS, and past its OS to its router.
+    to_os: Vec<f64>,
+    to_router: Vec<f64>,
+    to_resolver: f64,
+}
+
 /// What seeding a household needs from above it.
 #[derive(Clone, Copy)]
 struct Chain<'a> {
@@ -262,6 +329,7 @@ struct Chain<'a> {
     head: Option<Head>,
     rates: &'a [f64],
     since: &'a [f64],
+    misses: &'a Misses,
 }
 
 /// Where seeding starts: the time, and the record's version and TTL then.
