@@ -7,6 +7,7 @@ use super::{canvas, legend, mesh, png_and_svg, Cartesian, Picture, MAIN};
 use crate::duration::{self, Millis};
 use crate::engine::cause::{ByCause, CODE_NAMES};
 use crate::engine::{Layer, PerLayer};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -121,6 +122,24 @@ impl<'a, 'b, DB: DrawingBackend> Frame<'a, 'b, DB> {
     }
 }
 
+impl<'a, DB: DrawingBackend> Frame<'a, '_, DB> {
+    /// Linear axes for a share from 0 to `top`, with the grid and labels;
+    /// the chart, and each bucket's middle on the time axis.
+    fn linear(
+        mut self,
+        top: f64,
+        y_label: &str,
+    ) -> Result<(Cartesian<'a, DB, RangedCoordf64>, Vec<f64>), String> {
+        let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+        let mut c = self
+            .builder
+            .build_cartesian_2d(0.0..self.x_max, 0.0..top)
+            .map_err(err)?;
+        mesh(&mut c, self.x_label, y_label).map_err(err)?;
+        Ok((c, self.xs))
+    }
+}
+
 /// The time axis in the unit people would use for this horizon.
 fn time_unit(horizon_s: f64) -> (f64, &'static str) {
     if horizon_s <= 2.0 * 3600.0 {
@@ -133,17 +152,10 @@ fn time_unit(horizon_s: f64) -> (f64, &'static str) {
 /// The old share over time with its 95 % band and the plan's answer.
 fn old_share<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    let Frame {
-        mut builder,
-        xs,
-        x_max,
-        x_label,
-        unit,
-    } = Frame::new(root, data, OLD_SHARE_TITLE)?;
-
+    let frame = Frame::new(root, data, OLD_SHARE_TITLE)?;
+    let unit = frame.unit;
     let top = share_axis_top(data.hi.iter().cloned(), 0.001);
-    let mut c = builder.build_cartesian_2d(0.0..x_max, 0.0..top).map_err(err)?;
-    mesh(&mut c, x_label, "share of requests").map_err(err)?;
+    let (mut c, xs) = frame.linear(top, "share of requests")?;
     let mut band: Vec<(f64, f64)> = xs.iter().zip(&data.hi).map(|(x, h)| (*x, h.min(1.0))).collect();
     band.extend(xs.iter().zip(&data.lo).rev().map(|(x, l)| (*x, l.max(0.0))));
     c.draw_series(std::iter::once(Polygon::new(band, MAIN.mix(0.2).filled())))
@@ -234,13 +246,7 @@ fn stacked<DB: DrawingBackend>(
     normalised: bool,
 ) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    let Frame {
-        mut builder,
-        xs,
-        x_max,
-        x_label,
-        ..
-    } = Frame::new(root, data, title)?;
+    let frame = Frame::new(root, data, title)?;
     let parts: Vec<Vec<f64>> = rows
         .iter()
         .map(|v| {
@@ -259,13 +265,12 @@ fn stacked<DB: DrawingBackend>(
     } else {
         parts.iter().map(|v| v.iter().sum()).fold(0.001, f64::max) * 1.05
     };
-    let mut c = builder.build_cartesian_2d(0.0..x_max, 0.0..top).map_err(err)?;
     let y_label = if normalised {
         "share of the requests reaching the old address"
     } else {
         "share of requests reaching the old address"
     };
-    mesh(&mut c, x_label, y_label).map_err(err)?;
+    let (mut c, xs) = frame.linear(top, y_label)?;
     // Stacked: draw each part's cumulative area, the tallest first.
     for (l, name) in names.iter().enumerate().rev() {
         if parts.iter().all(|v| v[l] == 0.0) {
@@ -289,17 +294,8 @@ fn stacked<DB: DrawingBackend>(
 /// The share of active users with a request to the old address.
 fn clients<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    let Frame {
-        mut builder,
-        xs,
-        x_max,
-        x_label,
-        ..
-    } = Frame::new(root, data, CLIENTS_TITLE)?;
-
     let top = share_axis_top(data.clients_old_share.iter().cloned(), 0.001);
-    let mut c = builder.build_cartesian_2d(0.0..x_max, 0.0..top).map_err(err)?;
-    mesh(&mut c, x_label, "share of active users").map_err(err)?;
+    let (mut c, xs) = Frame::new(root, data, CLIENTS_TITLE)?.linear(top, "share of active users")?;
     c.draw_series(LineSeries::new(
         xs.iter().cloned().zip(data.clients_old_share.iter().cloned()),
         MAIN.stroke_width(2),
@@ -311,17 +307,8 @@ fn clients<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData) 
 /// Each address's share of requests (DNS load balancing).
 fn addresses<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    let Frame {
-        mut builder,
-        xs,
-        x_max,
-        x_label,
-        ..
-    } = Frame::new(root, data, ADDRESSES_TITLE)?;
-
     let top = share_axis_top(data.addresses.iter().flat_map(|(_, v)| v.iter().cloned()), 0.01);
-    let mut c = builder.build_cartesian_2d(0.0..x_max, 0.0..top).map_err(err)?;
-    mesh(&mut c, x_label, "share of requests").map_err(err)?;
+    let (mut c, xs) = Frame::new(root, data, ADDRESSES_TITLE)?.linear(top, "share of requests")?;
     for (i, (address, shares)) in data.addresses.iter().enumerate() {
         let colour = Palette99::pick(i).to_rgba();
         c.draw_series(LineSeries::new(
