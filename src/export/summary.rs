@@ -111,6 +111,11 @@ pub struct Tail {
 #[serde(default)]
 pub struct PlanSummary {
     pub answer: String,
+    /// What to be careful of, such as a tail resting on a handful of caches.
+    pub caveats: Vec<String>,
+    /// The latest any old answer can reach a user, whatever the number of
+    /// caches (`null` when nothing bounds it: see `unbounded_by`).
+    pub longest_old_answer_s: Option<f64>,
     pub max_lost: Option<u64>,
     pub old_requests_after_per_run: f64,
     pub retire_after_s: Option<f64>,
@@ -119,15 +124,11 @@ pub struct PlanSummary {
     pub retire_after_upper_s: Option<f64>,
     pub runs: usize,
     pub runs_for_upper_bound: usize,
-    /// The latest any old answer can reach a user, whatever the number of
-    /// caches (`null` when nothing bounds it: see `unbounded_by`).
-    pub longest_old_answer_s: Option<f64>,
-    pub unbounded_by: Option<String>,
+    pub settled_runs: usize,
     /// The cause of the latest old requests.
     pub tail_set_by: Option<String>,
-    pub caveats: Vec<String>,
-    pub settled_runs: usize,
     pub tolerance: Option<f64>,
+    pub unbounded_by: Option<String>,
 }
 
 impl PlanSummary {
