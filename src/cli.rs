@@ -36,7 +36,7 @@ pub enum Command {
         #[command(flatten)]
         sim: SimArgs,
         /// Old share to stay under (0.0001 = 0.01 %).
-        #[arg(long, default_value_t = cachesim::plan::DEFAULT_TOLERANCE, conflicts_with = "max_lost")]
+        #[arg(long, default_value_t = cachesim::plan::DEFAULT_TOLERANCE, conflicts_with = "max_lost", value_parser = share)]
         tolerance: f64,
         /// Instead: fewer than this many requests (per run) may still reach the old server.
         #[arg(long)]
@@ -53,7 +53,7 @@ pub enum Command {
         #[arg(long, value_name = "KEY=V1,V2,...", required = true)]
         vary: Vec<String>,
         /// Old share to stay under (0.0001 = 0.01 %).
-        #[arg(long, default_value_t = cachesim::plan::DEFAULT_TOLERANCE)]
+        #[arg(long, default_value_t = cachesim::plan::DEFAULT_TOLERANCE, value_parser = share)]
         tolerance: f64,
         /// Folder for sweep.csv and the chart (default: output/<scenario name>/sweep/).
         #[arg(long)]
@@ -66,6 +66,25 @@ pub enum Command {
     },
     /// List the policy presets with their values and sources.
     Presets,
+}
+
+/// A share between 0 and 1, as a fraction: "0.01%" is answered with the
+/// fraction to write instead.
+fn share(text: &str) -> Result<f64, String> {
+    let accepted = "give a share between 0 and 1, e.g. 0.0001 for 0.01 %";
+    if let Some(number) = text.trim().strip_suffix('%') {
+        return match number.trim().parse::<f64>() {
+            Ok(percent) => Err(format!(
+                "write shares as fractions: {percent} % is {}",
+                percent / 100.0
+            )),
+            Err(_) => Err(accepted.to_string()),
+        };
+    }
+    match text.trim().parse::<f64>() {
+        Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
+        _ => Err(accepted.to_string()),
+    }
 }
 
 #[derive(Args, Debug)]

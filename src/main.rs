@@ -8,6 +8,7 @@ use cachesim::error::{Error, Result};
 use cachesim::plan::Criterion;
 use clap::Parser;
 use cli::{Cli, Command};
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
 fn main() {
@@ -45,14 +46,16 @@ fn message(e: &Error) -> String {
     }
 }
 
-fn validate_tolerance(tolerance: f64) -> Result<f64> {
-    if tolerance > 0.0 && tolerance < 1.0 {
-        Ok(tolerance)
-    } else {
-        Err(Error::Usage(format!(
-            "--tolerance {tolerance}: give a share between 0 and 1, e.g. 0.0001 for 0.01 %"
-        )))
+/// `--out -` would be a folder named "-": results are several files, not
+/// one stream.
+fn results_folder(out: Option<PathBuf>) -> Result<Option<PathBuf>> {
+    if out.as_deref() == Some(std::path::Path::new("-")) {
+        return Err(Error::Usage(
+            "--out -: the results are a folder of files (CSV, JSON, charts), not one stream; give a folder name"
+                .into(),
+        ));
     }
+    Ok(out)
 }
 
 fn execute(cli: Cli) -> Result<()> {
@@ -60,7 +63,7 @@ fn execute(cli: Cli) -> Result<()> {
         Command::Run { sim, out } => {
             let options = RunOptions {
                 sim: sim.options(),
-                out,
+                out: results_folder(out)?,
                 criterion: Criterion::default(),
             };
             commands::run::run(&options).map(|_| ())
@@ -73,9 +76,9 @@ fn execute(cli: Cli) -> Result<()> {
         } => {
             let criterion = match max_lost {
                 Some(n) => Criterion::MaxLost(n),
-                None => Criterion::Tolerance(validate_tolerance(tolerance)?),
+                None => Criterion::Tolerance(tolerance),
             };
-            commands::plan::plan(&sim.options(), criterion, out.as_deref()).map(|_| ())
+            commands::plan::plan(&sim.options(), criterion, results_folder(out)?.as_deref()).map(|_| ())
         }
         Command::Sweep {
             sim,
@@ -87,8 +90,8 @@ fn execute(cli: Cli) -> Result<()> {
                 .iter()
                 .map(|v| commands::sweep::Vary::parse(v))
                 .collect::<Result<_>>()?;
-            let criterion = Criterion::Tolerance(validate_tolerance(tolerance)?);
-            commands::sweep::sweep(&sim.options(), &varies, criterion, &out).map(|_| ())
+            let criterion = Criterion::Tolerance(tolerance);
+            commands::sweep::sweep(&sim.options(), &varies, criterion, &results_folder(out)?).map(|_| ())
         }
         Command::Chart { dir } => {
             for name in cachesim::export::redraw(&dir)? {

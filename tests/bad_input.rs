@@ -248,7 +248,12 @@ fn override_index_out_of_range() {
 
 #[test]
 fn bad_tolerance() {
-    refused("plan", SMALL, &["--tolerance", "2"], &["--tolerance 2"]);
+    refused(
+        "plan",
+        SMALL,
+        &["--tolerance", "2"],
+        &["'2' for '--tolerance", "between 0 and 1"],
+    );
 }
 /// OS caches behind resolvers honouring TTL 300 s: seeded independently at
 /// the change, they would hold the new answer (warm-up 0) or outlive their
@@ -306,4 +311,38 @@ fn warmup_shorter_than_a_schedule() {
     // fetched up to a day before hold the old TTL.
     let text = countdown("1h", "schedule = [ { at = \"-2h\", ttl = \"60s\" } ]").replace("300s", "1d");
     refused("run", &text, &[], &["simulation.warmup", "too short", "\"50h\""]);
+}
+#[test]
+fn zero_runs_by_flag_names_the_flag() {
+    refused(
+        "run",
+        SMALL,
+        &["--runs", "0"],
+        &["in --runs 0:", "simulation.runs", "1 to 100000"],
+    );
+}
+
+#[test]
+fn tolerance_as_a_percentage() {
+    refused(
+        "plan",
+        SMALL,
+        &["--tolerance", "0.01%"],
+        &["write shares as fractions", "0.01 % is 0.0001"],
+    );
+}
+
+#[test]
+fn results_to_a_dash() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("small.toml");
+    std::fs::write(&path, SMALL).unwrap();
+    let output = cachesim(&["run", path.to_str().unwrap(), "--out", "-"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--out -") && stderr.contains("give a folder name"),
+        "{stderr}"
+    );
+    assert!(!std::path::Path::new("-").exists(), "no folder named -");
 }

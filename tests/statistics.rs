@@ -138,3 +138,25 @@ fn the_plan_says_what_it_hangs_on() {
         "the plan ({retire} s) lies within the bound, to a bucket"
     );
 }
+
+#[test]
+fn plan_quiet_prints_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("small.toml");
+    std::fs::write(&path, SMALL).unwrap();
+    let out = dir.path().join("out");
+    let output = cachesim(&[
+        "plan",
+        path.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success());
+    assert!(
+        output.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(out.join("summary.json").exists(), "the answer is still written");
+}

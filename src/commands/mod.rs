@@ -34,16 +34,22 @@ impl SimOptions {
     /// `--runs` and `--seed` are overrides like any `--set`, so they are
     /// validated the same way and recorded in the content hash.
     pub fn overrides(&self) -> Result<Vec<Override>> {
-        let mut args: Vec<String> = self.sets.clone();
+        let mut overrides: Vec<Override> = self
+            .sets
+            .iter()
+            .map(|a| Override::parse(a).map_err(Error::Usage))
+            .collect::<Result<_>>()?;
         if let Some(runs) = self.runs {
-            args.push(format!("simulation.runs={runs}"));
+            overrides.push(
+                Override::from_flag("--runs", "simulation.runs", &runs.to_string()).map_err(Error::Usage)?,
+            );
         }
         if let Some(seed) = self.seed {
-            args.push(format!("simulation.seed={seed}"));
+            overrides.push(
+                Override::from_flag("--seed", "simulation.seed", &seed.to_string()).map_err(Error::Usage)?,
+            );
         }
-        args.iter()
-            .map(|a| Override::parse(a).map_err(Error::Usage))
-            .collect()
+        Ok(overrides)
     }
 
     pub fn load(&self, extra: &[Override]) -> Result<Scenario> {

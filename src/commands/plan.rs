@@ -11,9 +11,11 @@ use std::path::Path;
 /// Simulates, prints the answer, and records it in the results folder.
 pub fn plan(sim: &SimOptions, criterion: Criterion, out: Option<&Path>) -> Result<Plan> {
     let ran = simulate_and_write(sim, out, criterion)?;
-    println!("{}", text::plan_sentence(&ran.plan));
-    for sentence in HangsOn::of(&ran.report()).sentences() {
-        println!("{sentence}");
+    if !sim.quiet {
+        println!("{}", text::plan_sentence(&ran.plan));
+        for sentence in HangsOn::of(&ran.report()).sentences() {
+            println!("{sentence}");
+        }
     }
     Ok(ran.plan)
 }

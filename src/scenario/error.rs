@@ -28,7 +28,7 @@ impl fmt::Display for ScenarioError {
         }
         write!(f, ": ")?;
         if let Some(arg) = &self.from_override {
-            write!(f, "in --set {arg}: ")?;
+            write!(f, "in {arg}: ")?;
         }
         if let Some(key) = &self.key {
             write!(f, "key `{key}`: ")?;
@@ -144,7 +144,7 @@ mod tests {
 
     #[test]
     fn blames_the_override_when_the_value_came_from_set() {
-        let locator = Locator::new("", vec![("record.ttl".into(), "record.ttl=5".into())]);
+        let locator = Locator::new("", vec![("record.ttl".into(), "--set record.ttl=5".into())]);
         let err = locator.error("s.toml", "record.ttl", "no unit");
         assert_eq!(
             err.to_string(),

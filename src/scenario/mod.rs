@@ -42,7 +42,7 @@ pub fn parse(text: &str, file: &str, overrides: &[Override]) -> Result<Scenario,
         text,
         overrides
             .iter()
-            .map(|o| (o.path.clone(), o.argument.clone()))
+            .map(|o| (o.path.clone(), o.written.clone()))
             .collect(),
     );
     let mut table: Table = toml::from_str(text).map_err(|e| {

@@ -8,8 +8,11 @@ use toml::{Table, Value};
 pub struct Override {
     pub path: String,
     pub value: Value,
-    /// The argument as given, for error messages.
+    /// The argument as given (`KEY=VALUE`), recorded with the results.
     pub argument: String,
+    /// How the user wrote it, for error messages: `--set KEY=VALUE`, or
+    /// the flag that stands for it (`--runs 0`).
+    pub written: String,
 }
 
 impl Override {
@@ -32,7 +35,16 @@ impl Override {
             path: path.to_string(),
             value,
             argument: argument.to_string(),
+            written: format!("--set {argument}"),
         })
+    }
+
+    /// `KEY=VALUE` as set by a flag of its own (`--runs 8` for
+    /// `simulation.runs=8`), named so in error messages.
+    pub fn from_flag(flag: &str, path: &str, value: &str) -> Result<Override, String> {
+        let mut o = Override::parse(&format!("{path}={value}"))?;
+        o.written = format!("{flag} {value}");
+        Ok(o)
     }
 }
 

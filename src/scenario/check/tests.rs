@@ -138,6 +138,6 @@ fn a_ttl_beyond_rfc_2181_becomes_0_with_a_warning() {
 fn an_override_is_blamed_when_its_value_is_bad() {
     let set = Override::parse("simulation.bucket=0s").unwrap();
     let e = parse(BASE, "t.toml", &[set]).unwrap_err();
-    assert_eq!(e.from_override.as_deref(), Some("simulation.bucket=0s"));
+    assert_eq!(e.from_override.as_deref(), Some("--set simulation.bucket=0s"));
     assert!(e.message.contains("longer than 0"), "{e}");
 }
