@@ -346,3 +346,34 @@ fn results_to_a_dash() {
     );
     assert!(!std::path::Path::new("-").exists(), "no folder named -");
 }
+
+#[test]
+fn misspelt_short_key() {
+    refused(
+        "run",
+        &SMALL.replace("ttl = \"5m\"", "tll = \"5m\""),
+        &[],
+        &["unknown key `tll`", "did you mean `ttl`"],
+    );
+}
+
+#[test]
+fn share_written_as_a_percentage() {
+    refused(
+        "run",
+        &SMALL.replace("share = 0.9", "share = \"90 %\""),
+        &[],
+        &["resolver.0.share", "a fraction such as 0.7"],
+    );
+}
+
+#[test]
+fn missing_record_table() {
+    let text = SMALL[SMALL.find("[population]").unwrap()..].to_string();
+    refused(
+        "run",
+        &text,
+        &[],
+        &["bad.toml:1", "`record` is missing", "add a [record] table"],
+    );
+}

@@ -118,9 +118,17 @@ impl<'a> Locator<'a> {
 
 /// The closest of `candidates` to `given`, if close enough to be a typo.
 pub fn did_you_mean<'a>(given: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    // Similar overall (Jaro-Winkler), or one slip away: a short key like
+    // `tll` for `ttl` scores low on similarity but is one letter off.
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(given, c), c))
+        .map(|c| {
+            let one_slip = strsim::damerau_levenshtein(given, c) <= 1;
+            (
+                strsim::jaro_winkler(given, c) + if one_slip { 1.0 } else { 0.0 },
+                c,
+            )
+        })
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)

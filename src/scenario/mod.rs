@@ -133,8 +133,31 @@ fn serde_error(
             format!("{key}.{field}")
         };
         let mut err = locator.error(file, &key, format!("required key `{full}` is missing"));
+        if key.is_empty() {
+            // A whole table is missing: point at the file's start, and say
+            // what goes in it.
+            err.line = Some(1);
+            let needs = match field {
+                "record" => " (add a [record] table with ttl, old and new)",
+                "population" => " (add a [population] table with households and requests_per_day)",
+                _ => "",
+            };
+            err.message.push_str(needs);
+        }
         err.key = Some(full);
         return err;
     }
+    // serde names Rust types ("invalid type: string \"70 %\", expected f64"):
+    // say what the scenario wants instead.
+    let inner = if key.ends_with("share") && inner.starts_with("invalid type") {
+        format!(
+            "{}; a share is a fraction such as 0.7",
+            inner.split(", expected").next().unwrap_or(&inner)
+        )
+    } else {
+        inner
+            .replace("expected f64", "expected a number")
+            .replace("expected i64", "expected a whole number")
+    };
     locator.error(file, &key, inner)
 }
