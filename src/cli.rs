@@ -66,6 +66,14 @@ pub enum Command {
     },
     /// List the policy presets with their values and sources.
     Presets,
+    /// Print a shell completion script: `cachesim completions bash >
+    /// ~/.local/share/bash-completion/completions/cachesim`.
+    Completions {
+        /// The shell: bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `cachesim man > cachesim.1`.
+    Man,
 }
 
 /// A share between 0 and 1, as a fraction: "0.01%" is answered with the

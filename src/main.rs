@@ -6,7 +6,7 @@ mod cli;
 use cachesim::commands::{self, run::RunOptions};
 use cachesim::error::{Error, Result};
 use cachesim::plan::Criterion;
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -103,5 +103,12 @@ fn execute(cli: Cli) -> Result<()> {
             print!("{}", commands::presets::table());
             Ok(())
         }
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "cachesim", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => clap_mangen::Man::new(Cli::command())
+            .render(&mut std::io::stdout())
+            .map_err(|e| Error::Internal(format!("cannot write the manual page: {e}"))),
     }
 }

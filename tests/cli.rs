@@ -385,3 +385,21 @@ fn sweep_over_ttl_grows_the_answer_and_chart_redraws() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("is this a cachesim results folder"));
 }
+
+#[test]
+fn completions_and_the_manual_page_cover_every_command() {
+    for shell in ["bash", "zsh", "fish"] {
+        let output = cachesim(&["completions", shell]);
+        assert!(output.status.success(), "{shell}");
+        let script = String::from_utf8_lossy(&output.stdout);
+        for command in ["run", "plan", "sweep", "chart", "presets"] {
+            assert!(script.contains(command), "{shell} completions lack {command}");
+        }
+    }
+    let output = cachesim(&["man"]);
+    assert!(output.status.success());
+    let page = String::from_utf8_lossy(&output.stdout);
+    assert!(page.contains(".TH cachesim 1") && page.contains("plan"), "{page}");
+    let unknown = cachesim(&["completions", "tcsh"]);
+    assert_eq!(unknown.status.code(), Some(2));
+}
