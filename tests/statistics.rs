@@ -6,13 +6,14 @@ mod common;
 
 use common::{cachesim, SMALL};
 
-/// Runs SMALL with `extra` arguments: what it printed and its summary.json.
-fn run(extra: &[&str]) -> (String, serde_json::Value) {
+/// Runs `command` on the scenario `text` with `extra` arguments: what it
+/// printed and the summary.json it wrote.
+fn simulate(command: &str, text: &str, extra: &[&str]) -> (String, serde_json::Value) {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("small.toml");
-    std::fs::write(&path, SMALL).unwrap();
+    let path = dir.path().join("scenario.toml");
+    std::fs::write(&path, text).unwrap();
     let out = dir.path().join("out");
-    let mut args = vec!["run", path.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    let mut args = vec![command, path.to_str().unwrap(), "--out", out.to_str().unwrap()];
     args.extend_from_slice(extra);
     let output = cachesim(&args);
     assert!(
@@ -22,6 +23,11 @@ fn run(extra: &[&str]) -> (String, serde_json::Value) {
     );
     let summary = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     (String::from_utf8_lossy(&output.stdout).into_owned(), summary)
+}
+
+/// Runs SMALL with `extra` arguments.
+fn run(extra: &[&str]) -> (String, serde_json::Value) {
+    simulate("run", SMALL, extra)
 }
 
 #[test]
@@ -96,23 +102,7 @@ connection = { idle_timeout = "30s" }
 
 #[test]
 fn the_plan_says_what_it_hangs_on() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("pinned.toml");
-    std::fs::write(&path, PINNED).unwrap();
-    let out = dir.path().join("out");
-    let plan = |extra: &[&str]| {
-        let mut args = vec!["plan", path.to_str().unwrap(), "--out", out.to_str().unwrap()];
-        args.extend_from_slice(extra);
-        let output = cachesim(&args);
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let summary: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
-        (String::from_utf8_lossy(&output.stdout).into_owned(), summary)
-    };
+    let plan = |extra: &[&str]| simulate("plan", PINNED, extra);
     let (said, summary) = plan(&[]);
     assert!(
         said.contains("The end of the tail is caused by resolver/pins-2h."),
@@ -141,22 +131,10 @@ fn the_plan_says_what_it_hangs_on() {
 
 #[test]
 fn plan_quiet_prints_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("small.toml");
-    std::fs::write(&path, SMALL).unwrap();
-    let out = dir.path().join("out");
-    let output = cachesim(&[
-        "plan",
-        path.to_str().unwrap(),
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(output.status.success());
+    let (printed, summary) = simulate("plan", SMALL, &["--quiet"]);
+    assert!(printed.is_empty(), "{printed}");
     assert!(
-        output.stdout.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&output.stdout)
+        summary["plan"]["answer"].is_string(),
+        "the answer is still written"
     );
-    assert!(out.join("summary.json").exists(), "the answer is still written");
 }
