@@ -26,9 +26,28 @@ pub enum Command {
     Run {
         #[command(flatten)]
         sim: SimArgs,
+        /// Results folder (default: output/<scenario name>/; with --shard,
+        /// output/<scenario name>/shards/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Simulate only shard I of N (0 ≤ I < N) of the (run, partition)
+        /// pairs and write a shard file into --out; `cachesim merge` puts
+        /// the shards together.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<cachesim::shard::Shard>,
+    },
+    /// Merge shard files (from `run --shard`) into exactly the results one
+    /// `run` writes.
+    Merge {
+        /// Folders holding the shard files (shard-*.cachesim), or the files.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
         /// Results folder (default: output/<scenario name>/).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// When can the old server go? The earliest time after which the old share
     /// stays under the tolerance in 95 % of runs.
@@ -58,6 +77,41 @@ pub enum Command {
         /// Folder for sweep.csv and the chart (default: output/<scenario name>/sweep/).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Merge shards simulated elsewhere instead of simulating: one folder
+        /// per value, numbered in the grid's order (what `cachesim slurm` writes).
+        #[arg(long, value_name = "DIR")]
+        shards: Option<PathBuf>,
+    },
+    /// Write DIR/submit.sh: a Slurm array job of the shards (for a sweep,
+    /// every value times every shard) and a merge job that runs once they all
+    /// succeed. `bash DIR/submit.sh --wait` blocks until the results are in DIR.
+    Slurm {
+        #[command(flatten)]
+        sim: SimArgs,
+        /// Shards (array tasks) per scenario or per value of a sweep.
+        #[arg(long)]
+        tasks: u32,
+        /// Folder for submit.sh, the shards, the logs and the merged results.
+        #[arg(long)]
+        out: PathBuf,
+        /// Make it a sweep: a key and its values, as `cachesim sweep --vary`.
+        #[arg(long, value_name = "KEY=V1,V2,...")]
+        vary: Vec<String>,
+        /// The sweep's tolerance (as `cachesim sweep --tolerance`).
+        #[arg(long, value_parser = share, requires = "vary")]
+        tolerance: Option<f64>,
+        /// Slurm partition to submit to (default: the cluster's default).
+        #[arg(long)]
+        partition: Option<String>,
+        /// Time limit per task as Slurm takes it (default: estimated).
+        #[arg(long)]
+        time: Option<String>,
+        /// Memory per task as Slurm takes it, e.g. 4G (default: estimated).
+        #[arg(long)]
+        mem: Option<String>,
+        /// CPUs per task; each task simulates on that many threads.
+        #[arg(long, default_value_t = 1)]
+        cpus_per_task: u32,
     },
     /// Redraw every chart of a results folder from its CSV files.
     Chart {

@@ -21,6 +21,9 @@ pub enum Error {
     Write { path: PathBuf, source: std::io::Error },
     #[error("cannot read {}: {source}", path.display())]
     Read { path: PathBuf, source: std::io::Error },
+    /// A shard file that cannot be merged: missing, duplicate, foreign or damaged.
+    #[error("{}: {message}", path.display())]
+    Shard { path: PathBuf, message: String },
     #[error("interrupted: stopped before the simulation finished; no results were written")]
     Interrupted,
     #[error("{0}")]
@@ -30,7 +33,11 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Scenario(_) | Error::Usage(_) | Error::ResultsFolder { .. } | Error::TooBig { .. } => 2,
+            Error::Scenario(_)
+            | Error::Usage(_)
+            | Error::ResultsFolder { .. }
+            | Error::TooBig { .. }
+            | Error::Shard { .. } => 2,
             Error::Interrupted => 130,
             Error::Write { .. } | Error::Read { .. } | Error::Internal(_) => 1,
         }

@@ -12,4 +12,5 @@ pub mod policy;
 pub mod population;
 pub mod resources;
 pub mod scenario;
+pub mod shard;
 pub mod stats;

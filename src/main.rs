@@ -3,7 +3,7 @@
 
 mod cli;
 
-use cachesim::commands::{self, run::RunOptions};
+use cachesim::commands::{self, run::RunOptions, sweep::Source};
 use cachesim::error::{Error, Result};
 use cachesim::plan::Criterion;
 use clap::{CommandFactory, Parser};
@@ -60,13 +60,31 @@ fn results_folder(out: Option<PathBuf>) -> Result<Option<PathBuf>> {
 
 fn execute(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Run { sim, out } => {
+        Command::Run {
+            sim,
+            out,
+            shard: Some(shard),
+        } => commands::shard::run_shard(&sim.options(), shard, results_folder(out)?.as_deref()).map(|_| ()),
+        Command::Run {
+            sim,
+            out,
+            shard: None,
+        } => {
             let options = RunOptions {
                 sim: sim.options(),
                 out: results_folder(out)?,
                 criterion: Criterion::default(),
             };
             commands::run::run(&options).map(|_| ())
+        }
+        Command::Merge { inputs, out, quiet } => {
+            let options = commands::merge::MergeOptions {
+                inputs,
+                out: results_folder(out)?,
+                criterion: Criterion::default(),
+                quiet,
+            };
+            commands::merge::merge(&options).map(|_| ())
         }
         Command::Plan {
             sim,
@@ -85,13 +103,55 @@ fn execute(cli: Cli) -> Result<()> {
             vary,
             tolerance,
             out,
+            shards,
         } => {
             let varies: Vec<_> = vary
                 .iter()
                 .map(|v| commands::sweep::Vary::parse(v))
                 .collect::<Result<_>>()?;
             let criterion = Criterion::Tolerance(tolerance);
-            commands::sweep::sweep(&sim.options(), &varies, criterion, &results_folder(out)?).map(|_| ())
+            let source = shards.map_or(Source::Simulate, Source::Shards);
+            commands::sweep::sweep(&sim.options(), &varies, criterion, &results_folder(out)?, &source)
+                .map(|_| ())
+        }
+        Command::Slurm {
+            sim,
+            tasks,
+            out,
+            vary,
+            tolerance,
+            partition,
+            time,
+            mem,
+            cpus_per_task,
+        } => {
+            let options = commands::slurm::SlurmOptions {
+                sim: sim.options(),
+                tasks,
+                out,
+                varies: vary
+                    .iter()
+                    .map(|v| commands::sweep::Vary::parse(v))
+                    .collect::<Result<_>>()?,
+                tolerance,
+                partition,
+                time,
+                mem,
+                cpus_per_task,
+            };
+            let (path, request) = commands::slurm::slurm(&options)?;
+            if !options.sim.quiet {
+                println!(
+                    "{}: {} array tasks, each {} CPU(s), {} MiB and {} min (estimated); submit with: bash {} --wait",
+                    path.display(),
+                    request.array_tasks,
+                    cpus_per_task.max(1),
+                    request.mem_mib,
+                    request.minutes,
+                    path.display()
+                );
+            }
+            Ok(())
         }
         Command::Chart { dir } => {
             for name in cachesim::export::redraw(&dir)? {

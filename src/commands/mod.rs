@@ -1,9 +1,12 @@
 //! The commands of the `cachesim` binary. Each takes plain options (the CLI
 //! parsing lives in the binary) and returns what it wrote or printed.
 
+pub mod merge;
 pub mod plan;
 pub mod presets;
 pub mod run;
+pub mod shard;
+pub mod slurm;
 pub mod sweep;
 
 use crate::engine::{self, Model};
@@ -52,6 +55,15 @@ impl SimOptions {
         Ok(overrides)
     }
 
+    /// The worker threads asked for (default: one per core).
+    pub fn thread_pool(&self) -> Result<rayon::ThreadPool> {
+        let threads = self.threads.unwrap_or(0);
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| Error::Internal(format!("cannot start {threads} threads: {e}")))
+    }
+
     pub fn load(&self, extra: &[Override]) -> Result<Scenario> {
         let mut overrides = self.overrides()?;
         overrides.extend_from_slice(extra);
@@ -75,11 +87,7 @@ pub struct Simulated {
 pub fn simulate(scenario: Scenario, options: &SimOptions) -> Result<Simulated> {
     let runs = scenario.runs;
     let model = Model::new(scenario);
-    let threads = options.threads.unwrap_or(0);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::Internal(format!("cannot start {threads} threads: {e}")))?;
+    let pool = options.thread_pool()?;
     let cost = pool.install(|| crate::resources::check(&model.scenario, options.force))?;
     if !options.quiet && cost.seconds > 30.0 {
         eprintln!(

@@ -37,6 +37,12 @@ pub fn simulate_and_write(sim: &SimOptions, out: Option<&Path>, criterion: Crite
     let dir = export::results_dir(out, &scenario.name);
     export::prepare_dir(&dir)?;
     let simulated = simulate(scenario, sim)?;
+    write(simulated, dir, criterion)
+}
+
+/// Answers the plan and writes every result file of a finished simulation
+/// (one run's, or merged shards').
+pub fn write(simulated: Simulated, dir: PathBuf, criterion: Criterion) -> Result<Ran> {
     let plan = Plan::compute(&simulated.results, criterion, simulated.scenario.duration);
     let ran = Ran { simulated, plan, dir };
     export::write_run(&ran.report(), &ran.dir)?;

@@ -50,11 +50,22 @@ pub struct Point {
     pub below_0_1_percent: Option<f64>,
 }
 
+/// Where a sweep's results come from: simulated here, or merged from the
+/// shards `cachesim slurm` had simulated (one folder per value, numbered in
+/// the grid's order).
+#[derive(Clone, Debug, Default)]
+pub enum Source {
+    #[default]
+    Simulate,
+    Shards(PathBuf),
+}
+
 pub fn sweep(
     sim: &SimOptions,
     varies: &[Vary],
     criterion: Criterion,
     out: &Option<PathBuf>,
+    source: &Source,
 ) -> Result<Vec<Point>> {
     if varies.is_empty() {
         return Err(Error::Usage(
@@ -78,8 +89,11 @@ pub fn sweep(
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&name).join("sweep"));
     crate::export::prepare_dir(&dir)?;
-    for (combination, scenario) in scenarios {
-        let simulated = simulate(scenario, sim)?;
+    for (j, (combination, scenario)) in scenarios.into_iter().enumerate() {
+        let simulated = match source {
+            Source::Simulate => simulate(scenario, sim)?,
+            Source::Shards(root) => merged_for(&root.join(j.to_string()), &scenario)?,
+        };
         let plan = Plan::compute(&simulated.results, criterion, simulated.scenario.duration);
         let settle = |t| simulated.results.settle(t).map(|e| e.mean);
         let point = Point {
@@ -109,8 +123,25 @@ pub fn sweep(
     Ok(points)
 }
 
+/// The shards of one value, merged; they must be of exactly that scenario.
+fn merged_for(dir: &Path, scenario: &crate::scenario::Scenario) -> Result<super::Simulated> {
+    let simulated = super::merge::merged(&[dir.to_path_buf()])?;
+    if simulated.scenario.content_hash != scenario.content_hash {
+        return Err(Error::Shard {
+            path: dir.to_path_buf(),
+            message: format!(
+                "these shards are of another scenario or value (content hash {}, expected {} for {})",
+                simulated.scenario.content_hash,
+                scenario.content_hash,
+                scenario.overrides.join(" ")
+            ),
+        });
+    }
+    Ok(simulated)
+}
+
 /// Every combination of the values, the first key varying slowest.
-fn grid(varies: &[Vary]) -> Vec<Vec<String>> {
+pub fn grid(varies: &[Vary]) -> Vec<Vec<String>> {
     varies.iter().fold(vec![Vec::new()], |acc, v| {
         acc.iter()
             .flat_map(|prefix| {

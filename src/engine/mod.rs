@@ -15,6 +15,7 @@ use crate::duration::{Millis, DAY};
 use crate::scenario::Scenario;
 use partition::Partition;
 use rayon::prelude::*;
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// The layers between a user and the authoritative server, leaf to root.
@@ -126,7 +127,7 @@ impl std::ops::BitAnd for LayerMask {
 }
 
 /// One value per layer, indexed by [`Layer`].
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PerLayer<T>(pub [T; Layer::COUNT]);
 
 impl<T> PerLayer<T> {
@@ -430,7 +431,13 @@ impl Model {
     /// own tally (integer sums: any grouping gives the same counts); `None`
     /// when stopped, since a partition cut short has partial counts.
     pub fn run_replica(&self, replica: u32, stop: &AtomicBool) -> Option<Tally> {
-        let tally = (0..self.partitions.len())
+        self.run_partitions(replica, 0..self.partitions.len(), stop)
+    }
+
+    /// Simulates partitions `parts` of `replica` (all of them, or a shard's
+    /// share), summed into one tally.
+    pub fn run_partitions(&self, replica: u32, parts: Range<usize>, stop: &AtomicBool) -> Option<Tally> {
+        let tally = parts
             .into_par_iter()
             .fold(
                 || self.new_tally(),
@@ -488,6 +495,21 @@ pub fn simulate(
     if stop.load(Ordering::Relaxed) {
         return Err(Interrupted);
     }
+    tallies.into_iter().map(|t| t.ok_or(Interrupted)).collect()
+}
+
+/// Simulates pieces of replicas (a shard's share of the work): each piece is
+/// a replica and a range of its partitions. Tallies come back in the pieces'
+/// order.
+pub fn simulate_pieces(
+    model: &Model,
+    pieces: &[(u32, Range<usize>)],
+    stop: &AtomicBool,
+) -> Result<Vec<Tally>, Interrupted> {
+    let tallies: Vec<Option<Tally>> = pieces
+        .par_iter()
+        .map(|(replica, parts)| model.run_partitions(*replica, parts.clone(), stop))
+        .collect();
     tallies.into_iter().map(|t| t.ok_or(Interrupted)).collect()
 }
 

@@ -14,7 +14,8 @@ pub const DEVICES_OLD: usize = ACTIVE_DEVICES + 1;
 pub const ADDRESSES: usize = DEVICES_OLD + 1; // one column per address, then one per cause slot
 
 /// Integer counts per bucket, plus totals over the horizon after the change.
-#[derive(Clone, Debug, PartialEq)]
+/// Serializable, so a shard's counts can travel to the merge.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Tally {
     pub buckets: usize,
     pub width: usize,

@@ -50,6 +50,16 @@ pub fn warmup(scenario: &Scenario, resolver: Option<&Policy>) -> Millis {
     })
 }
 
+/// The longest warm-up of any partition: the time simulated before the
+/// change, for estimating a run's cost.
+pub fn longest_warmup(scenario: &Scenario) -> Millis {
+    let mut longest = warmup(scenario, None);
+    for r in &scenario.resolvers {
+        longest = longest.max(warmup(scenario, Some(&r.policy)));
+    }
+    longest
+}
+
 /// The longest any cache can hold an answer in a chain under `resolver`
 /// (`None`: no resolver cache), given the record: how long a warm-up must be
 /// for every cache below to reach its steady state.

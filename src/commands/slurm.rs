@@ -1,0 +1,252 @@
+//! `cachesim slurm SCENARIO --tasks N --out DIR`: writes `DIR/submit.sh`,
+//! which submits an array job of the shards (every value of a sweep times
+//! every shard, one task each) and a merge job that runs once every task
+//! succeeded. `submit.sh --wait` blocks until the results are in DIR.
+
+use super::sweep::{grid, Vary};
+use super::SimOptions;
+use crate::error::{Error, Result};
+use crate::resources;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+pub struct SlurmOptions {
+    pub sim: SimOptions,
+    pub tasks: u32,
+    pub out: PathBuf,
+    pub varies: Vec<Vary>,
+    /// Passed to the sweep's merge (`--tolerance`), if given.
+    pub tolerance: Option<f64>,
+    pub partition: Option<String>,
+    /// `--time` as Slurm takes it; estimated when absent.
+    pub time: Option<String>,
+    /// `--mem` as Slurm takes it; estimated when absent.
+    pub mem: Option<String>,
+    pub cpus_per_task: u32,
+}
+
+/// What the script asks Slurm for, per task.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Request {
+    pub array_tasks: u64,
+    pub minutes: u64,
+    pub mem_mib: u64,
+}
+
+/// Slurm's default largest array index is 1000 (`MaxArraySize=1001`).
+const DEFAULT_MAX_ARRAY_SIZE: u64 = 1001;
+
+fn quote(text: &str) -> Result<String> {
+    shlex::try_quote(text)
+        .map(|q| q.into_owned())
+        .map_err(|_| Error::Usage(format!("{text:?} cannot be passed through a shell script")))
+}
+
+fn absolute(path: &Path) -> Result<PathBuf> {
+    std::path::absolute(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Per task: time from the engine's speed on realistic mixes, three times
+/// over (a cluster core may be slower than this one) plus a minute to
+/// start; memory from the engine's estimate plus room for the program.
+fn estimate(options: &SlurmOptions, scenarios: &[crate::scenario::Scenario]) -> Request {
+    let threads = options.cpus_per_task.max(1) as usize;
+    let per_task_s = scenarios
+        .iter()
+        .map(|s| {
+            let warmup = crate::engine::warmup::longest_warmup(s);
+            let warmup_factor = 1.0 + warmup as f64 / s.duration.max(1) as f64;
+            resources::estimate_requests(s) * warmup_factor
+                / (resources::REQUESTS_PER_THREAD_SECOND * threads as f64)
+                / f64::from(options.tasks)
+        })
+        .fold(0.0, f64::max);
+    let mem = scenarios
+        .iter()
+        .map(|s| resources::estimate_memory(s, threads))
+        .max()
+        .unwrap_or(0);
+    Request {
+        array_tasks: scenarios.len() as u64 * u64::from(options.tasks),
+        minutes: (per_task_s * 3.0 / 60.0).ceil() as u64 + 1,
+        mem_mib: mem / (1 << 20) + 256,
+    }
+}
+
+/// Writes `DIR/submit.sh`; returns its path and what each task asks for.
+pub fn slurm(options: &SlurmOptions) -> Result<(PathBuf, Request)> {
+    if options.tasks == 0 {
+        return Err(Error::Usage("--tasks 0: give at least one task".into()));
+    }
+    let combinations = if options.varies.is_empty() {
+        vec![Vec::new()]
+    } else {
+        grid(&options.varies)
+    };
+    // Load every scenario now: bad input fails here, not on the cluster.
+    let sets_of = |combination: &[String]| -> Vec<String> {
+        options
+            .varies
+            .iter()
+            .zip(combination)
+            .map(|(v, value)| format!("{}={value}", v.key))
+            .collect()
+    };
+    let scenarios = combinations
+        .iter()
+        .map(|c| {
+            let extra = sets_of(c)
+                .iter()
+                .map(|s| crate::scenario::Override::parse(s).map_err(Error::Usage))
+                .collect::<Result<Vec<_>>>()?;
+            options.sim.load(&extra)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let request = estimate(options, &scenarios);
+    crate::export::prepare_dir(&options.out)?;
+    let script = script(
+        options,
+        &request,
+        &combinations.iter().map(|c| sets_of(c)).collect::<Vec<_>>(),
+    )?;
+    let path = options.out.join("submit.sh");
+    crate::export::write_all(&options.out, &[("submit.sh".to_string(), script.into_bytes())])?;
+    make_executable(&path)?;
+    Ok((path, request))
+}
+
+fn make_executable(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(|source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The script itself. Every value is written in, quoted: the script needs
+/// nothing from the shell that runs it but Slurm's commands.
+fn script(options: &SlurmOptions, request: &Request, combination_sets: &[Vec<String>]) -> Result<String> {
+    let exe =
+        std::env::current_exe().map_err(|e| Error::Internal(format!("cannot find this program: {e}")))?;
+    let workdir = absolute(Path::new("."))?;
+    let out = absolute(&options.out)?;
+    let scenario = quote(&options.sim.scenario.to_string_lossy())?;
+    let tasks = options.tasks;
+    // Every override as --set, in the order `run` records them, so each
+    // shard has the content hash a single run would.
+    let mut common = Vec::new();
+    for o in options.sim.overrides()? {
+        common.push(format!("--set {}", quote(&o.argument)?));
+    }
+    let common = common.join(" ");
+    let time = options
+        .time
+        .clone()
+        .unwrap_or_else(|| request.minutes.to_string());
+    let mem = options
+        .mem
+        .clone()
+        .unwrap_or_else(|| format!("{}M", request.mem_mib));
+    let partition = match &options.partition {
+        Some(p) => format!(" --partition={}", quote(p)?),
+        None => String::new(),
+    };
+    let sweep = !options.varies.is_empty();
+    let mut cases = String::new();
+    for (j, sets) in combination_sets.iter().enumerate() {
+        let sets: Vec<String> = sets
+            .iter()
+            .map(|s| Ok(format!("--set {}", quote(s)?)))
+            .collect::<Result<_>>()?;
+        writeln!(cases, "  {j}) sets=({}) ;;", sets.join(" ")).expect("writing to a string");
+    }
+    let merge = if sweep {
+        let mut varies = Vec::new();
+        for v in &options.varies {
+            varies.push(format!(
+                "--vary {}",
+                quote(&format!("{}={}", v.key, v.values.join(",")))?
+            ));
+        }
+        let tolerance = options
+            .tolerance
+            .map_or(String::new(), |t| format!(" --tolerance {t}"));
+        format!(
+            "\"$CACHESIM\" sweep {scenario} {common} {}{tolerance} --shards \"$OUT/shards\" --out \"$OUT\" --quiet",
+            varies.join(" ")
+        )
+    } else {
+        "\"$CACHESIM\" merge \"$OUT/shards\" --out \"$OUT\" --quiet".to_string()
+    };
+    let shard_dir = if sweep {
+        "$OUT/shards/$value"
+    } else {
+        "$OUT/shards"
+    };
+    let warning = if request.array_tasks > DEFAULT_MAX_ARRAY_SIZE {
+        format!(
+            "# Note: {} array tasks; Slurm's default MaxArraySize allows 1001. Raise it or use fewer --tasks.\n",
+            request.array_tasks
+        )
+    } else {
+        String::new()
+    };
+    Ok(format!(
+        r#"#!/bin/bash
+# Written by `cachesim slurm` for {name}: {array} array tasks ({combos} value(s) x {tasks} shard(s)),
+# then one merge job that runs only if every task succeeded.
+# Each task asks for {cpus} CPU(s), {mem} of memory and {time} minute(s) (estimated; override
+# with --time and --mem when writing this script).
+# Usage: bash submit.sh [--wait]   (--wait: block until the results are in OUT; exit 1 if a task failed)
+{warning}set -euo pipefail
+# The jobs inherit these (sbatch exports the environment by default).
+export CACHESIM=${{CACHESIM:-{exe}}}
+export OUT={out}
+WORKDIR={workdir}
+mkdir -p "$OUT/shards" "$OUT/logs"
+rm -f "$OUT/.merged"
+
+array=$(sbatch --parsable --job-name=cachesim-shards --array=0-{last} --ntasks=1 --cpus-per-task={cpus} --mem={mem} --time={time}{partition} --chdir="$WORKDIR" --output="$OUT/logs/task-%a.out" <<'EOF'
+#!/bin/bash
+set -euo pipefail
+value=$((SLURM_ARRAY_TASK_ID / {tasks}))
+shard=$((SLURM_ARRAY_TASK_ID % {tasks}))
+sets=()
+case $value in
+{cases}esac
+"$CACHESIM" run {scenario} {common} "${{sets[@]}}" --shard "$shard/{tasks}" --threads {cpus} --out "{shard_dir}" --quiet
+EOF
+)
+merge=$(sbatch --parsable --job-name=cachesim-merge --dependency=afterok:$array --kill-on-invalid-dep=yes --ntasks=1 --cpus-per-task=1 --mem={mem} --time={time}{partition} --chdir="$WORKDIR" --output="$OUT/logs/merge.out" <<'EOF'
+#!/bin/bash
+set -euo pipefail
+{merge}
+touch "$OUT/.merged"
+EOF
+)
+echo "submitted array job $array ({array} tasks) and merge job $merge; results will be in $OUT"
+
+if [ "${{1:-}}" = "--wait" ]; then
+  # squeue answers at once; sbatch --wait polls only every few tens of seconds.
+  while [ -n "$(squeue -h -j "$array,$merge" 2>/dev/null)" ]; do sleep 1; done
+  if [ -f "$OUT/.merged" ]; then
+    echo "merged results: $OUT"
+  else
+    echo "cachesim: a task or the merge failed; see $OUT/logs/" >&2
+    exit 1
+  fi
+fi
+"#,
+        name = options.sim.scenario.display(),
+        array = request.array_tasks,
+        combos = combination_sets.len(),
+        cpus = options.cpus_per_task.max(1),
+        last = request.array_tasks - 1,
+        exe = quote(&exe.to_string_lossy())?,
+        workdir = quote(&workdir.to_string_lossy())?,
+        out = quote(&out.to_string_lossy())?,
+    ))
+}

@@ -1,0 +1,269 @@
+//! Sharded runs: `run --shard I/N` then `merge` gives the bytes of one `run`
+//! on every shipped scenario, a shard run again gives the same bytes, and
+//! merge refuses what does not make one complete run.
+
+mod common;
+
+use common::{cachesim, SMALL};
+use std::path::{Path, PathBuf};
+
+fn ok(args: &[&str]) -> String {
+    let output = cachesim(args);
+    assert!(
+        output.status.success(),
+        "cachesim {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Runs `merge` expecting a refusal (exit 2); returns its message.
+fn refused(args: &[&str]) -> String {
+    let output = cachesim(args);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "cachesim {args:?} should refuse: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// Every result file but summary.json, byte for byte; summary.json without
+/// the machine's timings.
+fn assert_same_results(single: &Path, merged: &Path, what: &str) {
+    let mut names: Vec<_> = std::fs::read_dir(single)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert!(names.contains(&"timeseries.csv".to_string()));
+    for name in names {
+        let (a, b) = (single.join(&name), merged.join(&name));
+        if name == "summary.json" {
+            let stable = |path: &Path| {
+                let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+                let map = v.as_object_mut().unwrap();
+                map.remove("wall_time_s");
+                map.remove("requests_per_s");
+                v
+            };
+            assert_eq!(stable(&a), stable(&b), "{what}: summary.json");
+        } else {
+            assert!(
+                std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(),
+                "{what}: {name} differs"
+            );
+        }
+    }
+}
+
+/// Simulates `scenario` whole and in `count` shards, and compares.
+fn check_sharded(dir: &Path, scenario: &str, sets: &[&str], count: u32) {
+    let name = Path::new(scenario).file_stem().unwrap().to_str().unwrap();
+    let single = dir.join(format!("{name}-single"));
+    let mut args = vec!["run", scenario, "--quiet", "--out", p(&single)];
+    args.extend_from_slice(sets);
+    ok(&args);
+    let shards = dir.join(format!("{name}-shards-{count}"));
+    for index in 0..count {
+        let shard = format!("{index}/{count}");
+        let threads = (1 + index % 2).to_string();
+        let mut args = vec!["run", scenario, "--quiet", "--out", p(&shards), "--shard", &shard];
+        args.extend_from_slice(&["--threads", &threads]);
+        args.extend_from_slice(sets);
+        ok(&args);
+    }
+    let merged = dir.join(format!("{name}-merged-{count}"));
+    ok(&["merge", p(&shards), "--quiet", "--out", p(&merged)]);
+    assert_same_results(&single, &merged, &format!("{name} in {count} shards"));
+}
+
+#[test]
+fn shards_merge_to_the_bytes_of_one_run_on_every_shipped_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut scenarios: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    scenarios.sort();
+    assert!(scenarios.len() >= 10);
+    for scenario in &scenarios {
+        // Smaller than shipped, to stay quick; the partitions stay as many.
+        let households = if p(scenario).contains("jvm-backends") {
+            "200"
+        } else {
+            "3000"
+        };
+        let set = format!("population.households={households}");
+        let sets = ["--runs", "3", "--set", &set];
+        check_sharded(dir.path(), p(scenario), &sets, 4);
+    }
+    // More shards than a run has partitions, and one shard for everything.
+    let isp = root.join("isp24h.toml");
+    check_sharded(
+        dir.path(),
+        p(&isp),
+        &["--runs", "2", "--set", "population.households=2000"],
+        45,
+    );
+    check_sharded(
+        dir.path(),
+        p(&isp),
+        &["--runs", "2", "--set", "population.households=2000"],
+        1,
+    );
+}
+
+/// Writes the small scenario and simulates its shards into `dir/shards`.
+fn small_shards(dir: &Path, count: u32, extra: &[&str]) -> (PathBuf, PathBuf) {
+    let scenario = dir.join("small.toml");
+    std::fs::write(&scenario, SMALL).unwrap();
+    let shards = dir.join("shards");
+    for index in 0..count {
+        let shard = format!("{index}/{count}");
+        let mut args = vec![
+            "run",
+            p(&scenario),
+            "--quiet",
+            "--out",
+            p(&shards),
+            "--shard",
+            &shard,
+        ];
+        args.extend_from_slice(extra);
+        ok(&args);
+    }
+    (scenario, shards)
+}
+
+#[test]
+fn a_shard_run_again_gives_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (scenario, shards) = small_shards(dir.path(), 3, &[]);
+    let file = shards.join("shard-0001-of-0003.cachesim");
+    let before = std::fs::read(&file).unwrap();
+    ok(&[
+        "run",
+        p(&scenario),
+        "--quiet",
+        "--out",
+        p(&shards),
+        "--shard",
+        "1/3",
+        "--threads",
+        "1",
+    ]);
+    assert!(before == std::fs::read(&file).unwrap());
+}
+
+#[test]
+fn merge_refuses_a_missing_shard() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, shards) = small_shards(dir.path(), 4, &[]);
+    std::fs::remove_file(shards.join("shard-0002-of-0004.cachesim")).unwrap();
+    let message = refused(&["merge", p(&shards), "--out", p(&dir.path().join("m"))]);
+    assert!(message.contains("1 of 4 shards missing (index 2)"), "{message}");
+    assert!(!dir.path().join("m").join("timeseries.csv").exists());
+}
+
+#[test]
+fn merge_refuses_a_duplicate_shard() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, shards) = small_shards(dir.path(), 2, &[]);
+    let copy = dir.path().join("copy");
+    std::fs::create_dir(&copy).unwrap();
+    std::fs::copy(
+        shards.join("shard-0001-of-0002.cachesim"),
+        copy.join("shard-0001-of-0002.cachesim"),
+    )
+    .unwrap();
+    let message = refused(&["merge", p(&shards), p(&copy)]);
+    assert!(message.contains("shard 1/2 is here twice"), "{message}");
+}
+
+/// Shard 0 from the small scenario as given, shard 1 as `extra` changes it.
+fn mixed(extra: &[&str], count_of_second: u32) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let (scenario, shards) = small_shards(dir.path(), 1, &[]);
+    std::fs::remove_file(shards.join("shard-0000-of-0001.cachesim")).unwrap();
+    ok(&[
+        "run",
+        p(&scenario),
+        "--quiet",
+        "--out",
+        p(&shards),
+        "--shard",
+        "0/2",
+    ]);
+    let second = format!("1/{count_of_second}");
+    let mut args = vec![
+        "run",
+        p(&scenario),
+        "--quiet",
+        "--out",
+        p(&shards),
+        "--shard",
+        &second,
+    ];
+    args.extend_from_slice(extra);
+    ok(&args);
+    refused(&["merge", p(&shards), "--out", p(&dir.path().join("m"))])
+}
+
+#[test]
+fn merge_refuses_a_shard_of_another_scenario_seed_runs_or_count() {
+    let message = mixed(&["--set", "record.ttl=60s"], 2);
+    assert!(
+        message.contains("a shard of another run: its scenario"),
+        "{message}"
+    );
+    let message = mixed(&["--seed", "99"], 2);
+    assert!(
+        message.contains("scenario (file and --set overrides)"),
+        "{message}"
+    );
+    let message = mixed(&[], 3);
+    assert!(message.contains("its shard count is 3"), "{message}");
+}
+
+#[test]
+fn merge_refuses_a_truncated_or_damaged_shard_and_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, shards) = small_shards(dir.path(), 2, &[]);
+    let file = shards.join("shard-0001-of-0002.cachesim");
+    let bytes = std::fs::read(&file).unwrap();
+    std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
+    let message = refused(&["merge", p(&shards)]);
+    assert!(
+        message.contains("shard-0001-of-0002.cachesim: truncated"),
+        "{message}"
+    );
+    assert!(message.contains("run shard 1/2 again"), "{message}");
+    let mut damaged = bytes.clone();
+    damaged[bytes.len() - 40] ^= 0x10;
+    std::fs::write(&file, &damaged).unwrap();
+    let message = refused(&["merge", p(&shards)]);
+    assert!(message.contains("checksum does not match"), "{message}");
+    std::fs::write(&file, b"not a shard").unwrap();
+    assert!(refused(&["merge", p(&shards)]).contains("not a cachesim shard file"));
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    assert!(refused(&["merge", p(&empty)]).contains("no shard files"));
+}
+
+#[test]
+fn a_bad_shard_argument_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("small.toml");
+    std::fs::write(&scenario, SMALL).unwrap();
+    let output = cachesim(&["run", p(&scenario), "--shard", "4/4"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("0 ≤ I < N"));
+}
