@@ -267,3 +267,64 @@ fn a_bad_shard_argument_is_refused() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("0 ≤ I < N"));
 }
+
+/// The Kubernetes manifests' command lines, run here as the pods would run
+/// them (JOB_COMPLETION_INDEX and SHARDS set, the scenario and the volume at
+/// other paths), give one run's bytes: what deploy/k8s runs is right.
+#[test]
+fn the_kubernetes_jobs_commands_shard_and_merge_to_one_run() {
+    let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/k8s");
+    let shards_job = std::fs::read_to_string(deploy.join("shards-job.yaml")).unwrap();
+    let merge_job = std::fs::read_to_string(deploy.join("merge-job.yaml")).unwrap();
+    let line = |text: &str, needle: &str| -> String {
+        text.lines()
+            .find(|l| l.contains(needle))
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    let shard_command = line(&shards_job, "exec cachesim run")
+        .trim_start_matches("- ")
+        .to_string();
+    let count: u32 = line(&shards_job, "completions:")
+        .split(':')
+        .nth(1)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let merge_args = line(&merge_job, "args:");
+    assert!(
+        merge_args.contains("[\"merge\", \"/data/shards\""),
+        "{merge_args}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let scenario = dir.path().join("scenario.toml");
+    std::fs::write(&scenario, SMALL).unwrap();
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_cachesim")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let command = shard_command
+        .replace("/scenario/scenario.toml", p(&scenario))
+        .replace("/data", p(&data));
+    for index in 0..count {
+        let status = std::process::Command::new("/bin/sh")
+            .args(["-c", &command])
+            .env("PATH", &path)
+            .env("JOB_COMPLETION_INDEX", index.to_string())
+            .env("SHARDS", count.to_string())
+            .status()
+            .unwrap();
+        assert!(status.success(), "{command}");
+    }
+    let results = data.join("results");
+    ok(&["merge", p(&data.join("shards")), "--out", p(&results), "--quiet"]);
+    let single = dir.path().join("single");
+    ok(&["run", p(&scenario), "--quiet", "--out", p(&single)]);
+    assert_same_results(&single, &results, "the Kubernetes jobs' commands");
+}
