@@ -15,7 +15,7 @@ pub struct ShardRan {
     pub path: PathBuf,
     pub manifest: Manifest,
     pub timing: file::Timing,
-    /// The shard's share of the scenario's work (households × runs).
+    /// The shard's share of the scenario's work.
     pub share_of_work: f64,
 }
 
@@ -68,7 +68,7 @@ pub fn run_shard(sim: &SimOptions, shard: Shard, out: Option<&Path>) -> Result<S
             (file::timing_name(shard), timing_bytes),
         ],
     )?;
-    let share_of_work = work.households(&pairs) as f64 / work.households(&(0..work.pairs())).max(1) as f64;
+    let share_of_work = work.amount(&pairs) as f64 / work.amount(&(0..work.pairs())).max(1) as f64;
     let ran = ShardRan {
         path: dir.join(name),
         manifest,

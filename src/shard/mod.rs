@@ -1,6 +1,6 @@
 //! Sharded runs: a scenario's work is a row of (run, partition) pairs; shard
 //! I of N simulates one stretch of that row, chosen so that every shard has
-//! about the same number of households to simulate. Counts are integers
+//! about the same work (households times the time simulated). Counts are integers
 //! merged by addition, so the merged shards are exactly one run's counts.
 
 pub mod file;
@@ -43,20 +43,25 @@ impl FromStr for Shard {
 }
 
 /// A scenario's work as a row of (run, partition) pairs, run by run, each
-/// weighed by its partition's households (every household has the same
-/// devices and request rates to expect, so households measure the work).
+/// weighed by its partition's households times the time it simulates, its
+/// warm-up included (every household has the same devices and request rates
+/// to expect, and a pool that pins answers for a day warms up for two).
 #[derive(Clone, Debug)]
 pub struct Work {
     runs: u32,
-    /// Households in the partitions before each partition, and the total last.
+    /// The work of the partitions before each partition, and the total last
+    /// (household-seconds).
     before: Vec<u64>,
 }
 
 impl Work {
     pub fn of(model: &Model) -> Work {
+        let s = &model.scenario;
         let mut before = vec![0];
         for p in &model.partitions {
-            before.push(before.last().copied().unwrap_or(0) + u64::from(p.households));
+            let warmup = crate::engine::warmup::warmup(s, p.resolver_pool.map(|r| &s.resolvers[r].policy));
+            let seconds = ((warmup + s.duration) / crate::duration::SECOND).max(1) as u64;
+            before.push(before.last().copied().unwrap_or(0) + u64::from(p.households) * seconds);
         }
         Work {
             runs: model.scenario.runs,
@@ -110,8 +115,8 @@ impl Work {
         self.first_pair(shard.index, shard.count)..self.first_pair(shard.index + 1, shard.count)
     }
 
-    /// The households a range of pairs simulates, for balance figures.
-    pub fn households(&self, pairs: &Range<u64>) -> u64 {
+    /// The work (household-seconds) of a range of pairs, for balance figures.
+    pub fn amount(&self, pairs: &Range<u64>) -> u64 {
         (self.before(pairs.end) - self.before(pairs.start)) as u64
     }
 
@@ -162,7 +167,7 @@ mod tests {
         let w = work(8, &[64; 50]);
         let count = 16;
         let households: Vec<u64> = (0..count)
-            .map(|index| w.households(&w.range(Shard { index, count })))
+            .map(|index| w.amount(&w.range(Shard { index, count })))
             .collect();
         let (min, max) = (households.iter().min().unwrap(), households.iter().max().unwrap());
         assert!(max - min <= 64, "{households:?}");
