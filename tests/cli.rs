@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{cachesim, SMALL};
+use common::{cachesim, stable_summary, SMALL};
 use std::path::{Path, PathBuf};
 
 fn scenario_file(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -121,15 +121,6 @@ fn run_writes_every_column_and_the_layers_add_up() {
         !out.join("addresses.csv").exists(),
         "one address each: no addresses.csv"
     );
-}
-
-/// summary.json without the fields that measure the machine, not the model.
-fn stable_summary(path: &Path) -> serde_json::Value {
-    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    let map = v.as_object_mut().unwrap();
-    map.remove("wall_time_s");
-    map.remove("requests_per_s");
-    v
 }
 
 #[test]

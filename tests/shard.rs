@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{cachesim, SMALL};
+use common::{cachesim, stable_summary, SMALL};
 use std::path::{Path, PathBuf};
 
 fn ok(args: &[&str]) -> String {
@@ -45,14 +45,7 @@ fn assert_same_results(single: &Path, merged: &Path, what: &str) {
     for name in names {
         let (a, b) = (single.join(&name), merged.join(&name));
         if name == "summary.json" {
-            let stable = |path: &Path| {
-                let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-                let map = v.as_object_mut().unwrap();
-                map.remove("wall_time_s");
-                map.remove("requests_per_s");
-                v
-            };
-            assert_eq!(stable(&a), stable(&b), "{what}: summary.json");
+            assert_eq!(stable_summary(&a), stable_summary(&b), "{what}: summary.json");
         } else {
             assert!(
                 std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(),
@@ -121,24 +114,27 @@ fn shards_merge_to_the_bytes_of_one_run_on_every_shipped_scenario() {
     );
 }
 
+/// Simulates shard `shard` (`I/N`) of `scenario` into `shards`.
+fn run_shard(scenario: &Path, shards: &Path, shard: &str, extra: &[&str]) {
+    let args = [
+        "run",
+        p(scenario),
+        "--quiet",
+        "--out",
+        p(shards),
+        "--shard",
+        shard,
+    ];
+    ok(&[&args[..], extra].concat());
+}
+
 /// Writes the small scenario and simulates its shards into `dir/shards`.
 fn small_shards(dir: &Path, count: u32, extra: &[&str]) -> (PathBuf, PathBuf) {
     let scenario = dir.join("small.toml");
     std::fs::write(&scenario, SMALL).unwrap();
     let shards = dir.join("shards");
     for index in 0..count {
-        let shard = format!("{index}/{count}");
-        let mut args = vec![
-            "run",
-            p(&scenario),
-            "--quiet",
-            "--out",
-            p(&shards),
-            "--shard",
-            &shard,
-        ];
-        args.extend_from_slice(extra);
-        ok(&args);
+        run_shard(&scenario, &shards, &format!("{index}/{count}"), extra);
     }
     (scenario, shards)
 }
@@ -149,17 +145,7 @@ fn a_shard_run_again_gives_the_same_bytes() {
     let (scenario, shards) = small_shards(dir.path(), 3, &[]);
     let file = shards.join("shard-0001-of-0003.cachesim");
     let before = std::fs::read(&file).unwrap();
-    ok(&[
-        "run",
-        p(&scenario),
-        "--quiet",
-        "--out",
-        p(&shards),
-        "--shard",
-        "1/3",
-        "--threads",
-        "1",
-    ]);
+    run_shard(&scenario, &shards, "1/3", &["--threads", "1"]);
     assert!(before == std::fs::read(&file).unwrap());
 }
 
@@ -193,27 +179,8 @@ fn mixed(extra: &[&str], count_of_second: u32) -> String {
     let dir = tempfile::tempdir().unwrap();
     let (scenario, shards) = small_shards(dir.path(), 1, &[]);
     std::fs::remove_file(shards.join("shard-0000-of-0001.cachesim")).unwrap();
-    ok(&[
-        "run",
-        p(&scenario),
-        "--quiet",
-        "--out",
-        p(&shards),
-        "--shard",
-        "0/2",
-    ]);
-    let second = format!("1/{count_of_second}");
-    let mut args = vec![
-        "run",
-        p(&scenario),
-        "--quiet",
-        "--out",
-        p(&shards),
-        "--shard",
-        &second,
-    ];
-    args.extend_from_slice(extra);
-    ok(&args);
+    run_shard(&scenario, &shards, "0/2", &[]);
+    run_shard(&scenario, &shards, &format!("1/{count_of_second}"), extra);
     refused(&["merge", p(&shards), "--out", p(&dir.path().join("m"))])
 }
 

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{cachesim, SMALL};
+use common::{cachesim, stable_summary, SMALL};
 use std::path::Path;
 use std::process::Command;
 
@@ -51,14 +51,6 @@ fn small(dir: &Path) -> String {
     let scenario = dir.join("small.toml");
     std::fs::write(&scenario, SMALL).unwrap();
     scenario.to_str().unwrap().to_string()
-}
-
-fn stable_summary(path: &Path) -> serde_json::Value {
-    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    let map = v.as_object_mut().unwrap();
-    map.remove("wall_time_s");
-    map.remove("requests_per_s");
-    v
 }
 
 #[test]

@@ -12,7 +12,6 @@ use crate::plan::Criterion;
 use crate::scenario::{self, Override};
 use crate::shard::file::{self, ShardFile};
 use crate::shard::Work;
-use crate::stats::Results;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -202,12 +201,7 @@ pub fn merged(inputs: &[PathBuf]) -> Result<Simulated> {
         .into_iter()
         .map(|t| t.ok_or_else(|| Error::Internal("a run no shard covers".into())))
         .collect::<Result<_>>()?;
-    let results = Results::from_tallies(
-        &tallies,
-        model.scenario.bucket,
-        model.scenario.record.addresses.clone(),
-        model.causes.clone(),
-    );
+    let results = model.results(&tallies);
     Ok(Simulated {
         scenario: model.scenario,
         results,

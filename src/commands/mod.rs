@@ -124,12 +124,7 @@ pub fn simulate(scenario: Scenario, options: &SimOptions) -> Result<Simulated> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let results = Results::from_tallies(
-        &tallies,
-        model.scenario.bucket,
-        model.scenario.record.addresses.clone(),
-        model.causes.clone(),
-    );
+    let results = model.results(&tallies);
     Ok(Simulated {
         scenario: model.scenario,
         results,

@@ -397,6 +397,16 @@ impl Model {
         }
     }
 
+    /// The runs' tallies (in run order) as results: means, intervals, causes.
+    pub fn results(&self, tallies: &[Tally]) -> crate::stats::Results {
+        crate::stats::Results::from_tallies(
+            tallies,
+            self.scenario.bucket,
+            self.scenario.record.addresses.clone(),
+            self.causes.clone(),
+        )
+    }
+
     pub fn new_tally(&self) -> Tally {
         Tally::new(
             self.buckets,

@@ -91,6 +91,15 @@ pub fn check_series(r: &Results, expected: impl Fn(f64) -> f64, bias: f64, what:
     worst
 }
 
+/// summary.json without the fields that measure the machine, not the model.
+pub fn stable_summary(path: &std::path::Path) -> serde_json::Value {
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let map = v.as_object_mut().unwrap();
+    map.remove("wall_time_s");
+    map.remove("requests_per_s");
+    v
+}
+
 /// Runs the `cachesim` binary with `args`.
 pub fn cachesim(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_cachesim"))
