@@ -151,7 +151,7 @@ fn share(text: &str) -> Result<f64, String> {
 
 #[derive(Args, Debug)]
 pub struct SimArgs {
-    /// The scenario file (TOML).
+    /// The scenario file (TOML); for `plan`, also a results folder to answer again from its runs.
     pub scenario: PathBuf,
     /// Monte Carlo runs (overrides simulation.runs).
     #[arg(long)]
@@ -168,6 +168,10 @@ pub struct SimArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Print the results as JSON on stdout (summary.json's content; for
+    /// sweep, one object per value) instead of the text.
+    #[arg(long, conflicts_with = "quiet")]
+    pub json: bool,
     /// Simulate even when the estimate says it will not fit in memory.
     #[arg(long)]
     pub force: bool,
@@ -182,6 +186,7 @@ impl SimArgs {
             threads: self.threads,
             sets: self.sets.clone(),
             quiet: self.quiet,
+            json: self.json,
             force: self.force,
         }
     }

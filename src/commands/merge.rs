@@ -205,6 +205,7 @@ pub fn merged(inputs: &[PathBuf]) -> Result<Simulated> {
     Ok(Simulated {
         scenario: model.scenario,
         results,
+        tallies,
         wall_time_s: shards
             .iter()
             .map(|(path, s)| shard_time(path, s.manifest.shard))

@@ -30,6 +30,8 @@ pub struct SimOptions {
     pub threads: Option<usize>,
     pub sets: Vec<String>,
     pub quiet: bool,
+    /// Print summary.json on stdout instead of the text.
+    pub json: bool,
     pub force: bool,
 }
 
@@ -80,6 +82,8 @@ impl SimOptions {
 pub struct Simulated {
     pub scenario: Scenario,
     pub results: Results,
+    /// Every run's counts, kept in the results folder (`runs.cachesim`).
+    pub tallies: Vec<engine::Tally>,
     pub wall_time_s: f64,
 }
 
@@ -128,6 +132,7 @@ pub fn simulate(scenario: Scenario, options: &SimOptions) -> Result<Simulated> {
     Ok(Simulated {
         scenario: model.scenario,
         results,
+        tallies,
         wall_time_s,
     })
 }

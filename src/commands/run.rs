@@ -18,6 +18,31 @@ pub struct Ran {
     pub simulated: Simulated,
     pub plan: Plan,
     pub dir: PathBuf,
+    /// What the folder held before, if anything: said, not silently lost.
+    pub replaced: Option<Replaced>,
+}
+
+/// Results a run replaced in its folder.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Replaced {
+    pub scenario: String,
+    pub content_hash: String,
+    pub seed: u64,
+    pub runs: usize,
+}
+
+impl Replaced {
+    /// The results in `dir`, if it holds any.
+    fn in_folder(dir: &Path) -> Option<Replaced> {
+        let bytes = std::fs::read(dir.join("summary.json")).ok()?;
+        let s: export::summary::Summary = serde_json::from_slice(&bytes).ok()?;
+        Some(Replaced {
+            scenario: s.scenario,
+            content_hash: s.content_hash,
+            seed: s.seed,
+            runs: s.runs,
+        })
+    }
 }
 
 impl Ran {
@@ -25,6 +50,7 @@ impl Ran {
         Report {
             scenario: &self.simulated.scenario,
             results: &self.simulated.results,
+            tallies: &self.simulated.tallies,
             wall_time_s: self.simulated.wall_time_s,
             plan: self.plan.clone(),
         }
@@ -44,15 +70,46 @@ pub fn simulate_and_write(sim: &SimOptions, out: Option<&Path>, criterion: Crite
 /// (one run's, or merged shards').
 pub fn write(simulated: Simulated, dir: PathBuf, criterion: Criterion) -> Result<Ran> {
     let plan = Plan::compute(&simulated.results, criterion, simulated.scenario.duration);
-    let ran = Ran { simulated, plan, dir };
+    let replaced = Replaced::in_folder(&dir);
+    let ran = Ran {
+        simulated,
+        plan,
+        dir,
+        replaced,
+    };
     export::write_run(&ran.report(), &ran.dir)?;
     Ok(ran)
 }
 
 pub fn run(options: &RunOptions) -> Result<Ran> {
     let ran = simulate_and_write(&options.sim, options.out.as_deref(), options.criterion)?;
-    if !options.sim.quiet {
-        print!("{}", text::run_summary(&ran.report(), &ran.dir));
-    }
+    let sim = &options.sim;
+    ran.tell(sim.quiet, sim.json, |ran| {
+        text::run_summary(&ran.report(), &ran.dir)
+    });
     Ok(ran)
+}
+
+impl Ran {
+    /// Says what happened as asked: `text` (and a note on replaced
+    /// results), summary.json on stdout with `--json` (the note then on
+    /// stderr), or nothing with `--quiet`.
+    pub fn tell(&self, quiet: bool, json: bool, text: impl Fn(&Ran) -> String) {
+        let note = self
+            .replaced
+            .as_ref()
+            .and_then(|r| text::replaced_note(r, &self.simulated.scenario, &self.dir));
+        if json {
+            let summary = export::summary::Summary::of(&self.report());
+            println!("{}", String::from_utf8_lossy(&summary.to_bytes()).trim_end());
+            if let Some(note) = note {
+                eprintln!("cachesim: {note}");
+            }
+        } else if !quiet {
+            print!("{}", text(self));
+            if let Some(note) = note {
+                println!("{note}");
+            }
+        }
+    }
 }

@@ -37,20 +37,7 @@ pub fn run_shard(sim: &SimOptions, shard: Shard, out: Option<&Path>) -> Result<S
     let tallies = pool
         .install(|| engine::simulate_pieces(&model, &work.pieces(&pairs), &STOP))
         .map_err(|_| Error::Interrupted)?;
-    let s = &model.scenario;
-    let manifest = Manifest {
-        format: file::FORMAT,
-        cachesim_version: env!("CARGO_PKG_VERSION").to_string(),
-        scenario: s.name.clone(),
-        file: s.file.clone(),
-        content_hash: s.content_hash.clone(),
-        text: s.text.clone(),
-        overrides: s.overrides.clone(),
-        seed: s.seed,
-        runs: s.runs,
-        shard,
-        pairs: pairs.clone(),
-    };
+    let manifest = Manifest::of(&model.scenario, shard, pairs.clone());
     let timing = file::Timing {
         wall_time_s: started.elapsed().as_secs_f64(),
     };

@@ -307,6 +307,40 @@ pub fn apportion(total: u64, shares: &[f64]) -> Vec<u64> {
     parts
 }
 
+/// The partitions of a run: one per resolver cache instance (households
+/// split between a pool's instances as evenly as whole households allow),
+/// or chunks of households when no resolver caches.
+pub fn partition_plans(scenario: &Scenario) -> Vec<PartitionPlan> {
+    let households = scenario.population.households;
+    let mut partitions = Vec::new();
+    if scenario.resolvers.is_empty() {
+        let mut left = households;
+        while left > 0 {
+            let n = left.min(HOUSEHOLDS_PER_CHUNK);
+            partitions.push(PartitionPlan {
+                resolver_pool: None,
+                households: n as u32,
+            });
+            left -= n;
+        }
+    } else {
+        let shares: Vec<f64> = scenario.resolvers.iter().map(|r| r.share).collect();
+        for (pool, count) in apportion(households, &shares).into_iter().enumerate() {
+            let instances = scenario.resolvers[pool].instances as u64;
+            for i in 0..instances {
+                let n = count / instances + u64::from(i < count % instances);
+                if n > 0 {
+                    partitions.push(PartitionPlan {
+                        resolver_pool: Some(pool),
+                        households: n as u32,
+                    });
+                }
+            }
+        }
+    }
+    partitions
+}
+
 impl Model {
     /// How much the daily cycle raises the request rate at its peak (1
     /// without a cycle): streams are drawn at the peak rate, then thinned.
@@ -318,33 +352,7 @@ impl Model {
     }
 
     pub fn new(scenario: Scenario) -> Model {
-        let households = scenario.population.households;
-        let mut partitions = Vec::new();
-        if scenario.resolvers.is_empty() {
-            let mut left = households;
-            while left > 0 {
-                let n = left.min(HOUSEHOLDS_PER_CHUNK);
-                partitions.push(PartitionPlan {
-                    resolver_pool: None,
-                    households: n as u32,
-                });
-                left -= n;
-            }
-        } else {
-            let shares: Vec<f64> = scenario.resolvers.iter().map(|r| r.share).collect();
-            for (pool, count) in apportion(households, &shares).into_iter().enumerate() {
-                let instances = scenario.resolvers[pool].instances as u64;
-                for i in 0..instances {
-                    let n = count / instances + u64::from(i < count % instances);
-                    if n > 0 {
-                        partitions.push(PartitionPlan {
-                            resolver_pool: Some(pool),
-                            households: n as u32,
-                        });
-                    }
-                }
-            }
-        }
+        let partitions = partition_plans(&scenario);
         let buckets = ((scenario.duration + scenario.bucket - 1) / scenario.bucket) as usize;
         let first_slots = cause::first_slots(&scenario);
         let slots = |first: u16, count: usize| {

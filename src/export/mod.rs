@@ -21,9 +21,16 @@ use summary::Summary;
 pub struct Report<'a> {
     pub scenario: &'a Scenario,
     pub results: &'a Results,
+    /// Every run's counts: written as `runs.cachesim`, from which `plan DIR`
+    /// and `chart DIR` answer again without simulating.
+    pub tallies: &'a [crate::engine::Tally],
     pub wall_time_s: f64,
     pub plan: Plan,
 }
+
+/// Every run's counts in a results folder: a shard file holding all of the
+/// work (shard 0 of 1).
+pub const RUNS_FILE: &str = "runs.cachesim";
 
 /// The results folder: the one asked for, or `output/<scenario name>/`.
 pub fn results_dir(out: Option<&Path>, name: &str) -> PathBuf {
@@ -40,6 +47,10 @@ pub fn write_run(report: &Report, dir: &Path) -> Result<()> {
     if report.scenario.record.load_balanced() {
         files.push(("addresses.csv".to_string(), timeseries::addresses_csv(report)));
     }
+    files.push((
+        RUNS_FILE.to_string(),
+        crate::shard::file::ShardFile::of_runs(report.scenario, report.tallies).to_bytes(),
+    ));
     let data = ChartData::from_report(report);
     let charts = charts::render_all(&data).map_err(chart_error)?;
     let mut text = report.scenario.text.clone();

@@ -89,6 +89,28 @@ pub fn plan_sentence(plan: &Plan) -> String {
 }
 
 /// What `run` prints once the results are in `dir`.
+/// Says that a run replaced a folder's earlier results of another scenario,
+/// seed or number of runs (results of the same are not lost: they come back).
+pub fn replaced_note(
+    replaced: &crate::commands::run::Replaced,
+    now: &crate::scenario::Scenario,
+    dir: &Path,
+) -> Option<String> {
+    let same = replaced.content_hash == now.content_hash
+        && replaced.seed == now.seed
+        && replaced.runs == now.runs as usize;
+    (!same).then(|| {
+        format!(
+            "Replaced the previous results in {}: scenario {} (content hash {}, seed {}, {} runs); use --out to keep results apart.",
+            dir.display(),
+            replaced.scenario,
+            replaced.content_hash,
+            replaced.seed,
+            replaced.runs
+        )
+    })
+}
+
 pub fn run_summary(report: &Report, dir: &Path) -> String {
     let s = report.scenario;
     let r = report.results;

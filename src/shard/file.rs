@@ -7,6 +7,7 @@
 
 use super::Shard;
 use crate::engine::Tally;
+use crate::scenario::Scenario;
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use std::path::Path;
@@ -70,7 +71,40 @@ pub fn is_shard_name(name: &str) -> bool {
     name.starts_with("shard-") && name.ends_with(".cachesim")
 }
 
+impl Manifest {
+    /// What produced shard `shard` (pairs `pairs`) of `scenario`.
+    pub fn of(scenario: &Scenario, shard: Shard, pairs: Range<u64>) -> Manifest {
+        Manifest {
+            format: FORMAT,
+            cachesim_version: env!("CARGO_PKG_VERSION").to_string(),
+            scenario: scenario.name.clone(),
+            file: scenario.file.clone(),
+            content_hash: scenario.content_hash.clone(),
+            text: scenario.text.clone(),
+            overrides: scenario.overrides.clone(),
+            seed: scenario.seed,
+            runs: scenario.runs,
+            shard,
+            pairs,
+        }
+    }
+}
+
 impl ShardFile {
+    /// Every run's whole counts, as the one shard of all the work.
+    pub fn of_runs(scenario: &Scenario, tallies: &[Tally]) -> ShardFile {
+        let pairs = tallies.len() as u64 * crate::engine::partition_plans(scenario).len() as u64;
+        ShardFile {
+            manifest: Manifest::of(scenario, Shard { index: 0, count: 1 }, 0..pairs),
+            tallies: tallies
+                .iter()
+                .cloned()
+                .enumerate()
+                .map(|(r, t)| (r as u32, t))
+                .collect(),
+        }
+    }
+
     pub fn to_bytes(&self) -> Vec<u8> {
         let manifest = serde_json::to_vec_pretty(&self.manifest).expect("a manifest serializes");
         let mut bytes = HEADER.to_vec();
