@@ -72,8 +72,11 @@ pub enum Command {
         #[arg(long, value_name = "KEY=V1,V2,...", required = true)]
         vary: Vec<String>,
         /// Old share to stay under (0.0001 = 0.01 %).
-        #[arg(long, default_value_t = cachesim::plan::DEFAULT_TOLERANCE, value_parser = share)]
+        #[arg(long, default_value_t = cachesim::plan::DEFAULT_TOLERANCE, conflicts_with = "max_lost", value_parser = share)]
         tolerance: f64,
+        /// Instead: fewer than this many requests (per run) may still reach the old server.
+        #[arg(long)]
+        max_lost: Option<u64>,
         /// Folder for sweep.csv and the chart (default: output/<scenario name>/sweep/).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -98,8 +101,11 @@ pub enum Command {
         #[arg(long, value_name = "KEY=V1,V2,...")]
         vary: Vec<String>,
         /// The sweep's tolerance (as `cachesim sweep --tolerance`).
-        #[arg(long, value_parser = share, requires = "vary")]
+        #[arg(long, value_parser = share, requires = "vary", conflicts_with = "max_lost")]
         tolerance: Option<f64>,
+        /// The sweep's --max-lost (as `cachesim sweep --max-lost`).
+        #[arg(long, requires = "vary")]
+        max_lost: Option<u64>,
         /// Slurm partition to submit to (default: the cluster's default).
         #[arg(long)]
         partition: Option<String>,

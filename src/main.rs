@@ -14,6 +14,11 @@ use std::sync::atomic::Ordering;
 fn main() {
     // A bug must still end in a message, not a Rust panic trace.
     std::panic::set_hook(Box::new(|info| {
+        // A reader that went away (`cachesim … | head`) is not a bug: end
+        // quietly, with the status a shell gives a process killed by SIGPIPE.
+        if info.to_string().contains("failed printing to stdout") {
+            std::process::exit(141);
+        }
         eprintln!("cachesim: internal error: {info}\nPlease report this with the scenario that caused it.");
     }));
     let cli = Cli::parse();
@@ -92,16 +97,14 @@ fn execute(cli: Cli) -> Result<()> {
             max_lost,
             out,
         } => {
-            let criterion = match max_lost {
-                Some(n) => Criterion::MaxLost(n),
-                None => Criterion::Tolerance(tolerance),
-            };
+            let criterion = max_lost.map_or(Criterion::Tolerance(tolerance), Criterion::MaxLost);
             commands::plan::plan(&sim.options(), criterion, results_folder(out)?.as_deref()).map(|_| ())
         }
         Command::Sweep {
             sim,
             vary,
             tolerance,
+            max_lost,
             out,
             shards,
         } => {
@@ -109,7 +112,7 @@ fn execute(cli: Cli) -> Result<()> {
                 .iter()
                 .map(|v| commands::sweep::Vary::parse(v))
                 .collect::<Result<_>>()?;
-            let criterion = Criterion::Tolerance(tolerance);
+            let criterion = max_lost.map_or(Criterion::Tolerance(tolerance), Criterion::MaxLost);
             let source = shards.map_or(Source::Simulate, Source::Shards);
             commands::sweep::sweep(&sim.options(), &varies, criterion, &results_folder(out)?, &source)
                 .map(|_| ())
@@ -120,6 +123,7 @@ fn execute(cli: Cli) -> Result<()> {
             out,
             vary,
             tolerance,
+            max_lost,
             partition,
             time,
             mem,
@@ -134,6 +138,7 @@ fn execute(cli: Cli) -> Result<()> {
                     .map(|v| commands::sweep::Vary::parse(v))
                     .collect::<Result<_>>()?,
                 tolerance,
+                max_lost,
                 partition,
                 time,
                 mem,

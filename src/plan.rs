@@ -19,6 +19,17 @@ pub enum Criterion {
     MaxLost(u64),
 }
 
+impl Criterion {
+    /// For each run, when it settles by this criterion (`None`: never
+    /// within the horizon).
+    pub fn times(&self, results: &Results) -> Vec<Option<Millis>> {
+        match *self {
+            Criterion::Tolerance(t) => results.settle_times(t),
+            Criterion::MaxLost(n) => results.settle_times_lost(n),
+        }
+    }
+}
+
 impl Default for Criterion {
     fn default() -> Self {
         Criterion::Tolerance(DEFAULT_TOLERANCE)
@@ -45,10 +56,7 @@ pub struct Plan {
 
 impl Plan {
     pub fn compute(results: &Results, criterion: Criterion, horizon: Millis) -> Plan {
-        let times = match criterion {
-            Criterion::Tolerance(t) => results.settle_times(t),
-            Criterion::MaxLost(n) => results.settle_times_lost(n),
-        };
+        let times = criterion.times(results);
         let retire_after = quantile_time(&times, CONFIDENCE);
         let from = retire_after.unwrap_or(horizon);
         Plan {

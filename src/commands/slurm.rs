@@ -15,8 +15,9 @@ pub struct SlurmOptions {
     pub tasks: u32,
     pub out: PathBuf,
     pub varies: Vec<Vary>,
-    /// Passed to the sweep's merge (`--tolerance`), if given.
+    /// Passed to the sweep's merge (`--tolerance` or `--max-lost`), if given.
     pub tolerance: Option<f64>,
+    pub max_lost: Option<u64>,
     pub partition: Option<String>,
     /// `--time` as Slurm takes it; estimated when absent.
     pub time: Option<String>,
@@ -171,9 +172,11 @@ fn script(options: &SlurmOptions, request: &Request, combination_sets: &[Vec<Str
                 quote(&format!("{}={}", v.key, v.values.join(",")))?
             ));
         }
-        let tolerance = options
-            .tolerance
-            .map_or(String::new(), |t| format!(" --tolerance {t}"));
+        let tolerance = match (options.tolerance, options.max_lost) {
+            (_, Some(n)) => format!(" --max-lost {n}"),
+            (Some(t), None) => format!(" --tolerance {t}"),
+            (None, None) => String::new(),
+        };
         format!(
             "\"$CACHESIM\" sweep {scenario} {common} {}{tolerance} --shards \"$OUT/shards\" --out \"$OUT\" --quiet",
             varies.join(" ")

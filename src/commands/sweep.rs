@@ -1,10 +1,10 @@
-//! `cachesim sweep SCENARIO --vary KEY=V1,V2,...`: the plan's answer and the
-//! times to 1 % and 0.1 % for each value (several `--vary` make a grid), as a
-//! table, `sweep.csv` and a chart of the answer against the value.
+//! `cachesim sweep SCENARIO --vary KEY=V1,V2,...`: the plan's answer, the
+//! early impact and the settle times, with their intervals, for each value
+//! (several `--vary` make a grid), as a table, `sweep.csv` and a chart.
 
 use super::{simulate, SimOptions};
-use crate::duration::{self, Millis};
 use crate::error::{Error, Result};
+use crate::export::sweep::{self, Point};
 use crate::export::{charts, write_all};
 use crate::plan::{Criterion, Plan};
 use crate::scenario::Override;
@@ -39,15 +39,6 @@ impl Vary {
             values,
         })
     }
-}
-
-/// One point of the sweep.
-#[derive(Clone, Debug)]
-pub struct Point {
-    pub values: Vec<String>,
-    pub retire_after: Option<Millis>,
-    pub below_1_percent: Option<f64>,
-    pub below_0_1_percent: Option<f64>,
 }
 
 /// Where a sweep's results come from: simulated here, or merged from the
@@ -89,35 +80,29 @@ pub fn sweep(
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&name).join("sweep"));
     crate::export::prepare_dir(&dir)?;
+    let keys: Vec<String> = varies.iter().map(|v| v.key.clone()).collect();
     for (j, (combination, scenario)) in scenarios.into_iter().enumerate() {
         let simulated = match source {
             Source::Simulate => simulate(scenario, sim)?,
             Source::Shards(root) => merged_for(&root.join(j.to_string()), &scenario)?,
         };
         let plan = Plan::compute(&simulated.results, criterion, simulated.scenario.duration);
-        let settle = |t| simulated.results.settle(t).map(|e| e.mean);
-        let point = Point {
-            values: combination,
-            retire_after: plan.retire_after,
-            below_1_percent: settle(0.01),
-            below_0_1_percent: settle(0.001),
-        };
-        if !sim.quiet {
-            println!("{}", row_text(varies, &point));
+        points.push(Point::of(combination, &simulated.results, &plan, criterion));
+        sweep::mark_noise(&mut points);
+        if !sim.quiet && !sim.json {
+            println!("{}", sweep::row_text(&keys, points.last().expect("just pushed")));
         }
-        points.push(point);
     }
-    let mut files = vec![("sweep.csv".to_string(), csv_bytes(varies, &points))];
+    let mut files = vec![("sweep.csv".to_string(), sweep::csv_bytes(&keys, &points))];
     files.extend(
-        charts::render_sweep(
-            &name,
-            varies.iter().map(|v| v.key.as_str()).collect(),
-            &points_for_chart(&points),
-        )
-        .map_err(|e| Error::Internal(format!("cannot draw the sweep chart: {e}")))?,
+        charts::render_sweep(&name, &keys, &points, criterion)
+            .map_err(|e| Error::Internal(format!("cannot draw the sweep chart: {e}")))?,
     );
     write_all(&dir, &files)?;
-    if !sim.quiet {
+    if sim.json {
+        println!("{:#}", sweep::json(&keys, &points));
+    } else if !sim.quiet {
+        println!("≈: within noise of the line above (their mean settle times' 95 % intervals overlap)");
         println!("results: {}", dir.display());
     }
     Ok(points)
@@ -151,53 +136,6 @@ pub fn grid(varies: &[Vary]) -> Vec<Vec<String>> {
             })
             .collect()
     })
-}
-
-/// A settle time (seconds) as people read it, or that it lies beyond the horizon.
-fn settle_text(t: Option<f64>) -> String {
-    t.map_or("beyond horizon".to_string(), |s| {
-        duration::human((s * 1000.0) as Millis)
-    })
-}
-
-fn row_text(varies: &[Vary], p: &Point) -> String {
-    let keys: Vec<String> = varies
-        .iter()
-        .zip(&p.values)
-        .map(|(v, value)| format!("{}={value}", v.key))
-        .collect();
-    format!(
-        "{:<40} old server can go after {:<16} 1 % after {:<16} 0.1 % after {}",
-        keys.join(" "),
-        p.retire_after
-            .map_or("beyond horizon".to_string(), duration::human_at_least),
-        settle_text(p.below_1_percent),
-        settle_text(p.below_0_1_percent)
-    )
-}
-
-fn csv_bytes(varies: &[Vary], points: &[Point]) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header: Vec<String> = varies.iter().map(|v| v.key.clone()).collect();
-    header.extend(["retire_after_s", "below_0.01_s", "below_0.001_s"].map(String::from));
-    w.write_record(&header).expect("writing to memory");
-    let cell = |v: Option<f64>| v.map_or(String::new(), |x| x.to_string());
-    for p in points {
-        let mut row = p.values.clone();
-        row.push(cell(p.retire_after.map(|t| t as f64 / 1000.0)));
-        row.push(cell(p.below_1_percent));
-        row.push(cell(p.below_0_1_percent));
-        w.write_record(&row).expect("writing to memory");
-    }
-    w.into_inner().expect("writing to memory")
-}
-
-/// (values, retire time in seconds) for the chart.
-fn points_for_chart(points: &[Point]) -> Vec<(Vec<String>, Option<f64>)> {
-    points
-        .iter()
-        .map(|p| (p.values.clone(), p.retire_after.map(|t| t as f64 / 1000.0)))
-        .collect()
 }
 
 #[cfg(test)]

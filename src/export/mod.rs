@@ -6,6 +6,7 @@ pub mod folder;
 pub mod hangs_on;
 pub mod html;
 pub mod summary;
+pub mod sweep;
 pub mod text;
 pub mod timeseries;
 

@@ -227,8 +227,13 @@ impl Results {
     /// When the old share stays under `threshold`, over the runs: `None`
     /// if some run never gets there.
     pub fn settle(&self, threshold: f64) -> Option<Settled> {
-        let seconds: Vec<f64> = self
-            .settle_times(threshold)
+        self.settle_of(&self.settle_times(threshold))
+    }
+
+    /// The runs' settle `times` as a mean with its interval: `None` if
+    /// some run never settled.
+    pub fn settle_of(&self, times: &[Option<Millis>]) -> Option<Settled> {
+        let seconds: Vec<f64> = times
             .iter()
             .map(|t| t.map(|ms| ms as f64 / 1000.0))
             .collect::<Option<_>>()?;

@@ -34,6 +34,31 @@ pub fn quantile_upper_bound(times: &[Option<Millis>], quantile: f64, confidence:
     (value != Millis::MAX).then_some(value)
 }
 
+/// A distribution-free two-sided interval, with `confidence`, on the
+/// `quantile` of the runs' `times`: order statistics whose ranks bound it
+/// with (1 − confidence)/2 on each side. Each end is `None` when the runs
+/// are too few for it (or, above, when the bounding run never got there).
+pub fn quantile_interval(
+    times: &[Option<Millis>],
+    quantile: f64,
+    confidence: f64,
+) -> (Option<Millis>, Option<Millis>) {
+    let n = times.len();
+    let side = 1.0 - (1.0 - confidence) / 2.0;
+    let mut sorted: Vec<Millis> = times.iter().map(|t| t.unwrap_or(Millis::MAX)).collect();
+    sorted.sort_unstable();
+    let finite = |k: usize| Some(sorted[k - 1]).filter(|&v| v != Millis::MAX);
+    let upper = upper_bound_rank(n, quantile, side).and_then(finite);
+    // The largest rank k with P(Binomial(n, quantile) ≥ k) ≥ side.
+    let lower = Binomial::new(quantile, n as u64).ok().and_then(|law| {
+        (1..=n)
+            .rev()
+            .find(|&k| 1.0 - law.cdf(k as u64 - 1) >= side)
+            .and_then(finite)
+    });
+    (lower, upper)
+}
+
 /// A 95 % percentile-bootstrap interval for the mean of `values`: resampled
 /// from a fixed seed, so the same values always give the same interval; it
 /// never leaves the values' range, as a Student-t interval can.
@@ -77,6 +102,30 @@ pub fn two_groups(values: &[f64], resolution: f64) -> Option<((usize, f64), (usi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantile_interval_covers_the_true_quantile_at_least_as_often_as_promised() {
+        // Runs uniform on 0..1,000,000 ms: the 95th percentile is 950,000.
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(11);
+        let trials = 2000;
+        let mut covered = 0;
+        for _ in 0..trials {
+            let times: Vec<Option<Millis>> = (0..120).map(|_| Some(rng.random_range(0..1_000_000))).collect();
+            if let (Some(lo), Some(hi)) = quantile_interval(&times, 0.95, 0.95) {
+                covered += usize::from(lo <= 950_000 && 950_000 <= hi);
+            }
+        }
+        // At least 95 % (order statistics are conservative), less 3 standard
+        // errors of a proportion over 2000 trials (0.0146).
+        assert!(covered as f64 / trials as f64 >= 0.95 - 0.0146, "{covered}");
+        let few: Vec<Option<Millis>> = (0..16).map(Some).collect();
+        assert_eq!(
+            quantile_interval(&few, 0.95, 0.95).1,
+            None,
+            "16 runs cannot bound the 95th percentile"
+        );
+        assert!(quantile_interval(&few, 0.95, 0.95).0.is_some());
+    }
 
     #[test]
     fn the_95th_percentile_needs_59_runs_for_a_bound() {
