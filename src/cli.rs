@@ -119,10 +119,15 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         cpus_per_task: u32,
     },
-    /// Redraw every chart of a results folder from its CSV files.
+    /// Draw a results folder again without simulating: every file, report.html
+    /// included, from the runs it keeps (older folders: the charts from the
+    /// CSV files); a sweep's folder: its chart.
     Chart {
-        /// A results folder written by `cachesim run`.
+        /// A results folder written by `cachesim run`, `plan` or `sweep`.
         dir: PathBuf,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// List the policy presets with their values and sources.
     Presets,

@@ -121,6 +121,19 @@ pub fn short(ms: Millis) -> String {
     format!("{sign}{text}")
 }
 
+/// A count with its digits grouped in threes: "316,484,777".
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut text = String::with_capacity(digits.len() * 4 / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            text.push(',');
+        }
+        text.push(d);
+    }
+    text
+}
+
 /// A share as a percentage people read: "1 %", "0.01 %".
 pub fn percent(share: f64) -> String {
     format!("{} %", significant(share * 100.0))
@@ -143,6 +156,14 @@ pub fn significant(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_group_their_digits() {
+        assert_eq!(grouped(316_484_777), "316,484,777");
+        assert_eq!(grouped(200_000), "200,000");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(0), "0");
+    }
 
     #[test]
     fn numbers_read_well() {

@@ -158,9 +158,12 @@ fn execute(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Chart { dir } => {
-            for name in cachesim::export::redraw(&dir)? {
-                println!("{}", dir.join(name).display());
+        Command::Chart { dir, quiet } => {
+            let names = commands::chart::chart(&dir)?;
+            if !quiet {
+                for name in names {
+                    println!("{}", dir.join(name).display());
+                }
             }
             Ok(())
         }

@@ -116,3 +116,71 @@ fn json_prints_the_summary_and_quiet_prints_nothing() {
     let both = cachesim(&["run", p(&scenario), "--json", "--quiet"]);
     assert_eq!(both.status.code(), Some(2));
 }
+
+#[test]
+fn chart_writes_a_folder_again_byte_for_byte_report_included() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = small(dir.path());
+    let folder = dir.path().join("folder");
+    ok(&[
+        "plan",
+        p(&scenario),
+        "--quiet",
+        "--max-lost",
+        "3",
+        "--out",
+        p(&folder),
+    ]);
+    let read = |name: &str| std::fs::read(folder.join(name)).unwrap();
+    let (report, chart, summary) = (read("report.html"), read("causes.svg"), read("summary.json"));
+    for name in ["report.html", "causes.svg", "old_share.png"] {
+        std::fs::remove_file(folder.join(name)).unwrap();
+    }
+    let output = ok(&["chart", p(&folder)]);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("report.html"));
+    assert!(
+        read("report.html") == report,
+        "report.html drawn again, the same bytes"
+    );
+    assert!(read("causes.svg") == chart);
+    assert!(read("summary.json") == summary, "the plan by --max-lost kept");
+    let quiet = ok(&["chart", p(&folder), "--quiet"]);
+    assert!(quiet.stdout.is_empty());
+}
+
+#[test]
+fn chart_draws_a_sweep_folder_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = small(dir.path());
+    let folder = dir.path().join("sweep");
+    ok(&[
+        "sweep",
+        p(&scenario),
+        "--quiet",
+        "--vary",
+        "record.ttl=1m,5m",
+        "--out",
+        p(&folder),
+    ]);
+    let svg = std::fs::read(folder.join("sweep.svg")).unwrap();
+    std::fs::remove_file(folder.join("sweep.svg")).unwrap();
+    ok(&["chart", p(&folder), "--quiet"]);
+    assert!(std::fs::read(folder.join("sweep.svg")).unwrap() == svg);
+}
+
+#[test]
+fn report_groups_digits_and_captions_charts_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = small(dir.path());
+    let folder = dir.path().join("folder");
+    ok(&["run", p(&scenario), "--quiet", "--out", p(&folder)]);
+    let html = std::fs::read_to_string(folder.join("report.html")).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(folder.join("summary.json")).unwrap()).unwrap();
+    let requests = summary["requests"].as_u64().unwrap();
+    assert!(requests >= 1000);
+    assert!(!html.contains(&format!(">{requests}<")), "a raw count");
+    assert!(html.contains(&cachesim::duration::grouped(requests)));
+    assert!(html.contains("<figcaption>The share of requests still reaching the old address"));
+    assert!(html.contains("id=\"caused_by\""), "the tail's causes");
+}

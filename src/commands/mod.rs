@@ -1,6 +1,7 @@
 //! The commands of the `cachesim` binary. Each takes plain options (the CLI
 //! parsing lives in the binary) and returns what it wrote or printed.
 
+pub mod chart;
 pub mod merge;
 pub mod plan;
 pub mod presets;

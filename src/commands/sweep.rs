@@ -93,7 +93,13 @@ pub fn sweep(
             println!("{}", sweep::row_text(&keys, points.last().expect("just pushed")));
         }
     }
-    let mut files = vec![("sweep.csv".to_string(), sweep::csv_bytes(&keys, &points))];
+    let mut files = vec![
+        ("sweep.csv".to_string(), sweep::csv_bytes(&keys, &points)),
+        (
+            "sweep.json".to_string(),
+            sweep::file_json(&name, &keys, &points, criterion),
+        ),
+    ];
     files.extend(
         charts::render_sweep(&name, &keys, &points, criterion)
             .map_err(|e| Error::Internal(format!("cannot draw the sweep chart: {e}")))?,

@@ -36,7 +36,12 @@ pub fn read(dir: &Path) -> Result<Folder> {
         } else {
             summary.scenario.clone()
         },
-        ttl: (summary.ttl_s * 1000.0) as i64,
+        // Folders written before the TTL was described carry only the number.
+        ttl_text: if summary.ttl_text.is_empty() {
+            crate::duration::human((summary.ttl_s * 1000.0) as i64)
+        } else {
+            summary.ttl_text.clone()
+        },
         bucket_s: summary.bucket_s,
         retire_after_s: summary.plan.retire_after_s,
         ..ChartData::default()

@@ -89,12 +89,12 @@ pub fn report_html(
         }
     }
     let figures = [
-        ("devices", format!("{:.0}", summary.devices)),
+        ("devices", duration::grouped(summary.devices.round() as u64)),
         ("runs", summary.runs.to_string()),
         ("seed", summary.seed.to_string()),
         (
             "requests after the change (all runs)",
-            summary.requests.to_string(),
+            duration::grouped(summary.requests),
         ),
         ("scenario content hash", summary.content_hash.clone()),
         ("cachesim version", summary.cachesim_version.clone()),
@@ -105,8 +105,10 @@ pub fn report_html(
     let tail = tail_table(summary);
     let mut images = String::new();
     for (file, bytes) in charts.iter().filter(|(f, _)| f.ends_with(".png")) {
+        let caption = escape(super::charts::caption(file.trim_end_matches(".png")));
         images.push_str(&format!(
-            "<figure><img alt=\"{file}\" src=\"data:image/png;base64,{}\"><figcaption>{file}</figcaption></figure>\n",
+            "<figure><img alt=\"{caption}\" src=\"data:image/png;base64,{}\"><figcaption>{caption} \
+             <small>({file})</small></figcaption></figure>\n",
             base64::engine::general_purpose::STANDARD.encode(bytes)
         ));
     }

@@ -47,6 +47,8 @@ pub struct Summary {
     pub seed: u64,
     pub tail: Option<Tail>,
     pub ttl_s: f64,
+    /// The TTL as the charts' titles say it (each step of a schedule).
+    pub ttl_text: String,
     pub wall_time_s: f64,
     pub warnings: Vec<String>,
 }
@@ -217,6 +219,7 @@ impl Summary {
             seed: s.seed,
             tail,
             ttl_s: s.record.versions.last().map_or(0.0, |v| seconds(v.ttl)),
+            ttl_text: text::ttl_text(&s.record),
             wall_time_s: report.wall_time_s,
             warnings: s.warnings.clone(),
         }

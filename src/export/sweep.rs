@@ -198,3 +198,101 @@ pub fn row_text(keys: &[String], p: &Point) -> String {
         share(&p.early[2]),
     )
 }
+
+/// `sweep.json`: what the sweep chart is drawn from, so `cachesim chart`
+/// can draw it again.
+pub fn file_json(scenario: &str, keys: &[String], points: &[Point], criterion: Criterion) -> Vec<u8> {
+    let criterion = match criterion {
+        Criterion::Tolerance(t) => json!({ "tolerance": t }),
+        Criterion::MaxLost(n) => json!({ "max_lost": n }),
+    };
+    let value = json!({
+        "scenario": scenario,
+        "keys": keys,
+        "criterion": criterion,
+        "points": json(keys, points),
+    });
+    let mut bytes = serde_json::to_vec_pretty(&value).expect("JSON serializes");
+    bytes.push(b'\n');
+    bytes
+}
+
+/// A sweep read back from `sweep.json`.
+pub struct SweepFile {
+    pub scenario: String,
+    pub keys: Vec<String>,
+    pub criterion: Criterion,
+    pub points: Vec<Point>,
+}
+
+/// Reads `sweep.json` back; the error says what is wrong with it.
+pub fn read_file_json(bytes: &[u8]) -> Result<SweepFile, String> {
+    let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("not valid JSON: {e}"))?;
+    let keys: Vec<String> = v["keys"]
+        .as_array()
+        .ok_or("no \"keys\"")?
+        .iter()
+        .map(|k| k.as_str().map(String::from).ok_or("a key that is not a string"))
+        .collect::<Result<_, _>>()?;
+    let criterion = match (
+        v["criterion"]["tolerance"].as_f64(),
+        v["criterion"]["max_lost"].as_u64(),
+    ) {
+        (Some(t), _) => Criterion::Tolerance(t),
+        (None, Some(n)) => Criterion::MaxLost(n),
+        _ => return Err("no \"criterion\"".into()),
+    };
+    let rows = v["points"].as_array().ok_or("no \"points\"")?;
+    let points = rows
+        .iter()
+        .map(|row| {
+            let values = keys
+                .iter()
+                .map(|k| {
+                    row["values"][k]
+                        .as_str()
+                        .map(String::from)
+                        .ok_or(format!("no value of {k}"))
+                })
+                .collect::<Result<_, _>>()?;
+            let n = |name: &str| row[name].as_f64();
+            let figure = |v: &str, lo: &str, hi: &str| Figure {
+                value: n(v),
+                lo: n(lo),
+                hi: n(hi),
+            };
+            Ok(Point {
+                values,
+                retire_after: figure("retire_after_s", "retire_after_lo_s", "retire_after_hi_s"),
+                settle_mean: Figure::default(),
+                early: EARLY
+                    .iter()
+                    .map(|(_, e)| {
+                        figure(
+                            &format!("old_share_{e}"),
+                            &format!("old_share_{e}_lo"),
+                            &format!("old_share_{e}_hi"),
+                        )
+                    })
+                    .collect(),
+                below: SETTLE
+                    .iter()
+                    .map(|(_, t)| {
+                        figure(
+                            &format!("below_{t}_s"),
+                            &format!("below_{t}_lo_s"),
+                            &format!("below_{t}_hi_s"),
+                        )
+                    })
+                    .collect(),
+                within_noise: row["within_noise"].as_bool().unwrap_or(false),
+            })
+        })
+        .collect::<Result<_, String>>()?;
+    Ok(SweepFile {
+        scenario: v["scenario"].as_str().unwrap_or("sweep").to_string(),
+        keys,
+        criterion,
+        points,
+    })
+}

@@ -111,6 +111,27 @@ pub fn replaced_note(
     })
 }
 
+/// The record's TTL as people say it: "5 min", or with a schedule each step,
+/// "1 d, 60 s from 48 h before the change".
+pub fn ttl_text(record: &crate::scenario::Record) -> String {
+    let mut steps: Vec<String> = Vec::new();
+    let mut last = None;
+    for v in &record.versions {
+        if last == Some(v.ttl) {
+            continue;
+        }
+        let ttl = duration::human(v.ttl);
+        steps.push(match (last, v.start) {
+            (None, _) => ttl,
+            (Some(_), 0) => format!("{ttl} from the change"),
+            (Some(_), t) if t < 0 => format!("{ttl} from {} before the change", duration::human(-t)),
+            (Some(_), t) => format!("{ttl} from {} after the change", duration::human(t)),
+        });
+        last = Some(v.ttl);
+    }
+    steps.join(", ")
+}
+
 pub fn run_summary(report: &Report, dir: &Path) -> String {
     let s = report.scenario;
     let r = report.results;
@@ -121,7 +142,7 @@ pub fn run_summary(report: &Report, dir: &Path) -> String {
         r.devices_mean,
         r.runs,
         duration::human(s.duration),
-        duration::human(s.record.versions.last().map_or(0, |v| v.ttl)),
+        ttl_text(&s.record),
     ));
     out.push_str(&format!(
         "simulated {} requests ({} after the change) in {:.2} s: {:.3e} requests/s\n",

@@ -6,6 +6,21 @@ mod run;
 mod sweep;
 
 pub use run::{render_all, ChartData};
+
+/// What each chart shows, in words, for report.html's captions.
+pub fn caption(name: &str) -> &'static str {
+    match name {
+        "old_share" => "The share of requests still reaching the old address over time, with its 95 % interval; the dashed line is when the old server can go.",
+        "old_share_first_hour" => "The same for the first hour after the change, where lowering the TTL beforehand shows.",
+        "old_share_log" => "The same on a logarithmic scale, so the long tail stays visible down to one request in a million.",
+        "causes" => "Why the old requests happened: still within the record's TTL, or kept past it by a layer's policy (as a share of the old requests).",
+        "layers" => "Where the stale answers were held (connection, app, OS, router, resolver), as a share of all requests.",
+        "layers_share" => "The same as a share of the old requests; buckets with none are left blank.",
+        "clients" => "The share of active users with at least one request to the old address.",
+        "addresses" => "Each address's share of the requests, when the record balances load.",
+        _ => "",
+    }
+}
 pub use sweep::render_sweep;
 
 use plotters::coord::ranged1d::ValueFormatter;

@@ -15,7 +15,8 @@ use plotters::prelude::*;
 #[derive(Clone, Debug, Default)]
 pub struct ChartData {
     pub scenario: String,
-    pub ttl: Millis,
+    /// The record's TTL as the title says it (with a schedule, each step).
+    pub ttl_text: String,
     pub time_s: Vec<f64>,
     pub bucket_s: f64,
     pub old_share: Vec<f64>,
@@ -59,12 +60,21 @@ pub fn render_all(data: &ChartData) -> Result<Vec<(String, Vec<u8>)>, String> {
     for (name, chart) in charts {
         files.extend(png_and_svg(name, &(chart, data))?);
     }
+    // The first hour, where lowering the TTL shows, is a sliver of a long
+    // horizon: drawn again on its own.
+    if let Some(first_hour) = data.first_hour() {
+        files.extend(png_and_svg(
+            "old_share_first_hour",
+            &(Chart::OldShareFirstHour, &first_hour),
+        )?);
+    }
     Ok(files)
 }
 
 #[derive(Clone, Copy, Debug)]
 enum Chart {
     OldShare,
+    OldShareFirstHour,
     OldShareLog,
     Causes,
     Layers,
@@ -77,7 +87,8 @@ impl Picture for (Chart, &ChartData) {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let (chart, data) = *self;
         match chart {
-            Chart::OldShare => old_share(root, data),
+            Chart::OldShare => old_share(root, data, OLD_SHARE_TITLE),
+            Chart::OldShareFirstHour => old_share(root, data, OLD_SHARE_FIRST_HOUR_TITLE),
             Chart::OldShareLog => old_share_log(root, data),
             Chart::Causes => causes(root, data),
             Chart::Layers => layers(root, data, false),
@@ -89,6 +100,7 @@ impl Picture for (Chart, &ChartData) {
 }
 
 const OLD_SHARE_TITLE: &str = "requests reaching the old address";
+const OLD_SHARE_FIRST_HOUR_TITLE: &str = "requests reaching the old address: the first hour";
 const OLD_SHARE_LOG_TITLE: &str = "requests reaching the old address (log scale: the tail)";
 const CLIENTS_TITLE: &str = "active users with at least one request to the old address";
 const ADDRESSES_TITLE: &str = "each address's share of requests";
@@ -107,7 +119,7 @@ impl<'a, 'b, DB: DrawingBackend> Frame<'a, 'b, DB> {
     fn new(root: &'a DrawingArea<DB, Shift>, data: &ChartData, title: &str) -> Result<Self, String> {
         let horizon = data.time_s.last().map_or(1.0, |t| t + data.bucket_s);
         let (unit, x_label) = time_unit(horizon);
-        let caption = format!("{} (TTL {}): {title}", data.scenario, duration::human(data.ttl));
+        let caption = format!("{} (TTL {}): {title}", data.scenario, data.ttl_text);
         Ok(Frame {
             builder: canvas(root, caption)?,
             xs: data
@@ -150,9 +162,13 @@ fn time_unit(horizon_s: f64) -> (f64, &'static str) {
 }
 
 /// The old share over time with its 95 % band and the plan's answer.
-fn old_share<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData) -> Result<(), String> {
+fn old_share<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &ChartData,
+    title: &str,
+) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    let frame = Frame::new(root, data, OLD_SHARE_TITLE)?;
+    let frame = Frame::new(root, data, title)?;
     let unit = frame.unit;
     let top = share_axis_top(data.hi.iter().cloned(), 0.001);
     let (mut c, xs) = frame.linear(top, "share of requests")?;
@@ -160,8 +176,17 @@ fn old_share<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData
     band.extend(xs.iter().zip(&data.lo).rev().map(|(x, l)| (*x, l.max(0.0))));
     c.draw_series(std::iter::once(Polygon::new(band, MAIN.mix(0.2).filled())))
         .map_err(err)?
-        .label("95 % confidence interval")
+        .label("95 % interval (bounds: thin lines; no band seen: narrower than the line)")
         .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], MAIN.mix(0.2).filled()));
+    // A narrow band hides under the mean's line: its bounds are drawn too,
+    // and the legend says what an invisible band means.
+    for bound in [&data.lo, &data.hi] {
+        c.draw_series(LineSeries::new(
+            xs.iter().cloned().zip(bound.iter().map(|v| v.clamp(0.0, 1.0))),
+            MAIN.mix(0.5).stroke_width(1),
+        ))
+        .map_err(err)?;
+    }
     c.draw_series(LineSeries::new(
         xs.iter().cloned().zip(data.old_share.iter().cloned()),
         MAIN.stroke_width(2),
@@ -186,7 +211,10 @@ fn old_share_log<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Chart
     } = Frame::new(root, data, OLD_SHARE_LOG_TITLE)?;
 
     let floor = 1e-6;
-    let top = data.hi.iter().cloned().fold(floor * 10.0, f64::max).min(1.0);
+    // Up to the decade above the data (so that decade is labelled), and a
+    // little more, so a share of 100 % stays inside the frame.
+    let highest = data.hi.iter().cloned().fold(floor * 10.0, f64::max).min(1.0);
+    let top = 10f64.powf(highest.log10().ceil()) * 1.2;
     let mut c = builder
         .build_cartesian_2d(0.0..x_max, (floor..top).log_scale())
         .map_err(err)?;
@@ -271,21 +299,35 @@ fn stacked<DB: DrawingBackend>(
         "share of requests reaching the old address"
     };
     let (mut c, xs) = frame.linear(top, y_label)?;
+    // As shares of the old requests, a bucket without any has nothing to
+    // split: left blank (not drawn at 0, which a lone old request after it
+    // would turn into a spike to 100 %).
+    let totals: Vec<f64> = rows.iter().map(|v| v.iter().sum()).collect();
+    let stretches = if normalised {
+        positive_runs(&totals)
+    } else {
+        vec![0..parts.len()]
+    };
     // Stacked: draw each part's cumulative area, the tallest first.
     for (l, name) in names.iter().enumerate().rev() {
         if parts.iter().all(|v| v[l] == 0.0) {
             continue;
         }
         let colour = COLOURS[l];
-        let points: Vec<(f64, f64)> = xs
-            .iter()
-            .zip(&parts)
-            .map(|(x, v)| (*x, v[..=l].iter().sum()))
-            .collect();
-        c.draw_series(AreaSeries::new(points, 0.0, colour.filled()).border_style(colour))
-            .map_err(err)?
-            .label(*name)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], colour.filled()));
+        for (n, stretch) in stretches.iter().enumerate() {
+            let points: Vec<(f64, f64)> = stretch
+                .clone()
+                .map(|i| (xs[i], parts[i][..=l].iter().sum()))
+                .collect();
+            let series = c
+                .draw_series(AreaSeries::new(points, 0.0, colour.filled()).border_style(colour))
+                .map_err(err)?;
+            if n == 0 {
+                series
+                    .label(*name)
+                    .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], colour.filled()));
+            }
+        }
     }
     legend(&mut c).map_err(err)?;
     Ok(())
@@ -377,13 +419,35 @@ fn positive_runs(values: &[f64]) -> Vec<std::ops::Range<usize>> {
 }
 
 impl ChartData {
+    /// The first hour alone, when the horizon is longer and the buckets
+    /// short enough (10 min or less) to draw it.
+    pub fn first_hour(&self) -> Option<ChartData> {
+        let horizon = self.time_s.last()? + self.bucket_s;
+        if horizon <= 3600.0 || self.bucket_s > 600.0 {
+            return None;
+        }
+        let n = self.time_s.iter().take_while(|t| **t < 3600.0).count();
+        let cut = |v: &Vec<f64>| v[..n].to_vec();
+        Some(ChartData {
+            time_s: cut(&self.time_s),
+            old_share: cut(&self.old_share),
+            lo: cut(&self.lo),
+            hi: cut(&self.hi),
+            clients_old_share: cut(&self.clients_old_share),
+            old_via: self.old_via[..n].to_vec(),
+            old_cause: self.old_cause.get(..n).map_or(Vec::new(), <[_]>::to_vec),
+            addresses: Vec::new(),
+            ..self.clone()
+        })
+    }
+
     /// The charts' data from a finished run.
     pub fn from_report(report: &crate::export::Report) -> ChartData {
         let r = report.results;
         let load_balanced = report.scenario.record.load_balanced();
         ChartData {
             scenario: report.scenario.name.clone(),
-            ttl: report.scenario.record.versions.last().map_or(0, |v| v.ttl),
+            ttl_text: crate::export::text::ttl_text(&report.scenario.record),
             time_s: r.time_s.clone(),
             bucket_s: r.bucket as f64 / 1000.0,
             old_share: r.old_share.iter().map(|e| e.mean).collect(),
@@ -423,7 +487,7 @@ mod tests {
     fn renders_png_and_svg() {
         let data = ChartData {
             scenario: "test".into(),
-            ttl: 300_000,
+            ttl_text: "5 min".into(),
             time_s: vec![0.0, 300.0, 600.0],
             bucket_s: 300.0,
             old_share: vec![0.5, 0.1, 0.0],
@@ -444,7 +508,7 @@ mod tests {
             retire_after_s: Some(600.0),
         };
         let files = render_all(&data).unwrap();
-        assert_eq!(files.len(), 12);
+        assert_eq!(files.len(), 12, "no first-hour view of a 15 min horizon");
         let (name, png) = &files[0];
         assert_eq!(name, "old_share.png");
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
