@@ -72,12 +72,12 @@ fn report_renders_in_headless_chromium() {
     );
     let images = dom.matches("<img alt=").count();
     assert_eq!(
-        images, 7,
-        "old share (2), causes, layers (2), clients and addresses charts inline"
+        images, 8,
+        "old share (3: linear, first hour, log), causes, layers (2), clients and addresses charts inline"
     );
     assert!(
-        dom.contains("<img alt=\"causes.png\""),
-        "the causes chart is shown"
+        dom.contains("<img alt=\"Why the old requests happened"),
+        "the causes chart is shown, captioned in words"
     );
     assert!(
         !dom.contains("http://") && !dom.contains("https://"),

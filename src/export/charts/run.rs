@@ -306,7 +306,7 @@ fn stacked<DB: DrawingBackend>(
     let stretches = if normalised {
         positive_runs(&totals)
     } else {
-        vec![0..parts.len()]
+        std::iter::once(0..parts.len()).collect()
     };
     // Stacked: draw each part's cumulative area, the tallest first.
     for (l, name) in names.iter().enumerate().rev() {
