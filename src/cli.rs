@@ -129,6 +129,22 @@ pub enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Several results folders on one chart (linear and log) and one table of
+    /// their key figures, with a small report.html.
+    Compare {
+        /// Results folders written by `cachesim run` or `plan` (two or more).
+        #[arg(required = true, num_args = 2..)]
+        dirs: Vec<PathBuf>,
+        /// Folder for compare.csv, the charts and report.html (default: output/compare/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Print the table as JSON on stdout, one object per folder.
+        #[arg(long, conflicts_with = "quiet")]
+        json: bool,
+    },
     /// List the policy presets with their values and sources.
     Presets,
     /// Print a shell completion script: `cachesim completions bash >

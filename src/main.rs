@@ -167,6 +167,20 @@ fn execute(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Compare {
+            dirs,
+            out,
+            quiet,
+            json,
+        } => {
+            let options = commands::compare::CompareOptions {
+                dirs,
+                out: results_folder(out)?.unwrap_or_else(commands::compare::default_dir),
+                quiet,
+                json,
+            };
+            commands::compare::compare(&options).map(|_| ())
+        }
         Command::Presets => {
             print!("{}", commands::presets::table());
             Ok(())

@@ -383,7 +383,9 @@ fn completions_and_the_manual_page_cover_every_command() {
         let output = cachesim(&["completions", shell]);
         assert!(output.status.success(), "{shell}");
         let script = String::from_utf8_lossy(&output.stdout);
-        for command in ["run", "plan", "sweep", "chart", "presets", "merge", "slurm"] {
+        for command in [
+            "run", "plan", "sweep", "chart", "presets", "merge", "slurm", "compare",
+        ] {
             assert!(script.contains(command), "{shell} completions lack {command}");
         }
     }

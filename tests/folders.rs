@@ -184,3 +184,65 @@ fn report_groups_digits_and_captions_charts_in_words() {
     assert!(html.contains("<figcaption>The share of requests still reaching the old address"));
     assert!(html.contains("id=\"caused_by\""), "the tail's causes");
 }
+
+#[test]
+fn compare_puts_folders_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = small(dir.path());
+    let (short, long) = (dir.path().join("short"), dir.path().join("long"));
+    ok(&[
+        "run",
+        p(&scenario),
+        "--quiet",
+        "--out",
+        p(&short),
+        "--set",
+        "record.ttl=1m",
+    ]);
+    ok(&[
+        "run",
+        p(&scenario),
+        "--quiet",
+        "--out",
+        p(&long),
+        "--set",
+        "record.ttl=40m",
+    ]);
+    let out = dir.path().join("compared");
+    let output = ok(&["compare", p(&short), p(&long), "--out", p(&out)]);
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        table.contains("folder") && table.contains("short") && table.contains("long"),
+        "{table}"
+    );
+    let mut reader = csv::Reader::from_path(out.join("compare.csv")).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let below = |r: &csv::StringRecord| r[column("below_0.1_s")].parse::<f64>().unwrap();
+    assert!(
+        below(&rows[0]) < below(&rows[1]),
+        "a 1 min TTL falls under 10 % sooner"
+    );
+    for file in ["compare.png", "compare_log.svg", "report.html"] {
+        assert!(out.join(file).is_file(), "{file}");
+    }
+    let json = ok(&["compare", p(&short), p(&long), "--out", p(&out), "--json"]);
+    let rows: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(rows[1]["folder"], "long");
+    let missing = cachesim(&[
+        "compare",
+        p(&short),
+        p(&dir.path().join("nothing")),
+        "--out",
+        p(&out),
+    ]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("is this a cachesim results folder"));
+    assert_eq!(
+        cachesim(&["compare", p(&short)]).status.code(),
+        Some(2),
+        "one folder is no comparison"
+    );
+}

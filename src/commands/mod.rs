@@ -2,6 +2,7 @@
 //! parsing lives in the binary) and returns what it wrote or printed.
 
 pub mod chart;
+pub mod compare;
 pub mod merge;
 pub mod plan;
 pub mod presets;

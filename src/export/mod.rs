@@ -2,6 +2,7 @@
 //! function writes files whole or not at all (temporary file, then rename).
 
 pub mod charts;
+pub mod compare;
 pub mod folder;
 pub mod hangs_on;
 pub mod html;

@@ -2,9 +2,11 @@
 //! sweep's (`sweep`). Text uses a bundled font, so charts render on machines
 //! with no system fonts.
 
+mod compare;
 mod run;
 mod sweep;
 
+pub use compare::render_compare;
 pub use run::{render_all, ChartData};
 
 /// What each chart shows, in words, for report.html's captions.

@@ -153,7 +153,7 @@ impl<'a, DB: DrawingBackend> Frame<'a, '_, DB> {
 }
 
 /// The time axis in the unit people would use for this horizon.
-fn time_unit(horizon_s: f64) -> (f64, &'static str) {
+pub(super) fn time_unit(horizon_s: f64) -> (f64, &'static str) {
     if horizon_s <= 2.0 * 3600.0 {
         (60.0, "minutes after the change")
     } else {
@@ -399,7 +399,7 @@ fn marker<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
 }
 
 /// Index ranges of consecutive positive values (a log scale cannot show 0).
-fn positive_runs(values: &[f64]) -> Vec<std::ops::Range<usize>> {
+pub(super) fn positive_runs(values: &[f64]) -> Vec<std::ops::Range<usize>> {
     let mut runs = Vec::new();
     let mut start = None;
     for (i, v) in values.iter().enumerate() {
