@@ -146,7 +146,11 @@ pub enum Command {
         json: bool,
     },
     /// List the policy presets with their values and sources.
-    Presets,
+    Presets {
+        /// As a Markdown table (docs/presets.md).
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Print a shell completion script: `cachesim completions bash >
     /// ~/.local/share/bash-completion/completions/cachesim`.
     Completions {

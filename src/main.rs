@@ -181,8 +181,12 @@ fn execute(cli: Cli) -> Result<()> {
             };
             commands::compare::compare(&options).map(|_| ())
         }
-        Command::Presets => {
-            print!("{}", commands::presets::table());
+        Command::Presets { markdown } => {
+            if markdown {
+                print!("{}", commands::presets::markdown());
+            } else {
+                print!("{}", commands::presets::table());
+            }
             Ok(())
         }
         Command::Completions { shell } => {

@@ -396,3 +396,15 @@ fn completions_and_the_manual_page_cover_every_command() {
     let unknown = cachesim(&["completions", "tcsh"]);
     assert_eq!(unknown.status.code(), Some(2));
 }
+
+#[test]
+fn docs_presets_is_what_the_presets_command_writes() {
+    let output = cachesim(&["presets", "--markdown"]);
+    assert!(output.status.success());
+    let docs =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/presets.md")).unwrap();
+    assert!(
+        docs == String::from_utf8_lossy(&output.stdout),
+        "docs/presets.md is out of date: cargo run --release -- presets --markdown > docs/presets.md"
+    );
+}

@@ -20,6 +20,31 @@ pub fn table() -> String {
     out
 }
 
+/// The same as a Markdown page: docs/presets.md is this, written by
+/// `cachesim presets --markdown` (a test keeps the two the same).
+pub fn markdown() -> String {
+    let cell = |text: &str| text.replace('|', "\\|");
+    let mut out = String::from(
+        "# Presets\n\n\
+         Every cache policy preset cachesim ships, with its values in scenario terms and the \
+         documentation or source file they were read from. Use one by name (`policy = \"unbound\"`) \
+         or extend it inline (`policy = { preset = \"unbound\", prefetch = 0.1 }`). This page is \
+         written by `cachesim presets --markdown`.\n\n\
+         | preset | layer | values | what it is | source |\n|---|---|---|---|---|\n",
+    );
+    for p in PRESETS {
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} |\n",
+            p.name,
+            p.kind.label(),
+            cell(&describe(&p.policy)),
+            cell(p.summary),
+            cell(p.source)
+        ));
+    }
+    out
+}
+
 /// A policy's values in scenario terms.
 pub fn describe(policy: &Policy) -> String {
     if !policy.caches {
