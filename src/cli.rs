@@ -145,6 +145,57 @@ pub enum Command {
         #[arg(long, conflicts_with = "quiet")]
         json: bool,
     },
+    /// Turn access logs of the old and new servers into observed.csv
+    /// (time_s,requests,old_requests), the curve `cachesim fit` matches.
+    Observe {
+        /// Logs of the old server (combined format or JSON lines); repeatable.
+        #[arg(long)]
+        old: Vec<PathBuf>,
+        /// Logs of the new server; repeatable.
+        #[arg(long)]
+        new: Vec<PathBuf>,
+        /// Or: logs that record each request's server address (nginx
+        /// `$server_addr` first on the line, or a JSON `server_addr` field).
+        #[arg(long)]
+        log: Vec<PathBuf>,
+        /// With --log: the old server's address(es) as the log records them.
+        #[arg(long, value_delimiter = ',')]
+        old_address: Vec<String>,
+        /// When the record changed: 2026-12-01T10:00:00Z, 01/Dec/2026:10:00:00 +0000 or epoch seconds.
+        #[arg(long)]
+        change_at: String,
+        /// Bucket length, e.g. 1m.
+        #[arg(long, default_value = "1m", value_parser = duration_arg)]
+        bucket: i64,
+        /// Keep only this site's requests (a vhost_combined host, or a JSON `host` field).
+        #[arg(long)]
+        host: Option<String>,
+        /// The time field of JSON lines.
+        #[arg(long, default_value = "time")]
+        time_field: String,
+        /// Where to write the curve.
+        #[arg(long, default_value = "observed.csv")]
+        out: PathBuf,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Fit free keys so the simulated curve matches an observed one (from
+    /// `cachesim observe`): values with 95 % intervals, fit.json, fitted.toml
+    /// and a chart.
+    Fit {
+        #[command(flatten)]
+        sim: SimArgs,
+        /// The observed curve: time_s,requests,old_requests.
+        #[arg(long)]
+        observed: PathBuf,
+        /// A key to fit and its range, e.g. resolver.1.share=0.01..0.2; repeatable.
+        #[arg(long = "free", value_name = "KEY=LO..HI", required = true)]
+        free: Vec<String>,
+        /// Folder for the results (default: output/<scenario name>/fit/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// List the policy presets with their values and sources.
     Presets {
         /// As a Markdown table (docs/presets.md).
@@ -159,6 +210,11 @@ pub enum Command {
     },
     /// Print the manual page (roff): `cachesim man > cachesim.1`.
     Man,
+}
+
+/// A duration such as 1m or 30s, in milliseconds.
+fn duration_arg(text: &str) -> Result<i64, String> {
+    cachesim::duration::parse_duration(text).map_err(|e| format!("{e}; write e.g. 1m or 30s"))
 }
 
 /// A share between 0 and 1, as a fraction: "0.01%" is answered with the

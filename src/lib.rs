@@ -7,6 +7,8 @@ pub mod duration;
 pub mod engine;
 pub mod error;
 pub mod export;
+pub mod fit;
+pub mod observe;
 pub mod plan;
 pub mod policy;
 pub mod population;

@@ -181,6 +181,46 @@ fn execute(cli: Cli) -> Result<()> {
             };
             commands::compare::compare(&options).map(|_| ())
         }
+        Command::Fit {
+            sim,
+            observed,
+            free,
+            out,
+        } => {
+            let options = commands::fit::FitOptions {
+                sim: sim.options(),
+                observed,
+                free,
+                out: results_folder(out)?,
+            };
+            commands::fit::run_fit(&options).map(|_| ())
+        }
+        Command::Observe {
+            old,
+            new,
+            log,
+            old_address,
+            change_at,
+            bucket,
+            host,
+            time_field,
+            out,
+            quiet,
+        } => {
+            let options = commands::observe::ObserveOptions {
+                old,
+                new,
+                log,
+                old_address,
+                change_at,
+                bucket,
+                host,
+                time_field,
+                out,
+                quiet,
+            };
+            commands::observe::observe(&options).map(|_| ())
+        }
         Command::Presets { markdown } => {
             if markdown {
                 print!("{}", commands::presets::markdown());

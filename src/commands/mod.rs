@@ -3,7 +3,9 @@
 
 pub mod chart;
 pub mod compare;
+pub mod fit;
 pub mod merge;
+pub mod observe;
 pub mod plan;
 pub mod presets;
 pub mod run;

@@ -94,6 +94,19 @@ pub fn prepare_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Writes one file whole or not at all (into its folder, made if needed).
+pub fn write_all_to_file(path: &Path, bytes: Vec<u8>) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| Error::Usage(format!("{}: not a file name", path.display())))?;
+    write_all(&dir, &[(name, bytes)])
+}
+
 /// Writes `files` (name, bytes) into `dir` so that the folder is never
 /// half updated: each file goes to a temporary name first; only once all are
 /// written do they replace the old files, each old file set aside until the

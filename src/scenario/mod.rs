@@ -80,6 +80,15 @@ pub fn parse(text: &str, file: &str, overrides: &[Override]) -> Result<Scenario,
     Ok(scenario)
 }
 
+/// The scenario's TOML table with `overrides` applied, before validation:
+/// what `fit` reads a free key's current value from and writes fitted.toml from.
+pub fn table_with(text: &str, overrides: &[Override]) -> Result<Table, String> {
+    let mut table: Table =
+        toml::from_str(text).map_err(|e| format!("not valid TOML: {}", e.message().trim()))?;
+    overrides::apply_all(&mut table, overrides)?;
+    Ok(table)
+}
+
 /// A 64-bit FNV-1a hash: a stable fingerprint of what produced a result.
 fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {

@@ -3,10 +3,12 @@
 //! with no system fonts.
 
 mod compare;
+mod fit;
 mod run;
 mod sweep;
 
 pub use compare::render_compare;
+pub use fit::{render_fit, FitRow, FitSeries};
 pub use run::{render_all, ChartData};
 
 /// What each chart shows, in words, for report.html's captions.

@@ -1,0 +1,171 @@
+//! `cachesim observe`: access logs of the old and new servers (or one log
+//! that records the server address) into `observed.csv`, the curve `fit`
+//! matches. Bad lines are counted and shown, never dropped silently; a file
+//! with no usable line is refused.
+
+use crate::duration::Millis;
+use crate::error::{Error, Result};
+use crate::observe::{parse_line, parse_time, Observed};
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+pub struct ObserveOptions {
+    /// Logs of the old server(s): every request in them reached the old address.
+    pub old: Vec<PathBuf>,
+    /// Logs of the new server(s).
+    pub new: Vec<PathBuf>,
+    /// Logs that record the server address of each request…
+    pub log: Vec<PathBuf>,
+    /// …and the old addresses among them.
+    pub old_address: Vec<String>,
+    pub change_at: String,
+    pub bucket: Millis,
+    pub host: Option<String>,
+    pub time_field: String,
+    pub out: PathBuf,
+    pub quiet: bool,
+}
+
+/// Which server a file's lines went to.
+#[derive(Clone, Copy)]
+enum Source {
+    Old,
+    New,
+    ByAddress,
+}
+
+pub fn observe(options: &ObserveOptions) -> Result<Observed> {
+    let change_ms = parse_time(&options.change_at).ok_or_else(|| {
+        Error::Usage(format!(
+            "--change-at {}: not a time; write e.g. 2026-12-01T10:00:00Z (RFC 3339), \
+             01/Dec/2026:10:00:00 +0000 or seconds since the epoch",
+            options.change_at
+        ))
+    })?;
+    if options.old.is_empty() && options.new.is_empty() && options.log.is_empty() {
+        return Err(Error::Usage(
+            "give the logs: --old LOG and --new LOG, or --log LOG with --old-address".into(),
+        ));
+    }
+    if !options.log.is_empty() && options.old_address.is_empty() {
+        return Err(Error::Usage(
+            "--log needs --old-address: the old server's address as the log records it".into(),
+        ));
+    }
+    if options.bucket <= 0 {
+        return Err(Error::Usage("--bucket must be longer than 0".into()));
+    }
+    let mut observed = Observed::new(options.bucket);
+    let files = options
+        .old
+        .iter()
+        .map(|f| (f, Source::Old))
+        .chain(options.new.iter().map(|f| (f, Source::New)))
+        .chain(options.log.iter().map(|f| (f, Source::ByAddress)));
+    for (file, source) in files {
+        read_log(file, source, change_ms, options, &mut observed)?;
+    }
+    if observed.requests.is_empty() {
+        return Err(Error::Usage(format!(
+            "no request at or after --change-at {} ({} before it); is the time right, with its time zone?",
+            options.change_at, observed.before_change
+        )));
+    }
+    crate::export::write_all_to_file(&options.out, observed.csv_bytes())?;
+    if !options.quiet {
+        print!("{}", summary(&observed, options));
+    }
+    Ok(observed)
+}
+
+fn read_log(
+    file: &Path,
+    source: Source,
+    change_ms: i64,
+    options: &ObserveOptions,
+    observed: &mut Observed,
+) -> Result<()> {
+    let read_error = |e: std::io::Error| Error::Read {
+        path: file.to_path_buf(),
+        source: e,
+    };
+    let reader = std::io::BufReader::new(std::fs::File::open(file).map_err(read_error)?);
+    let name = file.display().to_string();
+    let mut usable = 0u64;
+    for (i, line) in reader.lines().enumerate() {
+        let line = line.map_err(read_error)?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let Some(parsed) = parse_line(&line, &options.time_field) else {
+            observed.bad(&name, i + 1);
+            continue;
+        };
+        if let Some(host) = &options.host {
+            match &parsed.host {
+                Some(h) if h == host => {}
+                Some(_) => {
+                    observed.other_hosts += 1;
+                    usable += 1;
+                    continue;
+                }
+                None => {
+                    observed.bad(&name, i + 1);
+                    continue;
+                }
+            }
+        }
+        let old = match source {
+            Source::Old => true,
+            Source::New => false,
+            Source::ByAddress => match &parsed.server_addr {
+                Some(a) => options.old_address.contains(a),
+                None => {
+                    observed.bad(&name, i + 1);
+                    continue;
+                }
+            },
+        };
+        usable += 1;
+        observed.count(parsed.at_ms, change_ms, old);
+    }
+    if usable == 0 {
+        return Err(Error::Usage(format!(
+            "{name}: no usable line (expected combined-format lines with a [time], or JSON lines with a \"{}\" field{})",
+            options.time_field,
+            if options.host.is_some() { " and a host" } else { "" }
+        )));
+    }
+    Ok(())
+}
+
+fn summary(o: &Observed, options: &ObserveOptions) -> String {
+    let requests: u64 = o.requests.iter().sum();
+    let old: u64 = o.old.iter().sum();
+    let mut text = format!(
+        "{}: {} buckets of {} from the change, {} requests, {} of them to the old server\n",
+        options.out.display(),
+        o.requests.len(),
+        crate::duration::human(o.bucket_ms),
+        crate::duration::grouped(requests),
+        crate::duration::grouped(old)
+    );
+    if o.before_change > 0 {
+        text.push_str(&format!(
+            "{} requests before the change left out\n",
+            o.before_change
+        ));
+    }
+    if o.other_hosts > 0 {
+        text.push_str(&format!("{} requests to other hosts left out\n", o.other_hosts));
+    }
+    if o.bad_lines > 0 {
+        let first: Vec<String> = o.first_bad.iter().map(|(f, n)| format!("{f}:{n}")).collect();
+        text.push_str(&format!(
+            "{} lines could not be read and were left out (first: {})\n",
+            o.bad_lines,
+            first.join(", ")
+        ));
+    }
+    text
+}
