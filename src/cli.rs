@@ -147,39 +147,7 @@ pub enum Command {
     },
     /// Turn access logs of the old and new servers into observed.csv
     /// (time_s,requests,old_requests), the curve `cachesim fit` matches.
-    Observe {
-        /// Logs of the old server (combined format or JSON lines); repeatable.
-        #[arg(long)]
-        old: Vec<PathBuf>,
-        /// Logs of the new server; repeatable.
-        #[arg(long)]
-        new: Vec<PathBuf>,
-        /// Or: logs that record each request's server address (nginx
-        /// `$server_addr` first on the line, or a JSON `server_addr` field).
-        #[arg(long)]
-        log: Vec<PathBuf>,
-        /// With --log: the old server's address(es) as the log records them.
-        #[arg(long, value_delimiter = ',')]
-        old_address: Vec<String>,
-        /// When the record changed: 2026-12-01T10:00:00Z, 01/Dec/2026:10:00:00 +0000 or epoch seconds.
-        #[arg(long)]
-        change_at: String,
-        /// Bucket length, e.g. 1m.
-        #[arg(long, default_value = "1m", value_parser = duration_arg)]
-        bucket: i64,
-        /// Keep only this site's requests (a vhost_combined host, or a JSON `host` field).
-        #[arg(long)]
-        host: Option<String>,
-        /// The time field of JSON lines.
-        #[arg(long, default_value = "time")]
-        time_field: String,
-        /// Where to write the curve.
-        #[arg(long, default_value = "observed.csv")]
-        out: PathBuf,
-        /// Print nothing but errors.
-        #[arg(long, short)]
-        quiet: bool,
-    },
+    Observe(ObserveArgs),
     /// Fit free keys so the simulated curve matches an observed one (from
     /// `cachesim observe`): values with 95 % intervals, fit.json, fitted.toml
     /// and a chart.
@@ -210,6 +178,59 @@ pub enum Command {
     },
     /// Print the manual page (roff): `cachesim man > cachesim.1`.
     Man,
+}
+
+/// `cachesim observe`'s arguments.
+#[derive(Args, Debug)]
+pub struct ObserveArgs {
+    /// Logs of the old server (combined format or JSON lines); repeatable.
+    #[arg(long)]
+    old: Vec<PathBuf>,
+    /// Logs of the new server; repeatable.
+    #[arg(long)]
+    new: Vec<PathBuf>,
+    /// Or: logs that record each request's server address (nginx
+    /// `$server_addr` first on the line, or a JSON `server_addr` field).
+    #[arg(long)]
+    log: Vec<PathBuf>,
+    /// With --log: the old server's address(es) as the log records them.
+    #[arg(long, value_delimiter = ',')]
+    old_address: Vec<String>,
+    /// When the record changed: 2026-12-01T10:00:00Z, 01/Dec/2026:10:00:00 +0000 or epoch seconds.
+    #[arg(long)]
+    change_at: String,
+    /// Bucket length, e.g. 1m.
+    #[arg(long, default_value = "1m", value_parser = duration_arg)]
+    bucket: i64,
+    /// Keep only this site's requests (a vhost_combined host, or a JSON `host` field).
+    #[arg(long)]
+    host: Option<String>,
+    /// The time field of JSON lines.
+    #[arg(long, default_value = "time")]
+    time_field: String,
+    /// Where to write the curve.
+    #[arg(long, default_value = "observed.csv")]
+    out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+impl ObserveArgs {
+    pub fn options(self) -> cachesim::commands::observe::ObserveOptions {
+        cachesim::commands::observe::ObserveOptions {
+            old: self.old,
+            new: self.new,
+            log: self.log,
+            old_address: self.old_address,
+            change_at: self.change_at,
+            bucket: self.bucket,
+            host: self.host,
+            time_field: self.time_field,
+            out: self.out,
+            quiet: self.quiet,
+        }
+    }
 }
 
 /// A duration such as 1m or 30s, in milliseconds.

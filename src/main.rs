@@ -195,32 +195,7 @@ fn execute(cli: Cli) -> Result<()> {
             };
             commands::fit::run_fit(&options).map(|_| ())
         }
-        Command::Observe {
-            old,
-            new,
-            log,
-            old_address,
-            change_at,
-            bucket,
-            host,
-            time_field,
-            out,
-            quiet,
-        } => {
-            let options = commands::observe::ObserveOptions {
-                old,
-                new,
-                log,
-                old_address,
-                change_at,
-                bucket,
-                host,
-                time_field,
-                out,
-                quiet,
-            };
-            commands::observe::observe(&options).map(|_| ())
-        }
+        Command::Observe(args) => commands::observe::observe(&args.options()).map(|_| ()),
         Command::Presets { markdown } => {
             if markdown {
                 print!("{}", commands::presets::markdown());
