@@ -124,9 +124,11 @@ impl FreeKey {
     }
 }
 
-/// A duration as the scenario accepts it: "45m", "1h 30m", "250ms".
+/// A duration as the scenario accepts it: "45m", "1h 30m 12s", "250ms";
+/// whole seconds from a minute up (finer is noise in a fit).
 fn duration_text(ms: Millis) -> String {
-    humantime::format_duration(std::time::Duration::from_millis(ms.max(0) as u64)).to_string()
+    let ms = if ms >= 60_000 { (ms + 500) / 1000 * 1000 } else { ms.max(0) };
+    humantime::format_duration(std::time::Duration::from_millis(ms as u64)).to_string()
 }
 
 /// The pools of a layer by its scenario name, with their shares.
@@ -225,6 +227,7 @@ mod tests {
             (Kind::Duration, 3_600_000.0, 172_800_000.0)
         );
         assert_eq!(pin.toml_value(5_400_000.0), Value::String("1h 30m".into()));
+        assert_eq!(pin.toml_value(21_543_750.0), Value::String("5h 59m 4s".into()));
         assert_eq!(
             FreeKey::parse("resolver.0.instances=5..50", &t).unwrap().kind,
             Kind::Integer
