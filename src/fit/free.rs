@@ -127,7 +127,11 @@ impl FreeKey {
 /// A duration as the scenario accepts it: "45m", "1h 30m 12s", "250ms";
 /// whole seconds from a minute up (finer is noise in a fit).
 fn duration_text(ms: Millis) -> String {
-    let ms = if ms >= 60_000 { (ms + 500) / 1000 * 1000 } else { ms.max(0) };
+    let ms = if ms >= 60_000 {
+        (ms + 500) / 1000 * 1000
+    } else {
+        ms.max(0)
+    };
     humantime::format_duration(std::time::Duration::from_millis(ms as u64)).to_string()
 }
 
