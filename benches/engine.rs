@@ -166,3 +166,24 @@ fn keepalive_busy_clients(bencher: Bencher, run_ahead: bool) {
     let text = scenario_with_traffic(1_000, BUSY_TRAFFIC, KEEPALIVE);
     throughput_of(bencher, &text, |model| model.run_ahead = run_ahead);
 }
+
+/// The shipped `realistic-internet` scenario (the mix users copy from:
+/// prefetch, serve-stale, sharded public resolvers, the daily cycle, app
+/// restarts), one replica at a tenth of its households.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn realistic_internet_shipped(bencher: Bencher) {
+    let text = std::fs::read_to_string("scenarios/realistic-internet.toml").expect("the shipped scenario");
+    let s = scenario::parse(
+        &text,
+        "realistic-internet.toml",
+        &[scenario::Override::parse("population.households=6000").expect("valid")],
+    )
+    .expect("valid shipped scenario");
+    let mut model = Model::new(s);
+    model.run_ahead = true;
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let requests = model.run_replica(0, &stop).expect("not stopped").simulated;
+    bencher
+        .counter(ItemsCount::new(requests))
+        .bench(|| model.run_replica(0, &stop).expect("not stopped").simulated);
+}
