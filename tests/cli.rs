@@ -408,3 +408,53 @@ fn docs_presets_is_what_the_presets_command_writes() {
         "docs/presets.md is out of date: cargo run --release -- presets --markdown > docs/presets.md"
     );
 }
+
+/// A keep-alive connection with no maximum age leaves the tail without an
+/// end: the plan names it instead of asking for a longer horizon again and
+/// again; with a maximum age, a longer horizon is the cure it offers.
+#[test]
+fn an_unbounded_tail_is_named_not_chased() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = |connection: &str| {
+        format!(
+            r#"
+name = "busy"
+[simulation]
+duration = "1h"
+bucket = "5m"
+runs = 4
+[record]
+ttl = "5m"
+old = ["203.0.113.10"]
+new = ["198.51.100.20"]
+[population]
+households = 500
+devices_per_household = 1
+requests_per_day = 20000
+[[resolver]]
+share = 1.0
+instances = 10
+policy = "unbound"
+[[app]]
+share = 1.0
+policy = "chrome"
+connection = {connection}
+"#
+        )
+    };
+    let plan = |name: &str, connection: &str| {
+        let path = scenario_file(dir.path(), name, &text(connection));
+        let out = dir.path().join(format!("{name}-results"));
+        let output = cachesim(&["plan", path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        assert!(output.status.success());
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let open = plan("open.toml", r#"{ idle_timeout = "300s" }"#);
+    assert!(
+        open.contains("A longer horizon may never be enough") && open.contains("connection.max_age"),
+        "{open}"
+    );
+    assert!(!open.contains("Run again with a longer horizon"), "{open}");
+    let capped = plan("capped.toml", r#"{ idle_timeout = "300s", max_age = "3h" }"#);
+    assert!(capped.contains("Run again with a longer horizon"), "{capped}");
+}

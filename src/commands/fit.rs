@@ -144,7 +144,7 @@ fn summary(fitted: &Fitted, plan: &Plan, seconds: f64, dir: &Path) -> String {
     }
     out.push_str(&format!(
         "Fitted to your last migration: {}\n",
-        text::plan_sentence(plan)
+        text::plan_sentence(plan, None)
     ));
     out.push_str(&format!("results: {}\n", dir.display()));
     out

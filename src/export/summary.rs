@@ -142,7 +142,7 @@ impl PlanSummary {
             Criterion::MaxLost(n) => (None, Some(n)),
         };
         PlanSummary {
-            answer: text::plan_sentence(plan),
+            answer: text::plan_sentence(plan, hangs_on.bound.as_ref().err().map(String::as_str)),
             max_lost,
             old_requests_after_per_run: plan.old_requests_after,
             retire_after_s: plan.retire_after.map(seconds),

@@ -44,7 +44,10 @@ fn largest_first(parts: impl Iterator<Item = (String, f64)>) -> String {
 }
 
 /// The plan's answer in one or two sentences.
-pub fn plan_sentence(plan: &Plan) -> String {
+/// `unbounded`: what leaves an old answer's life without a bound (see
+/// [`super::hangs_on::HangsOn`]); then a longer horizon is not offered as
+/// the cure, since no horizon may be long enough.
+pub fn plan_sentence(plan: &Plan, unbounded: Option<&str>) -> String {
     let what = match plan.criterion {
         Criterion::Tolerance(t) => format!("old share under {} in 95 % of runs", percent(t)),
         Criterion::MaxLost(n) => format!("fewer than {n} requests left for the old server in 95 % of runs"),
@@ -77,14 +80,25 @@ pub fn plan_sentence(plan: &Plan) -> String {
                 duration::human_at_least(t)
             )
         }
-        None => format!(
-            "The horizon of {} is too short to answer: only {} of {} runs had settled ({what}). \
-             Run again with a longer horizon, simulation.duration={}.",
-            duration::human(plan.horizon),
-            plan.settled_runs,
-            plan.runs,
-            duration::short(plan.longer_horizon()),
-        ),
+        None => {
+            let short = format!(
+                "The horizon of {} is too short to answer: only {} of {} runs had settled ({what}).",
+                duration::human(plan.horizon),
+                plan.settled_runs,
+                plan.runs,
+            );
+            match unbounded {
+                Some(reason) => format!(
+                    "{short} A longer horizon may never be enough: nothing bounds how long an old answer \
+                     can live here ({reason}). Bound it and plan again, or accept a number of lost \
+                     requests with --max-lost."
+                ),
+                None => format!(
+                    "{short} Run again with a longer horizon, simulation.duration={}.",
+                    duration::short(plan.longer_horizon())
+                ),
+            }
+        }
     }
 }
 
@@ -190,8 +204,12 @@ pub fn run_summary(report: &Report, dir: &Path) -> String {
             largest_first(held),
         ));
     }
-    out.push_str(&format!("{}\n", plan_sentence(&report.plan)));
-    for sentence in HangsOn::of(report).sentences() {
+    let hangs_on = HangsOn::of(report);
+    out.push_str(&format!(
+        "{}\n",
+        plan_sentence(&report.plan, hangs_on.bound.as_ref().err().map(String::as_str))
+    ));
+    for sentence in hangs_on.sentences() {
         out.push_str(&format!("{sentence}\n"));
     }
     out.push_str(&format!("results: {}\n", dir.display()));
@@ -218,9 +236,9 @@ mod tests {
 
     #[test]
     fn the_plan_never_says_less_than_it_computed() {
-        let said = plan_sentence(&plan(Some(176_100 * SECOND)));
+        let said = plan_sentence(&plan(Some(176_100 * SECOND)), None);
         assert!(said.contains("at least 2 d 1 h after the change"), "{said}");
-        let said = plan_sentence(&plan(Some(86_700 * SECOND)));
+        let said = plan_sentence(&plan(Some(86_700 * SECOND)), None);
         assert!(said.contains("at least 24 h 5 min after"), "{said}");
     }
 }
