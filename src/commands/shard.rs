@@ -33,15 +33,15 @@ pub fn run_shard(sim: &SimOptions, shard: Shard, out: Option<&Path>) -> Result<S
     let pairs = work.range(shard);
     let pool = sim.thread_pool()?;
     pool.install(|| crate::resources::check(&model.scenario, sim.force))?;
+    let pieces = work.pieces(&pairs);
     let started = Instant::now();
     let tallies = pool
-        .install(|| engine::simulate_pieces(&model, &work.pieces(&pairs), &STOP))
+        .install(|| engine::simulate_pieces(&model, &pieces, &STOP))
         .map_err(|_| Error::Interrupted)?;
     let manifest = Manifest::of(&model.scenario, shard, pairs.clone());
     let timing = file::Timing {
         wall_time_s: started.elapsed().as_secs_f64(),
     };
-    let pieces = work.pieces(&pairs);
     let shard_file = ShardFile {
         manifest: manifest.clone(),
         tallies: pieces.iter().map(|(run, _)| *run).zip(tallies).collect(),

@@ -4,11 +4,9 @@
 
 use super::folder::Folder;
 use super::summary::THRESHOLDS;
+use super::sweep::{csv_cell, EARLY};
 use crate::duration::{self, percent};
 use serde_json::{json, Map, Value};
-
-/// When the early impact is read: (seconds after the change, name).
-const EARLY: [(f64, &str); 3] = [(300.0, "5m"), (1800.0, "30m"), (3600.0, "1h")];
 
 /// One folder's key figures, named as compare.csv's columns, in order.
 pub fn figures(label: &str, folder: &Folder) -> Vec<(String, Value)> {
@@ -30,6 +28,7 @@ pub fn figures(label: &str, folder: &Folder) -> Vec<(String, Value)> {
         row.push((format!("below_{key}_s"), json!(s.below(key).map(|b| b.mean_s))));
     }
     for (at, name) in EARLY {
+        let at = at as f64 / 1000.0;
         let bucket = c.time_s.iter().rposition(|t| *t <= at);
         let share = bucket.filter(|_| at < c.time_s.last().map_or(0.0, |t| t + c.bucket_s));
         row.push((format!("old_share_{name}"), json!(share.map(|b| c.old_share[b]))));
@@ -53,19 +52,10 @@ pub fn csv_bytes(rows: &[Vec<(String, Value)>]) -> Vec<u8> {
             .expect("writing to memory");
     }
     for row in rows {
-        w.write_record(row.iter().map(|(_, v)| cell(v)))
+        w.write_record(row.iter().map(|(_, v)| csv_cell(v)))
             .expect("writing to memory");
     }
     w.into_inner().expect("writing to memory")
-}
-
-fn cell(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), |x| x.to_string()),
-        other => other.to_string(),
-    }
 }
 
 /// The rows as JSON: one object per folder.
@@ -90,7 +80,7 @@ pub fn table_text(rows: &[Vec<(String, Value)>]) -> String {
             }
             Value::Number(n) if name.starts_with("old_share") => percent(n.as_f64().unwrap_or(0.0)),
             Value::Number(n) if name == "devices" => duration::grouped(n.as_f64().unwrap_or(0.0) as u64),
-            other => cell(other),
+            other => csv_cell(other),
         }
     };
     let mut lines: Vec<Vec<String>> = first

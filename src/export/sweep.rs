@@ -137,16 +137,21 @@ pub fn csv_bytes(keys: &[String], points: &[Point]) -> Vec<u8> {
     w.write_record(&header).expect("writing to memory");
     for p in points {
         let mut row = p.values.clone();
-        row.extend(p.named_cells().into_iter().map(|(_, v)| match v {
-            Value::Null => String::new(),
-            Value::Bool(b) => b.to_string(),
-            // As Rust writes an f64: 82800, not 82800.0.
-            Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), |x| x.to_string()),
-            other => other.to_string(),
-        }));
+        row.extend(p.named_cells().iter().map(|(_, v)| csv_cell(v)));
         w.write_record(&row).expect("writing to memory");
     }
     w.into_inner().expect("writing to memory")
+}
+
+/// A JSON figure as a CSV cell: empty for null, numbers as Rust writes an
+/// f64 (82800, not 82800.0), strings without quotes.
+pub fn csv_cell(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), |x| x.to_string()),
+        other => other.to_string(),
+    }
 }
 
 /// The points as JSON: one object per value, `values` keyed by the swept

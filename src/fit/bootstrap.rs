@@ -50,8 +50,15 @@ pub fn best_along(curve: &Curve, path: &[(f64, &Results)]) -> f64 {
     if j == 0 || j + 1 == path.len() {
         return path[j].0;
     }
-    let (x0, x1, x2) = (path[j - 1].0, path[j].0, path[j + 1].0);
-    let (y0, y1, y2) = (losses[j - 1], losses[j], losses[j + 1]);
+    parabola_minimum(
+        [path[j - 1].0, path[j].0, path[j + 1].0],
+        [losses[j - 1], losses[j], losses[j + 1]],
+    )
+}
+
+/// The minimum of the parabola through three points (the middle one the
+/// lowest), within their span; the middle point if they make no bowl.
+fn parabola_minimum([x0, x1, x2]: [f64; 3], [y0, y1, y2]: [f64; 3]) -> f64 {
     let denom = (x0 - x1) * (x0 - x2) * (x1 - x2);
     let a = (x2 * (y1 - y0) + x1 * (y0 - y2) + x0 * (y2 - y1)) / denom;
     let b = (x2 * x2 * (y0 - y1) + x1 * x1 * (y2 - y0) + x0 * x0 * (y1 - y2)) / denom;
@@ -75,16 +82,15 @@ mod tests {
 
     #[test]
     fn a_parabola_finds_the_minimum_between_grid_points() {
-        // Losses (x − 0.37)² at 0.2, 0.3, 0.4, 0.5 give back 0.37.
-        let xs = [0.2, 0.3, 0.4, 0.5];
-        let losses: Vec<f64> = xs.iter().map(|x: &f64| (x - 0.37).powi(2)).collect();
-        let j = 2;
-        let (x0, x1, x2) = (xs[j - 1], xs[j], xs[j + 1]);
-        let (y0, y1, y2) = (losses[j - 1], losses[j], losses[j + 1]);
-        let denom = (x0 - x1) * (x0 - x2) * (x1 - x2);
-        let a = (x2 * (y1 - y0) + x1 * (y0 - y2) + x0 * (y2 - y1)) / denom;
-        let b = (x2 * x2 * (y0 - y1) + x1 * x1 * (y2 - y0) + x0 * x0 * (y1 - y2)) / denom;
-        assert!((-b / (2.0 * a) - 0.37).abs() < 1e-9);
+        // Losses (x − 0.37)² at 0.3, 0.4, 0.5 give back 0.37.
+        let loss = |x: f64| (x - 0.37).powi(2);
+        let found = parabola_minimum([0.3, 0.4, 0.5], [loss(0.3), loss(0.4), loss(0.5)]);
+        assert!((found - 0.37).abs() < 1e-9, "{found}");
+        assert_eq!(
+            parabola_minimum([0.3, 0.4, 0.5], [1.0, 1.0, 1.0]),
+            0.4,
+            "no bowl: the middle"
+        );
         assert!((spread(&[1.0, 2.0, 3.0]) - 1.0).abs() < 1e-12);
     }
 }

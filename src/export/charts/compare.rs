@@ -2,7 +2,7 @@
 //! and a log scale.
 
 use super::run::{positive_runs, time_unit, ChartData};
-use super::{canvas, legend, mesh, png_and_svg, Picture};
+use super::{canvas, legend, log_top, mesh, png_and_svg, Picture};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -52,7 +52,7 @@ impl Picture for Compare<'_> {
                 .flat_map(|(_, d)| d.old_share.iter().cloned())
                 .fold(floor * 10.0, f64::max)
                 .min(1.0);
-            let top = 10f64.powf(highest.log10().ceil()) * 1.2;
+            let top = log_top(highest);
             let mut c = builder
                 .build_cartesian_2d(0.0..horizon / unit, (floor..top).log_scale())
                 .map_err(err)?;

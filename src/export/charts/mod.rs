@@ -87,6 +87,12 @@ fn svg(picture: &impl Picture) -> Result<Vec<u8>, String> {
     Ok(text.into_bytes())
 }
 
+/// The top of a log share axis: the decade above the highest share (so
+/// that decade is labelled), and a little more, so 100 % stays inside.
+fn log_top(highest: f64) -> f64 {
+    10f64.powf(highest.log10().ceil()) * 1.2
+}
+
 /// A white canvas with a caption, ready for axes.
 fn canvas<'a, 'b, DB: DrawingBackend>(
     root: &'a DrawingArea<DB, Shift>,

@@ -211,10 +211,8 @@ fn old_share_log<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Chart
     } = Frame::new(root, data, OLD_SHARE_LOG_TITLE)?;
 
     let floor = 1e-6;
-    // Up to the decade above the data (so that decade is labelled), and a
-    // little more, so a share of 100 % stays inside the frame.
     let highest = data.hi.iter().cloned().fold(floor * 10.0, f64::max).min(1.0);
-    let top = 10f64.powf(highest.log10().ceil()) * 1.2;
+    let top = super::log_top(highest);
     let mut c = builder
         .build_cartesian_2d(0.0..x_max, (floor..top).log_scale())
         .map_err(err)?;
