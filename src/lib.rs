@@ -14,5 +14,6 @@ pub mod policy;
 pub mod population;
 pub mod resources;
 pub mod scenario;
+pub mod server;
 pub mod shard;
 pub mod stats;

@@ -2,6 +2,7 @@
 
 use crate::duration::{human, FOREVER};
 use crate::policy::{Policy, PRESETS};
+use crate::server::{Server, SERVER_PRESETS};
 
 /// The preset table as printed.
 pub fn table() -> String {
@@ -16,8 +17,37 @@ pub fn table() -> String {
         out.push_str(&format!("{:<24} {:<9} {}\n", "", "", p.summary));
         out.push_str(&format!("{:<24} {:<9} source: {}\n\n", "", "", p.source));
     }
-    out.push_str("Use a preset by name (policy = \"unbound\") or extend it inline\n(policy = { preset = \"unbound\", prefetch = 0.1 }).\n");
+    for p in SERVER_PRESETS {
+        out.push_str(&format!(
+            "{:<24} {:<9} {}\n",
+            p.name,
+            "server",
+            describe_server(&p.server)
+        ));
+        out.push_str(&format!("{:<24} {:<9} {}\n", "", "", p.summary));
+        out.push_str(&format!("{:<24} {:<9} source: {}\n\n", "", "", p.source));
+    }
+    out.push_str("Use a preset by name (policy = \"unbound\") or extend it inline\n(policy = { preset = \"unbound\", prefetch = 0.1 }); a server preset\nas server = \"nginx\" or [server] preset = \"nginx\" with changes.\n");
     out
+}
+
+/// A server's keep-alive limits in scenario terms.
+pub fn describe_server(server: &Server) -> String {
+    let mut parts = Vec::new();
+    if server.idle_timeout < FOREVER {
+        parts.push(format!("idle_timeout = {}", human(server.idle_timeout)));
+    }
+    if server.max_age < FOREVER {
+        parts.push(format!("max_age = {}", human(server.max_age)));
+    }
+    if server.max_requests < u32::MAX {
+        parts.push(format!("max_requests = {}", server.max_requests));
+    }
+    if parts.is_empty() {
+        "no limits".into()
+    } else {
+        parts.join(", ")
+    }
 }
 
 /// The same as a Markdown page: docs/presets.md is this, written by
@@ -38,6 +68,23 @@ pub fn markdown() -> String {
             p.name,
             p.kind.label(),
             cell(&describe(&p.policy)),
+            cell(p.summary),
+            cell(p.source)
+        ));
+    }
+    out.push_str(
+        "\n## Servers\n\n\
+         How the site's web servers and load balancers end keep-alive connections by default. \
+         Use one as `server = \"nginx\"`, or change it in a table (`[server]` with \
+         `preset = \"nginx\"` and `idle_timeout = \"10s\"`). Each limit closes a client's \
+         connection when it is tighter than the client's own.\n\n\
+         | preset | values | what it is | source |\n|---|---|---|---|\n",
+    );
+    for p in SERVER_PRESETS {
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            p.name,
+            cell(&describe_server(&p.server)),
             cell(p.summary),
             cell(p.source)
         ));

@@ -81,7 +81,8 @@ pub fn longest_chain_lifetime(scenario: &Scenario, resolver: Option<&Policy>) ->
     let at_os = longest(&scenario.oses, at_router);
     let at_app = longest(&scenario.apps, at_os);
     // A connection without a maximum age lives as long as its device stays
-    // busy; its idle timeout is the part a warm-up can cover.
+    // busy (or carries its maximum requests, which the seeding draws in
+    // their stationary law); its idle timeout is the part a warm-up can cover.
     let connection = scenario
         .apps
         .iter()
@@ -142,13 +143,19 @@ pub fn longest_old_answer(scenario: &Scenario) -> Result<Millis, String> {
     let mut latest = until.saturating_add(handed_past);
     for app in &scenario.apps {
         if let Some(c) = app.connection {
-            if c.max_age >= FOREVER {
+            let Some(life) = c.longest_life() else {
+                let (entry, key) = if scenario.profiles {
+                    ("device profile", "device.N.connection.max_age")
+                } else {
+                    ("app", "app.N.connection.max_age")
+                };
                 return Err(format!(
-                    "app `{}` keeps connections open with no maximum age (connection.max_age)",
+                    "{entry} `{}` keeps connections open with no maximum age ({key}), and no server \
+                     limit closes them ([server] max_age or max_requests)",
                     app.name
                 ));
-            }
-            latest = latest.max(until.saturating_add(handed_past).saturating_add(c.max_age));
+            };
+            latest = latest.max(until.saturating_add(handed_past).saturating_add(life));
         }
     }
     Ok(latest.min(FOREVER))

@@ -2,6 +2,7 @@
 //! [`Scenario`], each refusal naming the file, line, key, the value given and
 //! what would be accepted.
 
+mod clients;
 mod policy;
 
 use super::error::{Locator, ScenarioError};
@@ -93,8 +94,20 @@ impl<'a> Checker<'a> {
         let authoritative = self.authoritative(raw.authoritative.as_ref())?;
         let resolvers = self.pools(&raw.resolver, "resolver", true)?;
         let routers = self.pools(&raw.router, "router", false)?;
-        let oses = self.pools(&raw.os, "os", false)?;
-        let apps = self.pools(&raw.app, "app", false)?;
+        let profiles = !raw.device.is_empty();
+        let (oses, mut apps) = if profiles {
+            self.no_layers_beside_profiles(&raw)?;
+            self.devices(&raw.device)?
+        } else {
+            (
+                self.pools(&raw.os, "os", false)?,
+                self.pools(&raw.app, "app", false)?,
+            )
+        };
+        let server = self.server(raw.server.as_ref())?;
+        if let Some(server) = &server {
+            self.limit_connections(&mut apps, server, profiles);
+        }
         let name = raw.name.unwrap_or_else(|| {
             Path::new(file)
                 .file_stem()
@@ -125,6 +138,8 @@ impl<'a> Checker<'a> {
             routers,
             oses,
             apps,
+            profiles,
+            server,
             warnings: Vec::new(),
         };
         self.exact_start(&scenario)?;
@@ -414,12 +429,7 @@ impl<'a> Checker<'a> {
         let mut pools = Vec::with_capacity(raw.len());
         for (i, p) in raw.iter().enumerate() {
             let key = format!("{layer}.{i}");
-            if !(0.0..=1.0).contains(&p.share) {
-                return self.fail(
-                    &format!("{key}.share"),
-                    format!("{} is not a share; accepted: 0 to 1", p.share),
-                );
-            }
+            self.share(p.share, &format!("{key}.share"))?;
             let instances = p.instances.unwrap_or(1);
             if !shared && p.instances.is_some() {
                 return self.fail(
@@ -448,22 +458,9 @@ impl<'a> Checker<'a> {
                         "keep-alive connections belong to apps: move it to an [[app]] entry",
                     )
                 }
-                Some(c) => Some(Connection {
-                    idle_timeout: self
-                        .positive_duration(&c.idle_timeout, &format!("{key}.connection.idle_timeout"))?,
-                    max_age: match &c.max_age {
-                        None => FOREVER,
-                        Some(v) => self.positive_duration(v, &format!("{key}.connection.max_age"))?,
-                    },
-                }),
+                Some(c) => Some(self.connection(c, &format!("{key}.connection"))?),
             };
-            let restarts_per_day = p.restarts_per_day.unwrap_or(0.0);
-            if !(restarts_per_day.is_finite() && restarts_per_day >= 0.0) {
-                return self.fail(
-                    &format!("{key}.restarts_per_day"),
-                    format!("{restarts_per_day}: accepted is a rate of 0 or more"),
-                );
-            }
+            let restarts_per_day = self.restarts(p.restarts_per_day, &format!("{key}.restarts_per_day"))?;
             if restarts_per_day > 0.0 && layer != "app" {
                 return self.fail(
                     &format!("{key}.restarts_per_day"),
@@ -479,6 +476,12 @@ impl<'a> Checker<'a> {
                 restarts_per_day,
             });
         }
+        self.shares_add_up(&pools, layer)?;
+        Ok(pools)
+    }
+
+    /// Refuses shares of a layer's entries that do not add up to 1.
+    fn shares_add_up(&self, pools: &[Pool], layer: &str) -> Checked<()> {
         let total: f64 = pools.iter().map(|p| p.share).sum();
         if !pools.is_empty() && (total - 1.0).abs() > 1e-6 {
             let list: Vec<String> = pools.iter().map(|p| format!("{} {}", p.name, p.share)).collect();
@@ -490,7 +493,15 @@ impl<'a> Checker<'a> {
                 ),
             );
         }
-        Ok(pools)
+        Ok(())
+    }
+
+    /// A share of households or devices: 0 to 1.
+    fn share(&self, share: f64, key: &str) -> Checked<f64> {
+        if !(0.0..=1.0).contains(&share) {
+            return self.fail(key, format!("{share} is not a share; accepted: 0 to 1"));
+        }
+        Ok(share)
     }
 }
 

@@ -1,9 +1,10 @@
 //! The scenario once checked: what the engine simulates. Every value here
 //! has passed the checker, so the engine never meets a bad parameter.
 
-use crate::duration::{self, Millis};
+use crate::duration::{self, Millis, FOREVER};
 use crate::policy::Policy;
 use crate::population::{DailyCycle, Spread};
+pub use crate::server::Server;
 
 /// A scenario ready to simulate: every value checked.
 #[derive(Clone, Debug)]
@@ -30,6 +31,12 @@ pub struct Scenario {
     pub routers: Vec<Pool>,
     pub oses: Vec<Pool>,
     pub apps: Vec<Pool>,
+    /// `oses[i]` and `apps[i]` are one device profile (`[[device]]`): a
+    /// device draws one index for both, instead of each on its own.
+    pub profiles: bool,
+    /// The site's servers' keep-alive limits (`[server]`), already merged
+    /// into every app's connection; kept for reports.
+    pub server: Option<Server>,
     /// Things accepted but worth saying (e.g. a TTL beyond RFC 2181's range).
     pub warnings: Vec<String>,
 }
@@ -75,11 +82,40 @@ pub struct Pool {
     pub restarts_per_day: f64,
 }
 
-/// An app's keep-alive connection: requests on it need no lookup.
+/// An app's keep-alive connection: requests on it need no lookup. It closes
+/// when it has been idle `idle_timeout`, is `max_age` old, or has carried
+/// `max_requests` (whichever end, client or server, sets the tighter limit).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Connection {
     pub idle_timeout: Millis,
     pub max_age: Millis,
+    /// `u32::MAX`: no limit.
+    pub max_requests: u32,
+}
+
+impl Connection {
+    /// The connection as the server lets it live: each limit the tighter of
+    /// the client's and the server's.
+    pub fn limited_by(self, server: &Server) -> Connection {
+        Connection {
+            idle_timeout: self.idle_timeout.min(server.idle_timeout),
+            max_age: self.max_age.min(server.max_age),
+            max_requests: self.max_requests.min(server.max_requests),
+        }
+    }
+
+    /// The longest the connection can stay open, `None` when nothing bounds
+    /// it: its maximum age, or as many idle timeouts as it may carry
+    /// requests (each gap between them is shorter than the idle timeout).
+    pub fn longest_life(&self) -> Option<Millis> {
+        let by_requests = if self.max_requests == u32::MAX {
+            FOREVER
+        } else {
+            self.idle_timeout.saturating_mul(self.max_requests as Millis)
+        };
+        let longest = self.max_age.min(by_requests);
+        (longest < FOREVER).then_some(longest)
+    }
 }
 
 /// The record's answers over time. `versions[i]` is in force from its

@@ -28,6 +28,38 @@ pub struct RawScenario {
     pub os: Vec<RawPool>,
     #[serde(default)]
     pub app: Vec<RawPool>,
+    #[serde(default)]
+    pub device: Vec<RawDevice>,
+    pub server: Option<RawServer>,
+}
+
+/// A device profile: OS, app and connection drawn together.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawDevice {
+    pub name: Option<String>,
+    pub share: f64,
+    pub os: Option<RawPolicy>,
+    pub app: Option<RawPolicy>,
+    pub connection: Option<RawConnection>,
+    pub restarts_per_day: Option<f64>,
+}
+
+/// The site's servers: a preset's name, or a table of limits.
+#[derive(Debug, PartialEq)]
+pub enum RawServer {
+    Preset(String),
+    Table(RawServerTable),
+}
+
+#[derive(Deserialize, Debug, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawServerTable {
+    /// Start from this preset; the other keys change it.
+    pub preset: Option<String>,
+    pub idle_timeout: Option<Value>,
+    pub max_age: Option<Value>,
+    pub max_requests: Option<i64>,
 }
 
 #[derive(Deserialize, Debug, Default)]
@@ -218,6 +250,27 @@ impl<'de> Deserialize<'de> for RawPolicy {
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawPolicy, A::Error> {
                 table(map).map(|t| RawPolicy::Table(Box::new(t)))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawServer {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawServer;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a server preset name such as \"nginx\" or a table such as { idle_timeout = \"75s\" }",
+                )
+            }
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<RawServer, E> {
+                Ok(RawServer::Preset(name.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawServer, A::Error> {
+                table(map).map(RawServer::Table)
             }
         }
         deserializer.deserialize_any(V)

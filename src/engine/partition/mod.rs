@@ -130,7 +130,12 @@ impl<'m> Partition<'m> {
             let count = s.population.devices_per_household.sample_count(&mut rng);
             for _ in 0..count {
                 let app_pool = pick_pool(&mut rng, &model.app_cumulative);
-                let os_pool = pick_pool(&mut rng, &model.os_cumulative);
+                // A device profile is one draw for both layers.
+                let os_pool = if s.profiles {
+                    app_pool
+                } else {
+                    pick_pool(&mut rng, &model.os_cumulative)
+                };
                 let device_plain = household_plain && plain(OS, os_pool) && plain(APP, app_pool);
                 let caches = household_bits
                     | caching(OS, os_pool, Layer::Os)
@@ -147,6 +152,7 @@ impl<'m> Partition<'m> {
                     conn_last: 0,
                     conn_retire: Millis::MIN,
                     conn_cause: cause::CODE_NONE,
+                    conn_requests: 0,
                     household: h,
                     last_active: 0,
                     last_old: 0,

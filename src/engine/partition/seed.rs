@@ -267,9 +267,17 @@ impl<'m> Partition<'m> {
             cause: cause::CODE_NONE,
         };
         let address = self.pick_address(&answer);
+        // A busy connection under a request limit is at any of its requests
+        // alike (idle closes, which restart the count, the warm-up covers).
+        let carried = if c.max_requests < u32::MAX {
+            self.rng.random_range(1..=c.max_requests)
+        } else {
+            1
+        };
         let device = &mut self.devices[d];
         device.connect(address, opened, stale);
         device.conn_last = (start - idle).max(opened);
+        device.conn_requests = carried;
     }
 }
 

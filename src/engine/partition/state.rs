@@ -178,6 +178,8 @@ pub(super) struct Device {
     /// record's TTL (its cause slot beside `conn_address`).
     pub(super) conn_retire: Millis,
     pub(super) conn_cause: u8,
+    /// Requests the open connection has carried (for a server's limit).
+    pub(super) conn_requests: u32,
     pub(super) household: u32,
     /// Last bucket (+1) with a request, and with a request to an old address.
     pub(super) last_active: u32,
@@ -206,11 +208,13 @@ impl Device {
     pub(super) fn connection_hit(&mut self, c: Connection, now: Millis) -> Option<(u8, u8)> {
         let open = self.conn_address != NO_ADDRESS
             && now - self.conn_last <= c.idle_timeout
-            && now - self.conn_opened < c.max_age;
+            && now - self.conn_opened < c.max_age
+            && self.conn_requests < c.max_requests;
         if !open {
             return None;
         }
         self.conn_last = now;
+        self.conn_requests += 1;
         let stale = Staleness {
             retire: self.conn_retire,
             cause: self.conn_cause,
@@ -225,6 +229,7 @@ impl Device {
         self.conn_address = address;
         self.conn_opened = now;
         self.conn_last = now;
+        self.conn_requests = 1;
         self.conn_retire = stale.retire;
         self.conn_cause = stale.cause;
     }
