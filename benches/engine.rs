@@ -104,6 +104,36 @@ policy = "chrome"
 connection = { idle_timeout = "300s", max_age = "1h" }
 "#;
 
+/// Device profiles behind nginx's keep-alive limits: laptops with Chrome,
+/// phones whose apps keep OkHttp connections, JVM services; the server
+/// closes idle connections after 75 s, any after 1 h or 1000 requests.
+const PROFILES_WITH_SERVER: &str = r#"
+[[resolver]]
+share = 1.0
+instances = 50
+policy = "unbound"
+[[router]]
+share = 1.0
+policy = "dnsmasq"
+[[device]]
+name = "windows-chrome"
+share = 0.5
+os = "windows"
+app = "chrome"
+connection = { idle_timeout = "300s" }
+restarts_per_day = 2
+[[device]]
+name = "android-app"
+share = 0.4
+os = "android"
+connection = { idle_timeout = "300s" }
+[[device]]
+name = "jvm-service"
+share = 0.1
+app = "java"
+connection = { idle_timeout = "5s" }
+"#;
+
 fn throughput(bencher: Bencher, text: &str) {
     throughput_of(bencher, text, |_| {});
 }
@@ -165,6 +195,17 @@ fn pinned_app_busy_clients(bencher: Bencher, run_ahead: bool) {
 fn keepalive_busy_clients(bencher: Bencher, run_ahead: bool) {
     let text = scenario_with_traffic(1_000, BUSY_TRAFFIC, KEEPALIVE);
     throughput_of(bencher, &text, |model| model.run_ahead = run_ahead);
+}
+
+/// Device profiles with server limits, heavy-tailed traffic, 100 thousand
+/// devices (the server's table must come before the first table).
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn device_profiles_with_server_limits(bencher: Bencher) {
+    let text = format!(
+        "server = \"nginx\"\n{}",
+        scenario_with_traffic(50_000, HEAVY_TAIL_TRAFFIC, PROFILES_WITH_SERVER)
+    );
+    throughput(bencher, &text);
 }
 
 /// The shipped `realistic-internet` scenario (the mix users copy from:

@@ -132,9 +132,14 @@ pub enum Command {
     /// Several results folders on one chart (linear and log) and one table of
     /// their key figures, with a small report.html.
     Compare {
-        /// Results folders written by `cachesim run` or `plan` (two or more).
-        #[arg(required = true, num_args = 2..)]
+        /// Results folders written by `cachesim run` or `plan` (two or more,
+        /// or one with --observed).
+        #[arg(required = true, num_args = 1..)]
         dirs: Vec<PathBuf>,
+        /// A curve measured in a real migration (observed.csv from `cachesim
+        /// observe`), drawn on the charts beside the simulated ones.
+        #[arg(long, value_name = "FILE")]
+        observed: Vec<PathBuf>,
         /// Folder for compare.csv, the charts and report.html (default: output/compare/).
         #[arg(long)]
         out: Option<PathBuf>,

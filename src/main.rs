@@ -169,12 +169,14 @@ fn execute(cli: Cli) -> Result<()> {
         }
         Command::Compare {
             dirs,
+            observed,
             out,
             quiet,
             json,
         } => {
             let options = commands::compare::CompareOptions {
                 dirs,
+                observed,
                 out: results_folder(out)?.unwrap_or_else(commands::compare::default_dir),
                 quiet,
                 json,

@@ -245,4 +245,30 @@ fn compare_puts_folders_side_by_side() {
         Some(2),
         "one folder is no comparison"
     );
+    // A measured curve beside one folder: the short TTL's own counts, as
+    // `cachesim observe` writes them, drawn as a second series.
+    let mut reader = csv::Reader::from_path(short.join("timeseries.csv")).unwrap();
+    let mut observed = String::from("time_s,requests,old_requests\n");
+    for r in reader.records().map(Result::unwrap) {
+        let (n, share): (f64, f64) = (r[1].parse().unwrap(), r[2].parse().unwrap_or(0.0));
+        observed.push_str(&format!("{},{},{}\n", &r[0], n.round(), (n * share).round()));
+    }
+    let curve = dir.path().join("past.csv");
+    std::fs::write(&curve, observed).unwrap();
+    let beside = dir.path().join("beside");
+    ok(&[
+        "compare",
+        p(&long),
+        "--observed",
+        p(&curve),
+        "--out",
+        p(&beside),
+        "--quiet",
+    ]);
+    let svg = std::fs::read_to_string(beside.join("compare.svg")).unwrap();
+    assert!(svg.contains("observed past"), "the measured curve is labelled");
+    std::fs::write(&curve, "time_s,requests\n0,3\n").unwrap();
+    let bad = cachesim(&["compare", p(&long), "--observed", p(&curve), "--out", p(&beside)]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("past.csv"));
 }

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 pub struct CompareOptions {
     pub dirs: Vec<PathBuf>,
+    /// Measured curves (observed.csv) drawn beside the folders' charts.
+    pub observed: Vec<PathBuf>,
     pub out: PathBuf,
     pub quiet: bool,
     pub json: bool,
@@ -31,9 +33,16 @@ fn labels(dirs: &[PathBuf], names: &[String]) -> Vec<String> {
 }
 
 pub fn compare(options: &CompareOptions) -> Result<Vec<Vec<(String, serde_json::Value)>>> {
-    if options.dirs.len() < 2 {
-        return Err(Error::Usage("compare needs two results folders or more".into()));
+    if options.dirs.len() + options.observed.len() < 2 {
+        return Err(Error::Usage(
+            "compare needs two results folders or more, or a folder and an --observed curve".into(),
+        ));
     }
+    let measured = options
+        .observed
+        .iter()
+        .map(|path| observed_chart(path))
+        .collect::<Result<Vec<_>>>()?;
     crate::export::prepare_dir(&options.out)?;
     let folders = options
         .dirs
@@ -51,6 +60,7 @@ pub fn compare(options: &CompareOptions) -> Result<Vec<Vec<(String, serde_json::
         .iter()
         .cloned()
         .zip(folders.into_iter().map(|f| f.charts))
+        .chain(measured)
         .collect();
     let mut files = charts::render_compare(&series)
         .map_err(|e| Error::Internal(format!("cannot draw the comparison: {e}")))?;
@@ -64,6 +74,42 @@ pub fn compare(options: &CompareOptions) -> Result<Vec<Vec<(String, serde_json::
         println!("results: {}", options.out.display());
     }
     Ok(rows)
+}
+
+/// A measured curve as the charts take it: its old share per bucket (none
+/// where no request came), labelled "observed" and its file (or folder,
+/// for a file called observed.csv).
+fn observed_chart(path: &Path) -> Result<(String, charts::ChartData)> {
+    let bytes =
+        std::fs::read(path).map_err(|e| Error::Usage(format!("--observed {}: {e}", path.display())))?;
+    let curve = crate::observe::read_curve(&bytes)
+        .map_err(|e| Error::Usage(format!("--observed {}: {e}", path.display())))?;
+    let bucket_s = curve.bucket_ms as f64 / 1000.0;
+    let named = if path.file_stem().is_some_and(|s| s == "observed") {
+        path.parent().and_then(|p| p.file_name())
+    } else {
+        path.file_stem()
+    };
+    let label = format!(
+        "observed {}",
+        named.map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned()
+        )
+    );
+    let data = charts::ChartData {
+        scenario: label.clone(),
+        time_s: (0..curve.requests.len()).map(|i| i as f64 * bucket_s).collect(),
+        bucket_s,
+        old_share: curve
+            .requests
+            .iter()
+            .zip(&curve.old)
+            .map(|(n, k)| if *n > 0.0 { k / n } else { f64::NAN })
+            .collect(),
+        ..Default::default()
+    };
+    Ok((label, data))
 }
 
 /// The default folder for a comparison: `output/compare/`.

@@ -77,6 +77,7 @@ impl Picture for Compare<'_> {
                 .series
                 .iter()
                 .flat_map(|(_, d)| d.old_share.iter().cloned())
+                .filter(|s| s.is_finite())
                 .fold(0.001, f64::max)
                 .min(1.0)
                 * 1.05;
@@ -86,7 +87,9 @@ impl Picture for Compare<'_> {
             mesh(&mut c, x_label, "share of requests").map_err(err)?;
             for (i, (label, d)) in self.series.iter().enumerate() {
                 let col = colour(i);
-                c.draw_series(LineSeries::new(points(d), col.stroke_width(2)))
+                // A bucket with no request (a measured curve's) has no share.
+                let drawn = points(d).into_iter().filter(|p| p.1.is_finite());
+                c.draw_series(LineSeries::new(drawn, col.stroke_width(2)))
                     .map_err(err)?
                     .label(label.as_str())
                     .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], col.stroke_width(2)));
