@@ -136,6 +136,11 @@ impl DailyCycle {
     pub fn peak_factor(&self) -> f64 {
         1.0 + self.amplitude
     }
+
+    /// The most the factor changes per ms (the cosine's steepest slope).
+    pub fn slope(&self) -> f64 {
+        self.amplitude * std::f64::consts::TAU / 86_400_000.0
+    }
 }
 
 /// Picks an index with probability proportional to its weight in O(1)

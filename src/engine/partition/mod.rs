@@ -32,7 +32,7 @@ pub use state::{BYTES_PER_DEVICE, BYTES_PER_HOUSEHOLD};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use stream::{thinned_out, ArrivalKind, SharedStream};
+use stream::{thinned_out, ArrivalKind, CycleSqueeze, SharedStream};
 use upstream::{pick_address, VersionCursor};
 
 /// Requests between checks of the stop flag.
@@ -72,6 +72,8 @@ pub struct Partition<'m> {
     /// Round-robin positions of each resolver shard and of the authoritative.
     rotations: Vec<u32>,
     authoritative_rotation: u32,
+    /// The daily cycle where busy devices' streams last worked it out.
+    busy_squeeze: CycleSqueeze,
 }
 
 fn pick_pool<R: Rng>(rng: &mut R, cumulative: &[f64]) -> u8 {
@@ -200,6 +202,7 @@ impl<'m> Partition<'m> {
             secondary_phases,
             rotations: vec![0; shards],
             authoritative_rotation: 0,
+            busy_squeeze: CycleSqueeze::UNKNOWN,
         };
         partition.start = -partition.warmup();
         partition.seed_caches(partition.start, &rates);
@@ -264,6 +267,7 @@ impl<'m> Partition<'m> {
             },
             restart_share,
             cycle: self.model.scenario.population.daily_cycle,
+            squeeze: CycleSqueeze::UNKNOWN,
             start,
         };
         let mut next = stream.next::<ONLY_REQUESTS>(0.0, &self.requesters, self.restarters.as_ref());

@@ -375,7 +375,12 @@ impl<'m> Partition<'m> {
                 return None;
             }
             let cycle = self.model.scenario.population.daily_cycle;
-            if thinned_out(cycle, &mut self.rng, self.start + elapsed as Millis) {
+            if thinned_out(
+                cycle,
+                &mut self.busy_squeeze,
+                &mut self.rng,
+                self.start + elapsed as Millis,
+            ) {
                 continue;
             }
             if restart_share > 0.0 && self.rng.random::<f64>() < restart_share {
