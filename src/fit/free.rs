@@ -140,8 +140,10 @@ fn layer_shares(scenario: &Scenario, layer: &str) -> Option<Vec<f64>> {
     let pools = match layer {
         "resolver" => &scenario.resolvers,
         "router" => &scenario.routers,
-        "os" => &scenario.oses,
-        "app" => &scenario.apps,
+        "os" if !scenario.profiles => &scenario.oses,
+        "app" if !scenario.profiles => &scenario.apps,
+        // A profile's share is its app pool's (and its OS pool's).
+        "device" if scenario.profiles => &scenario.apps,
         _ => return None,
     };
     Some(pools.iter().map(|p| p.share).collect())
@@ -218,6 +220,25 @@ mod tests {
             "#,
         )
         .unwrap()
+    }
+
+    /// Freeing a device profile's share rescales the other profiles.
+    #[test]
+    fn a_profile_share_rescales_the_other_profiles() {
+        let text = "[record]\nttl = \"5m\"\nold = [\"192.0.2.1\"]\nnew = [\"192.0.2.2\"]\n\
+                    [population]\nhouseholds = 10\nrequests_per_day = 10\n\
+                    [[device]]\nshare = 0.5\n[[device]]\nshare = 0.3\n[[device]]\nshare = 0.2\n";
+        let base = crate::scenario::parse(text, "t.toml", &[]).unwrap();
+        let t: Table = toml::from_str(text).unwrap();
+        let free = [FreeKey::parse("device.0.share=0.1..0.9", &t).unwrap()];
+        let out = overrides(&free, &[0.8], &base).expect("room for the others");
+        let shares: Vec<(String, String)> = out
+            .iter()
+            .map(|o| (o.path.clone(), o.value.to_string()))
+            .collect();
+        assert_eq!(shares[0], ("device.0.share".to_string(), "0.8".to_string()));
+        let rest: f64 = out[1..].iter().map(|o| o.value.as_float().unwrap()).sum();
+        assert!((rest - 0.2).abs() < 1e-12, "{shares:?}");
     }
 
     #[test]
