@@ -372,9 +372,12 @@ pub static PRESETS: &[Preset] = {
         Preset {
             name: "nscd",
             kind: Os,
-            summary: "honours the DNS TTL (positive-time-to-live 3600 s only when none is given)",
-            source: "glibc nscd/nscd.conf, nscd/hstcache.c",
-            policy: Policy::HONOUR,
+            summary: "honours the DNS TTL, then serves the expired entry until its next prune, at most 15 s later (positive-time-to-live 3600 s only when no TTL is given); checked in the lab (docs/lab.md)",
+            source: "glibc nscd/connections.c (nscd_run_prune: next prune at least CACHE_PRUNE_INTERVAL, 15 s, away), nscd/cache.c (cache_search answers any entry still marked usable; prune_cache clears it), nscd/nscd.conf",
+            policy: Policy {
+                ttl_addend: 15 * SECOND,
+                ..Policy::HONOUR
+            },
         },
         Preset {
             name: "android",
