@@ -118,6 +118,9 @@ def main():
     }
     for k in kinds:
         values = [float(r[f"stale_s_{k}"]) for r in rows if r[f"stale_s_{k}"]]
+        if not values:
+            summary["stale_s"][k] = None  # this kind made no request in any window
+            continue
         mean = sum(values) / len(values)
         sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1 else 0.0
         summary["stale_s"][k] = {"mean": round(mean, 3), "se": round(sd / math.sqrt(len(values)), 3)}
@@ -125,7 +128,7 @@ def main():
         json.dump(summary, f, indent=2)
         f.write("\n")
     print(f"lab: {args.out}: {len(rows)} flips; stale seconds per flip: "
-          + ", ".join(f"{k} {v['mean']:.1f} ± {v['se']:.1f}" for k, v in summary["stale_s"].items()))
+          + ", ".join(f"{k} {v['mean']:.1f} ± {v['se']:.1f}" for k, v in summary["stale_s"].items() if v))
 
 
 if __name__ == "__main__":

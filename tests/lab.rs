@@ -77,3 +77,115 @@ fn cachesim_reproduces_the_labs_stale_seconds() {
     eprintln!("{}", report.join("\n"));
     assert!(misses.is_empty(), "outside the noise:\n{}", misses.join("\n"));
 }
+
+/// The lab's scripts at least parse (running them needs root and minutes:
+/// `sudo lab/run.sh`), and its Java client compiles.
+#[test]
+fn the_lab_scripts_parse_and_its_java_client_compiles() {
+    let run = |program: &str, args: &[&str]| {
+        let out = std::process::Command::new(program).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{program} {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    for script in ["lab/run.sh", "lab/inside.sh", "lab/compare.sh"] {
+        run("bash", &["-n", script]);
+    }
+    for script in [
+        "lab/authoritative.py",
+        "lab/analyse.py",
+        "lab/netlog.py",
+        "lab/curl_clients.py",
+    ] {
+        run(
+            "python3",
+            &[
+                "-c",
+                "import ast, sys; ast.parse(open(sys.argv[1]).read())",
+                script,
+            ],
+        );
+    }
+    let classes = tempfile::tempdir().unwrap();
+    run(
+        "javac",
+        &["-d", classes.path().to_str().unwrap(), "lab/LabClient.java"],
+    );
+}
+
+/// The analysis counts what it should: one flip of one name, three
+/// requests in its window (two to the replaced address, one of them from
+/// curl), one before it and one after the window; every sitting pooled.
+#[test]
+fn the_lab_analysis_counts_old_requests_per_flip() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    std::fs::create_dir(&runs).unwrap();
+    let at = 1_000_000.0;
+    std::fs::write(
+        runs.join("flips.csv"),
+        format!("name,at,from,to\nn0.lab.test,{at:.3},127.0.1.1,127.0.1.2\n"),
+    )
+    .unwrap();
+    let line = |t: f64, address: &str, client: &str| format!("{t:.3} {address} n0.lab.test 1 1 {client}\n");
+    std::fs::write(
+        runs.join("requests-old.log"),
+        [
+            line(at - 5.0, "127.0.1.1", "java-0"),
+            line(at + 1.5, "127.0.1.1", "chromium-0"),
+            line(at + 12.0, "127.0.1.1", "curl-1"),
+        ]
+        .concat(),
+    )
+    .unwrap();
+    std::fs::write(
+        runs.join("requests-new.log"),
+        [
+            line(at + 30.0, "127.0.1.2", "chromium-1"),
+            line(at + 200.0, "127.0.1.2", "java-1"),
+        ]
+        .concat(),
+    )
+    .unwrap();
+    let out = dir.path().join("data");
+    let status = std::process::Command::new("python3")
+        .args([
+            "lab/analyse.py",
+            "--runs",
+            runs.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .args([
+            "--period",
+            "60",
+            "--ttl",
+            "20",
+            "--keepalive",
+            "10",
+            "--gap",
+            "60",
+            "--names",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["flips"], 1);
+    // 2 old of 3 requests in a 60 s window: 2 / (3 / 60) = 40 stale seconds.
+    assert_eq!(summary["stale_s"]["all"]["mean"], 40.0);
+    assert_eq!(summary["stale_s"]["curl"]["mean"], 60.0);
+    let observed = std::fs::read_to_string(out.join("observed.csv")).unwrap();
+    assert!(
+        observed.starts_with("time_s,requests,old_requests\n0,1,1\n10,1,1\n20,0,0\n30,1,0\n"),
+        "{observed}"
+    );
+}
