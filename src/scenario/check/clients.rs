@@ -5,7 +5,6 @@
 use super::{Checked, Checker};
 use crate::duration::FOREVER;
 use crate::policy::{self, Policy};
-use crate::scenario::did_you_mean;
 use crate::scenario::model::{Connection, Pool, MAX_POOLS};
 use crate::scenario::raw::{RawConnection, RawDevice, RawScenario, RawServer};
 use crate::server::{self, Server};
@@ -127,16 +126,7 @@ impl Checker<'_> {
             return Ok(p.server);
         }
         let names: Vec<&str> = server::SERVER_PRESETS.iter().map(|p| p.name).collect();
-        let hint = did_you_mean(name, names.iter().copied())
-            .map(|s| format!("did you mean \"{s}\"? "))
-            .unwrap_or_default();
-        self.fail(
-            key,
-            format!(
-                "unknown server preset \"{name}\"; {hint}known server presets: {}",
-                names.join(", ")
-            ),
-        )
+        self.unknown_name(key, "server preset", name, &names)
     }
 
     /// Each app's connection as the server lets it live. A server with no

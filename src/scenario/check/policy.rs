@@ -90,14 +90,20 @@ impl Checker<'_> {
             return Ok(p.policy.clone());
         }
         let names: Vec<&str> = policy::PRESETS.iter().map(|p| p.name).collect();
-        let hint = did_you_mean(name, names.iter().copied())
+        self.unknown_name(key, "preset", name, &names)
+    }
+
+    /// Refuses `name`, not among `known` (the `what`s there are), with the
+    /// nearest known name when one is close.
+    pub(super) fn unknown_name<T>(&self, key: &str, what: &str, name: &str, known: &[&str]) -> Checked<T> {
+        let hint = did_you_mean(name, known.iter().copied())
             .map(|s| format!("did you mean \"{s}\"? "))
             .unwrap_or_default();
         self.fail(
             key,
             format!(
-                "unknown preset \"{name}\"; {hint}known presets: {}",
-                names.join(", ")
+                "unknown {what} \"{name}\"; {hint}known {what}s: {}",
+                known.join(", ")
             ),
         )
     }
