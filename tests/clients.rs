@@ -139,43 +139,39 @@ app = {{ fixed_ttl = "60s" }}
     assert_eq!(after, 0.0, "no device has two caches in series");
 }
 
+/// Writes `text` as `name` in `dir` and runs `cachesim COMMAND` on it.
+fn run_on(dir: &std::path::Path, command: &str, name: &str, text: &str) -> std::process::Output {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    let out = dir.join(format!("{name}.results"));
+    cachesim(&[command, path.to_str().unwrap(), "--out", out.to_str().unwrap()])
+}
+
 #[test]
 fn profiles_beside_os_or_app_entries_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("both.toml");
-    std::fs::write(
-        &path,
-        format!(
+    let out = run_on(
+        dir.path(),
+        "run",
+        "both.toml",
+        &format!(
             "{RECORD}\n[population]\nhouseholds = 10\nrequests_per_day = 10\n\
              [[os]]\nshare = 1.0\npolicy = \"windows\"\n\
              [[device]]\nname = \"laptop\"\nshare = 1.0\nos = \"windows\"\napp = \"chrome\"\n"
         ),
-    )
-    .unwrap();
-    let out = cachesim(&[
-        "run",
-        path.to_str().unwrap(),
-        "--out",
-        dir.path().join("r").to_str().unwrap(),
-    ]);
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("both.toml") && err.contains("[[os]] and [[device]] cannot be used together"),
         "{err}"
     );
-    let typo = dir.path().join("typo.toml");
-    std::fs::write(
-        &typo,
-        format!("server = \"ngnix\"\n{RECORD}\n[population]\nhouseholds = 10\nrequests_per_day = 10\n"),
-    )
-    .unwrap();
-    let out = cachesim(&[
+    let out = run_on(
+        dir.path(),
         "run",
-        typo.to_str().unwrap(),
-        "--out",
-        dir.path().join("t").to_str().unwrap(),
-    ]);
+        "typo.toml",
+        &format!("server = \"ngnix\"\n{RECORD}\n[population]\nhouseholds = 10\nrequests_per_day = 10\n"),
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -190,38 +186,25 @@ fn profiles_beside_os_or_app_entries_are_refused() {
 #[test]
 fn a_server_bounds_what_the_client_leaves_open() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |name: &str, server: &str| {
-        let path = dir.path().join(name);
-        std::fs::write(
-            &path,
-            format!(
-                "{server}\n[simulation]\nduration = \"2h\"\nruns = 4\n{RECORD}\n[population]\nhouseholds = 200\n\
-                 requests_per_day = 20000\n[[device]]\nname = \"browser\"\nshare = 1.0\napp = \"chrome\"\n\
-                 connection = {{ idle_timeout = \"300s\" }}\n"
-            ),
+    let scenario = |server: &str| {
+        format!(
+            "{server}\n[simulation]\nduration = \"2h\"\nruns = 4\n{RECORD}\n[population]\nhouseholds = 200\n\
+             requests_per_day = 20000\n[[device]]\nname = \"browser\"\nshare = 1.0\napp = \"chrome\"\n\
+             connection = {{ idle_timeout = \"300s\" }}\n"
         )
-        .unwrap();
-        path
     };
-    let open = write("open.toml", "");
-    let out = cachesim(&[
-        "plan",
-        open.to_str().unwrap(),
-        "--out",
-        dir.path().join("o").to_str().unwrap(),
-    ]);
+    let out = run_on(dir.path(), "plan", "open.toml", &scenario(""));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("device.N.connection.max_age") && text.contains("[server] max_age or max_requests"),
         "{text}"
     );
-    let bounded = write("bounded.toml", "server = \"nginx\"");
-    let out = cachesim(&[
+    let out = run_on(
+        dir.path(),
         "plan",
-        bounded.to_str().unwrap(),
-        "--out",
-        dir.path().join("b").to_str().unwrap(),
-    ]);
+        "bounded.toml",
+        &scenario("server = \"nginx\""),
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("no maximum age"), "{text}");

@@ -104,9 +104,9 @@ impl<'a> Checker<'a> {
                 self.pools(&raw.app, "app", false)?,
             )
         };
-        let server = self.server(raw.server.as_ref())?;
-        if let Some(server) = &server {
-            self.limit_connections(&mut apps, server, profiles);
+        // The server's limits live on in each app's connection.
+        if let Some(server) = self.server(raw.server.as_ref())? {
+            self.limit_connections(&mut apps, &server, profiles);
         }
         let name = raw.name.unwrap_or_else(|| {
             Path::new(file)
@@ -139,7 +139,6 @@ impl<'a> Checker<'a> {
             oses,
             apps,
             profiles,
-            server,
             warnings: Vec::new(),
         };
         self.exact_start(&scenario)?;

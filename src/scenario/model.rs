@@ -34,9 +34,6 @@ pub struct Scenario {
     /// `oses[i]` and `apps[i]` are one device profile (`[[device]]`): a
     /// device draws one index for both, instead of each on its own.
     pub profiles: bool,
-    /// The site's servers' keep-alive limits (`[server]`), already merged
-    /// into every app's connection; kept for reports.
-    pub server: Option<Server>,
     /// Things accepted but worth saying (e.g. a TTL beyond RFC 2181's range).
     pub warnings: Vec<String>,
 }
