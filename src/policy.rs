@@ -138,7 +138,14 @@ impl Policy {
     /// A cache that only keeps answers: no prefetch, serve-stale, early
     /// eviction or restamping, so a hit changes nothing and draws nothing.
     pub fn is_plain(&self) -> bool {
-        self.prefetch.is_none() && self.serve_stale.is_none() && self.evict_after.is_none() && !self.restamp
+        self.prefetch.is_none() && self.keeps_or_prefetches()
+    }
+
+    /// A cache that keeps answers and at most prefetches them: a hit draws
+    /// nothing and changes nothing but, late in an answer's life, the entry
+    /// itself. The plain walk handles such a resolver too.
+    pub fn keeps_or_prefetches(&self) -> bool {
+        self.serve_stale.is_none() && self.evict_after.is_none() && !self.restamp
     }
 
     /// How much of an entry's `lifetime` is left when a hit triggers a

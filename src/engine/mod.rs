@@ -71,8 +71,8 @@ pub struct LayerMask(u8);
 
 impl LayerMask {
     pub const EMPTY: LayerMask = LayerMask(0);
-    /// Not a layer: the chain takes the plain walk (every cache plain, one
-    /// resolver shard).
+    /// Not a layer: the chain takes the plain walk (every cache plain, but
+    /// the resolver may prefetch and be sharded).
     pub const PLAIN: LayerMask = LayerMask(1 << 7);
 
     #[inline(always)]
@@ -213,7 +213,8 @@ pub struct Model {
     /// request in one stream, the straightforward path tests compare against.
     pub run_ahead: bool,
     /// Devices whose caches only keep answers (no prefetch, serve-stale,
-    /// eviction or restamping) take a walk spelt out for them. The results
+    /// eviction or restamping; the resolver may prefetch and be sharded)
+    /// take a walk spelt out for them. The results
     /// are the same bytes either way; `false` sends every request through
     /// the general walk, the path tests compare against.
     pub plain_walk: bool,

@@ -117,9 +117,10 @@ impl<'m> Partition<'m> {
         let resolver_bit = plan
             .resolver_pool
             .map_or(LayerMask::EMPTY, |p| caching(RESOLVER, p as u8, Layer::Resolver));
+        // The plain walk also draws a resolver's shard and prefetches there.
         let resolver_plain = plan.resolver_pool.is_none_or(|p| {
             let policy = &s.resolvers[p].policy;
-            !policy.caches || (policy.is_plain() && policy.shards == 1)
+            !policy.caches || policy.keeps_or_prefetches()
         });
         for h in 0..plan.households {
             let router_pool = pick_pool(&mut rng, &model.router_cumulative);

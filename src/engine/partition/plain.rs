@@ -1,12 +1,14 @@
 //! The walk most requests take: for a chain of caches that only keep
-//! answers (no prefetch, serve-stale, eviction or restamping) and one
-//! resolver shard, spelt out with each layer's lifetime bounds instead of
-//! its policy. Same answers and random draws as the general walk.
+//! answers (no prefetch, serve-stale, eviction or restamping), but for a
+//! resolver that may prefetch and be sharded, spelt out with each layer's
+//! lifetime bounds instead of its policy. Same answers and random draws as
+//! the general walk.
 
 use super::upstream::{next_in_rotation, pick_address, Upstream};
-use super::{Entry, Partition, Reached, Staleness, NO_POOL};
+use super::{Answer, Entry, Partition, Reached, Staleness, NO_POOL, RESOLVER};
 use crate::duration::Millis;
 use crate::engine::{table, Layer};
+use rand::RngExt;
 
 impl Partition<'_> {
     /// A request from device `d`, whose chain is plain ([`PLAIN`]), at
@@ -33,7 +35,9 @@ impl Partition<'_> {
         let caches = device.caches;
         let has = |layer: Layer| caches.has(layer);
         let household = &mut self.households[device.household as usize];
-        let shard = self.shards.first_mut();
+        // The resolver shard this request would reach, drawn (as the general
+        // walk draws it) only once the layers below have missed.
+        let mut shard = 0;
         // Up: the first cache with a live answer (plain caches evict nothing
         // early, so an answer is live until it expires). The entry of a layer
         // without a cache is never live (see [`Entry::keep_plain`]), so the
@@ -46,8 +50,11 @@ impl Partition<'_> {
         } else if live_at(&household.router) {
             Some((household.router, Layer::Router))
         } else {
-            shard
-                .as_deref()
+            if has(Layer::Resolver) && self.shards.len() > 1 {
+                shard = self.rng.random_range(0..self.shards.len());
+            }
+            self.shards
+                .get(shard)
                 .filter(|entry| has(Layer::Resolver) && live_at(entry))
                 .map(|entry| (*entry, Layer::Resolver))
         };
@@ -58,10 +65,28 @@ impl Partition<'_> {
         let resolver_pool = self.plan.resolver_pool.map_or(NO_POOL, |p| p as u8);
         let (version, mut ttl, held_at, mut first, mut stale) = match held {
             Some((entry, Layer::Resolver)) => {
-                let first = next_in_rotation(record, &mut self.rotations[0], entry.version);
+                let first = next_in_rotation(record, &mut self.rotations[shard], entry.version);
+                let remaining = entry.expires - now;
+                let policy = &m.policies[RESOLVER][resolver_pool as usize];
+                if policy.prefetch.is_some() && remaining <= policy.prefetch_point(entry.lifetime) {
+                    // A hit late in the answer's life refreshes the shard;
+                    // this request still gets the answer it hit.
+                    let upstream = Upstream {
+                        model: m,
+                        rng: &mut self.rng,
+                        secondary_phases: &self.secondary_phases,
+                        rotation: &mut self.authoritative_rotation,
+                    };
+                    let fresh = upstream.answer(now);
+                    let kept = m.bounds[table(Layer::Resolver)]
+                        .get(resolver_pool)
+                        .keep(fresh.ttl);
+                    let stale = fresh.stale.kept_until(now + kept, Layer::Resolver);
+                    self.shards[shard] = Entry::holding(&fresh, kept, Millis::MAX, now, stale);
+                }
                 (
                     entry.version,
-                    entry.expires - now,
+                    remaining,
                     Layer::Resolver,
                     first,
                     entry.staleness(),
@@ -104,10 +129,20 @@ impl Partition<'_> {
             entry.keep_plain(version, first, kept, has(layer), now, *stale);
         };
         if held_at > Layer::Resolver && has(Layer::Resolver) {
-            if let Some(entry) = shard {
-                keep(entry, Layer::Resolver, resolver_pool, &mut ttl, first, &mut stale);
-                first = next_in_rotation(record, &mut self.rotations[0], version);
-            }
+            // Written whole: a prefetching resolver reads the lifetime back.
+            let kept = m.bounds[table(Layer::Resolver)].get(resolver_pool).keep(ttl);
+            ttl = kept;
+            stale = stale.kept_until(now + kept, Layer::Resolver);
+            let answer = Answer {
+                version,
+                ttl,
+                held_at,
+                first,
+                stale,
+                cause,
+            };
+            self.shards[shard] = Entry::holding(&answer, kept, Millis::MAX, now, stale);
+            first = next_in_rotation(record, &mut self.rotations[shard], version);
         }
         let router_pool = household.router_pool;
         if held_at > Layer::Router {
