@@ -11,9 +11,16 @@ Writes to --out:
   observed.csv              every client in 10 s buckets, as `cachesim observe` writes
                             it (for `cachesim compare DIR --observed`)
   flips.csv                 per flip and kind: requests, old requests, stale seconds
-  summary.json              the run's shape and each kind's mean stale seconds per flip
+  summary.json              the run's shape and each kind's stale seconds per flip
 Requests are per flip (mean); stale seconds of one flip are its old
-requests over its request rate, the integral of its old share over time."""
+requests over its request rate, the integral of its old share over time.
+
+summary.json's `stale_s` is that integral taken over the pooled flips, as
+cachesim reports it: the old share of each 10 s bucket after the flip (old
+requests over requests, every flip together) times 10 s, summed. Its
+standard error is the ratio estimator's (linearised per flip). Unlike the
+mean of the flips' own figures (`stale_s_per_flip`), it is not moved by how
+many requests happen to fall in the first seconds, where nearly all are old."""
 
 import argparse
 import csv
@@ -23,6 +30,35 @@ import os
 from collections import defaultdict
 
 KINDS = ("chromium", "java", "curl", "curl-nscd")
+BUCKET = 10  # seconds, as lab/lab.toml's cachesim buckets
+
+
+def mean(values):
+    return sum(values) / len(values)
+
+
+def standard_error(values):
+    if len(values) < 2:
+        return 0.0
+    m = mean(values)
+    return math.sqrt(sum((v - m) ** 2 for v in values) / (len(values) - 1) / len(values))
+
+
+def pooled_share_integral(flips):
+    """Stale seconds from per-flip bucket counts [[requests, old], ...]:
+    the pooled old share of each bucket times its width, summed; with the
+    ratio estimator's standard error, each flip's linearised contribution
+    sum over buckets of width * (old - share * requests) / mean requests."""
+    count = len(flips)
+    requests = [sum(f[b][0] for f in flips) for b in range(len(flips[0]))]
+    old = [sum(f[b][1] for f in flips) for b in range(len(flips[0]))]
+    share = [o / n if n else 0.0 for o, n in zip(old, requests)]
+    estimate = BUCKET * sum(share)
+    contributions = [
+        sum(BUCKET * (f[b][1] - share[b] * f[b][0]) / (requests[b] / count) for b in range(len(f)) if requests[b])
+        for f in flips
+    ]
+    return {"mean": round(estimate, 3), "se": round(standard_error(contributions), 3)}
 
 
 def kind_of(client):
@@ -68,9 +104,12 @@ def main():
     # per kind: per second [requests, old]; per flip rows
     seconds = {k: [[0, 0] for _ in range(window)] for k in kinds}
     rows = []
+    # per kind, per flip, per bucket: [requests, old]
+    per_flip_buckets = {k: [] for k in kinds}
     for flip in flips:
         at = float(flip["at"])
         counts = {k: [0, 0] for k in kinds}
+        buckets = {k: [[0, 0] for _ in range(0, window, BUCKET)] for k in kinds}
         for t, address, _, client in by_host[flip["name"]]:
             if not at <= t < at + window:
                 continue
@@ -81,6 +120,10 @@ def main():
                 seconds[k][s][1] += old
                 counts[k][0] += 1
                 counts[k][1] += old
+                buckets[k][s // BUCKET][0] += 1
+                buckets[k][s // BUCKET][1] += old
+        for k in kinds:
+            per_flip_buckets[k].append(buckets[k])
         row = {"name": flip["name"], "at": f"{at:.3f}"}
         for k in kinds:
             n, old = counts[k]
@@ -116,14 +159,15 @@ def main():
         "devices_per_name": {k: len(devices[k]) for k in kinds[1:]},
         "stale_s": {},
     }
+    summary["stale_s_per_flip"] = {}
     for k in kinds:
         values = [float(r[f"stale_s_{k}"]) for r in rows if r[f"stale_s_{k}"]]
         if not values:
-            summary["stale_s"][k] = None  # this kind made no request in any window
+            # this kind made no request in any window
+            summary["stale_s"][k] = summary["stale_s_per_flip"][k] = None
             continue
-        mean = sum(values) / len(values)
-        sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1 else 0.0
-        summary["stale_s"][k] = {"mean": round(mean, 3), "se": round(sd / math.sqrt(len(values)), 3)}
+        summary["stale_s"][k] = pooled_share_integral(per_flip_buckets[k])
+        summary["stale_s_per_flip"][k] = {"mean": round(mean(values), 3), "se": round(standard_error(values), 3)}
     with open(os.path.join(args.out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)
         f.write("\n")

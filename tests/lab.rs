@@ -189,9 +189,13 @@ fn the_lab_analysis_counts_old_requests_per_flip() {
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["flips"], 1);
-    // 2 old of 3 requests in a 60 s window: 2 / (3 / 60) = 40 stale seconds.
-    assert_eq!(summary["stale_s"]["all"]["mean"], 40.0);
-    assert_eq!(summary["stale_s"]["curl"]["mean"], 60.0);
+    // Pooled share per 10 s bucket: all old in 0–10 s and 10–20 s, none
+    // in 30–40 s: 20 stale seconds (curl: only 10–20 s, 10).
+    assert_eq!(summary["stale_s"]["all"]["mean"], 20.0);
+    assert_eq!(summary["stale_s"]["curl"]["mean"], 10.0);
+    // The flip's own figure: 2 old of 3 requests in a 60 s window, 2 / (3 / 60) = 40.
+    assert_eq!(summary["stale_s_per_flip"]["all"]["mean"], 40.0);
+    assert_eq!(summary["stale_s_per_flip"]["curl"]["mean"], 60.0);
     let observed = std::fs::read_to_string(out.join("observed.csv")).unwrap();
     assert!(
         observed.starts_with("time_s,requests,old_requests\n0,1,1\n10,1,1\n20,0,0\n30,1,0\n"),
