@@ -63,6 +63,15 @@ impl Partition<'_> {
         // copied whole stalls the copy).
         let record = &m.scenario.record;
         let resolver_pool = self.plan.resolver_pool.map_or(NO_POOL, |p| p as u8);
+        // What the resolver keeps of an answer from upstream: written whole,
+        // since a prefetching resolver reads the lifetime back.
+        let resolver_keeps = |answer: &Answer| {
+            let kept = m.bounds[table(Layer::Resolver)]
+                .get(resolver_pool)
+                .keep(answer.ttl);
+            let stale = answer.stale.kept_until(now + kept, Layer::Resolver);
+            (Entry::holding(answer, kept, Millis::MAX, now, stale), kept, stale)
+        };
         let (version, mut ttl, held_at, mut first, mut stale) = match held {
             Some((entry, Layer::Resolver)) => {
                 let first = next_in_rotation(record, &mut self.rotations[shard], entry.version);
@@ -77,12 +86,7 @@ impl Partition<'_> {
                         secondary_phases: &self.secondary_phases,
                         rotation: &mut self.authoritative_rotation,
                     };
-                    let fresh = upstream.answer(now);
-                    let kept = m.bounds[table(Layer::Resolver)]
-                        .get(resolver_pool)
-                        .keep(fresh.ttl);
-                    let stale = fresh.stale.kept_until(now + kept, Layer::Resolver);
-                    self.shards[shard] = Entry::holding(&fresh, kept, Millis::MAX, now, stale);
+                    self.shards[shard] = resolver_keeps(&upstream.answer(now)).0;
                 }
                 (
                     entry.version,
@@ -129,10 +133,6 @@ impl Partition<'_> {
             entry.keep_plain(version, first, kept, has(layer), now, *stale);
         };
         if held_at > Layer::Resolver && has(Layer::Resolver) {
-            // Written whole: a prefetching resolver reads the lifetime back.
-            let kept = m.bounds[table(Layer::Resolver)].get(resolver_pool).keep(ttl);
-            ttl = kept;
-            stale = stale.kept_until(now + kept, Layer::Resolver);
             let answer = Answer {
                 version,
                 ttl,
@@ -141,7 +141,7 @@ impl Partition<'_> {
                 stale,
                 cause,
             };
-            self.shards[shard] = Entry::holding(&answer, kept, Millis::MAX, now, stale);
+            (self.shards[shard], ttl, stale) = resolver_keeps(&answer);
             first = next_in_rotation(record, &mut self.rotations[shard], version);
         }
         let router_pool = household.router_pool;
