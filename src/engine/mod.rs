@@ -214,9 +214,9 @@ pub struct Model {
     pub run_ahead: bool,
     /// Devices whose caches only keep answers (no prefetch, serve-stale,
     /// eviction or restamping; the resolver may prefetch and be sharded)
-    /// take a walk spelt out for them. The results
-    /// are the same bytes either way; `false` sends every request through
-    /// the general walk, the path tests compare against.
+    /// take a walk spelt out for them. The results are the same bytes
+    /// either way; `false` sends every request through the general walk,
+    /// the path tests compare against.
     pub plain_walk: bool,
 }
 
