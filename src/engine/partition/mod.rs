@@ -74,6 +74,9 @@ pub struct Partition<'m> {
     authoritative_rotation: u32,
     /// The daily cycle where busy devices' streams last worked it out.
     busy_squeeze: CycleSqueeze,
+    /// Whether the partition's resolver prefetches (the plain walk then
+    /// checks each hit against its prefetch window).
+    resolver_prefetches: bool,
 }
 
 fn pick_pool<R: Rng>(rng: &mut R, cumulative: &[f64]) -> u8 {
@@ -204,6 +207,10 @@ impl<'m> Partition<'m> {
             rotations: vec![0; shards],
             authoritative_rotation: 0,
             busy_squeeze: CycleSqueeze::UNKNOWN,
+            resolver_prefetches: plan.resolver_pool.is_some_and(|p| {
+                let policy = &s.resolvers[p].policy;
+                policy.caches && policy.prefetch.is_some()
+            }),
         };
         partition.start = -partition.warmup();
         partition.seed_caches(partition.start, &rates);

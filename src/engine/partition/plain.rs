@@ -63,8 +63,8 @@ impl Partition<'_> {
         // copied whole stalls the copy).
         let record = &m.scenario.record;
         let resolver_pool = self.plan.resolver_pool.map_or(NO_POOL, |p| p as u8);
-        // What the resolver keeps of an answer from upstream: written whole,
-        // since a prefetching resolver reads the lifetime back.
+        // What a prefetching resolver keeps of an answer from upstream:
+        // written whole, since it reads the lifetime back.
         let resolver_keeps = |answer: &Answer| {
             let kept = m.bounds[table(Layer::Resolver)]
                 .get(resolver_pool)
@@ -76,8 +76,8 @@ impl Partition<'_> {
             Some((entry, Layer::Resolver)) => {
                 let first = next_in_rotation(record, &mut self.rotations[shard], entry.version);
                 let remaining = entry.expires - now;
-                let policy = &m.policies[RESOLVER][resolver_pool as usize];
-                if policy.prefetch.is_some() && remaining <= policy.prefetch_point(entry.lifetime) {
+                let policy = || &m.policies[RESOLVER][resolver_pool as usize];
+                if self.resolver_prefetches && remaining <= policy().prefetch_point(entry.lifetime) {
                     // A hit late in the answer's life refreshes the shard;
                     // this request still gets the answer it hit.
                     let upstream = Upstream {
@@ -133,15 +133,20 @@ impl Partition<'_> {
             entry.keep_plain(version, first, kept, has(layer), now, *stale);
         };
         if held_at > Layer::Resolver && has(Layer::Resolver) {
-            let answer = Answer {
-                version,
-                ttl,
-                held_at,
-                first,
-                stale,
-                cause,
-            };
-            (self.shards[shard], ttl, stale) = resolver_keeps(&answer);
+            if self.resolver_prefetches {
+                let answer = Answer {
+                    version,
+                    ttl,
+                    held_at,
+                    first,
+                    stale,
+                    cause,
+                };
+                (self.shards[shard], ttl, stale) = resolver_keeps(&answer);
+            } else {
+                let entry = &mut self.shards[shard];
+                keep(entry, Layer::Resolver, resolver_pool, &mut ttl, first, &mut stale);
+            }
             first = next_in_rotation(record, &mut self.rotations[shard], version);
         }
         let router_pool = household.router_pool;
