@@ -76,8 +76,10 @@ impl Partition<'_> {
             Some((entry, Layer::Resolver)) => {
                 let first = next_in_rotation(record, &mut self.rotations[shard], entry.version);
                 let remaining = entry.expires - now;
-                let policy = || &m.policies[RESOLVER][resolver_pool as usize];
-                if self.resolver_prefetches && remaining <= policy().prefetch_point(entry.lifetime) {
+                let policy = &m.policies[RESOLVER];
+                if self.resolver_prefetches
+                    && remaining <= policy[resolver_pool as usize].prefetch_point(entry.lifetime)
+                {
                     // A hit late in the answer's life refreshes the shard;
                     // this request still gets the answer it hit.
                     let upstream = Upstream {
