@@ -23,6 +23,18 @@ pub struct ServeStale {
     pub reply_ttl: Millis,
 }
 
+/// nscd's reload: an expired entry keeps answering until the cache's next
+/// prune, at a random time within `within` after it expires; that prune
+/// fetches the answer again from upstream, unless the entry has been
+/// reloaded `count` times since a lookup last used it (then it is dropped).
+/// So a cache used now and then keeps its entries fresh by itself, and
+/// asks upstream on its own schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reload {
+    pub within: Millis,
+    pub count: u8,
+}
+
 /// How long a cache keeps an answer received with a TTL: the TTL clamped
 /// between `min` and `max` (`min <= max`), then stretched by `stretch`/1024
 /// of itself and `add` (macOS keeps 1.25 × TTL + 2 s). The default keeps
@@ -81,6 +93,8 @@ pub struct Policy {
     pub ttl_factor: f64,
     /// …plus this long.
     pub ttl_addend: Millis,
+    /// Reload expired entries by itself (nscd; OS caches only).
+    pub reload: Option<Reload>,
 }
 
 impl Default for Policy {
@@ -103,6 +117,7 @@ impl Policy {
         evict_after: None,
         ttl_factor: 1.0,
         ttl_addend: 0,
+        reload: None,
     };
 
     /// No cache at this layer.
@@ -145,7 +160,7 @@ impl Policy {
     /// nothing and changes nothing but, late in an answer's life, the entry
     /// itself. The plain walk handles such a resolver too.
     pub fn keeps_or_prefetches(&self) -> bool {
-        self.serve_stale.is_none() && self.evict_after.is_none() && !self.restamp
+        self.serve_stale.is_none() && self.evict_after.is_none() && !self.restamp && self.reload.is_none()
     }
 
     /// How much of an entry's `lifetime` is left when a hit triggers a
@@ -165,9 +180,20 @@ impl Policy {
         if !self.caches {
             return upstream_max;
         }
-        let kept = self.lifetime(upstream_max);
+        let kept = self.lifetime(upstream_max) + self.reload.map_or(0, |r| r.within);
         let stale = self.serve_stale.map_or(0, |s| s.reply_ttl);
         kept.max(stale)
+    }
+
+    /// How long this cache's state can remember a start from its seeded
+    /// state when upstream hands at most `upstream_max`: the longest
+    /// lifetime, and with reload, every reload an unused entry still gets.
+    pub fn memory(&self, upstream_max: Millis) -> Millis {
+        let longest = self.longest_lifetime(upstream_max);
+        match self.reload {
+            Some(r) if self.caches => longest.saturating_mul(r.count as Millis + 1),
+            _ => longest,
+        }
     }
 }
 
@@ -379,10 +405,13 @@ pub static PRESETS: &[Preset] = {
         Preset {
             name: "nscd",
             kind: Os,
-            summary: "honours the DNS TTL, then serves the expired entry until its next prune, at most 15 s later (positive-time-to-live 3600 s only when no TTL is given); checked in the lab (docs/lab.md)",
-            source: "glibc nscd/connections.c (nscd_run_prune: next prune at least CACHE_PRUNE_INTERVAL, 15 s, away), nscd/cache.c (cache_search answers any entry still marked usable; prune_cache clears it), nscd/nscd.conf",
+            summary: "honours the DNS TTL, serves the expired entry until its next prune (within 15 s), and there fetches it again by itself, up to 5 times after its last use (positive-time-to-live 3600 s only when no TTL is given); checked in the lab (docs/lab.md)",
+            source: "glibc nscd/connections.c (nscd_run_prune: next prune at least CACHE_PRUNE_INTERVAL, 15 s, away), nscd/cache.c (cache_search answers any entry still marked usable, a hit sets nreloads to 0; prune_cache reloads an expired entry while nreloads < reload_count, else drops it), nscd/nscd.conf (reload-count 5)",
             policy: Policy {
-                ttl_addend: 15 * SECOND,
+                reload: Some(Reload {
+                    within: 15 * SECOND,
+                    count: 5,
+                }),
                 ..Policy::HONOUR
             },
         },

@@ -261,3 +261,73 @@ policy = { fixed_ttl = "24h" }
     let last = r.old_share.last().unwrap().mean;
     assert_eq!(last, 0.0, "nothing is old after 24 h plus the 60 s TTL");
 }
+
+/// Oracle 6: an OS cache that reloads by itself (nscd), straight under the
+/// authoritative, T = 20 s, pruning every I = 15 s at a phase of its own.
+/// A device asking twice a second keeps its entry in use, so every prune
+/// after expiry reloads it: a reload at a prune expires T later and is
+/// fetched again at the first prune strictly after, so answers change every
+/// C = 15 s × (⌊20/15⌋ + 1) = 30 s and the old share is max(0, C − t)/C.
+/// (Keeping answers 15 s past the TTL without reloading would give 35 s.)
+#[test]
+fn oracle_6_reloading_os_cache_refreshes_on_its_prunes() {
+    let r = simulate(
+        r#"
+[simulation]
+duration = "40s"
+bucket = "5s"
+runs = 20
+seed = 16
+[record]
+ttl = "20s"
+old = ["203.0.113.10"]
+new = ["198.51.100.20"]
+[population]
+households = 1000
+requests_per_day = 172800      # 2 per second
+[[os]]
+share = 1.0
+policy = { reload = { within = "15s", count = 5 } }
+"#,
+    );
+    check_series(&r, |t: f64| (30.0 - t).max(0.0) / 30.0, 0.0, "oracle 6");
+}
+
+/// Oracle 7: the same cache with `count = 0` never reloads: an entry
+/// fetched by a request answers until the first prune after its TTL, a
+/// holding time H = T + D with D uniform on (0, I], then waits for the next
+/// request (rate l = 1/60 s). By renewal-reward the old share is
+/// E[(H − t)⁺] / (E[H] + 1/l): (27.5 − t)/87.5 up to T, then
+/// (T + I − t)² / (2 I) / 87.5.
+#[test]
+fn oracle_7_an_unreloaded_entry_answers_until_its_prune() {
+    let r = simulate(
+        r#"
+[simulation]
+duration = "40s"
+bucket = "5s"
+runs = 20
+seed = 17
+[record]
+ttl = "20s"
+old = ["203.0.113.10"]
+new = ["198.51.100.20"]
+[population]
+households = 4000
+requests_per_day = 1440        # one a minute
+[[os]]
+share = 1.0
+policy = { reload = { within = "15s", count = 0 } }
+"#,
+    );
+    let (ttl, within, cycle) = (20.0, 15.0, 27.5 + 60.0);
+    let share = move |t: f64| {
+        let held = if t <= ttl {
+            27.5 - t
+        } else {
+            (ttl + within - t).max(0.0).powi(2) / (2.0 * within)
+        };
+        held / cycle
+    };
+    check_series(&r, share, 0.0, "oracle 7");
+}

@@ -133,6 +133,13 @@ pub fn describe(policy: &Policy) -> String {
             human(s.reply_ttl)
         ));
     }
+    if let Some(r) = policy.reload {
+        parts.push(format!(
+            "reload: within {} of expiry, {} times after last use",
+            human(r.within),
+            r.count
+        ));
+    }
     if policy.shards > 1 {
         parts.push(format!("shards = {}", policy.shards));
     }

@@ -260,6 +260,8 @@ struct PoolFacts {
     elaborate: bool,
     /// How long it can serve a device's requests alone (run-ahead).
     own_window: Millis,
+    /// Its cache reloads expired entries by itself (nscd), on events of its own.
+    reloads: bool,
     /// App restarts per millisecond.
     restart_rate: f64,
 }
@@ -270,6 +272,7 @@ impl PoolFacts {
             caches: pool.policy.caches,
             elaborate: pool.policy.caches && !pool.policy.is_plain(),
             own_window: partition::own_window(pool, record),
+            reloads: pool.policy.caches && pool.policy.reload.is_some(),
             restart_rate: pool.restarts_per_day / DAY as f64,
         }
     }

@@ -61,8 +61,9 @@ pub fn longest_warmup(scenario: &Scenario) -> Millis {
 }
 
 /// The longest any cache can hold an answer in a chain under `resolver`
-/// (`None`: no resolver cache), given the record: how long a warm-up must be
-/// for every cache below to reach its steady state.
+/// (`None`: no resolver cache), given the record, or an OS cache that
+/// reloads by itself remember its seeding: how long a warm-up must be for
+/// every cache below to reach its steady state.
 pub fn longest_chain_lifetime(scenario: &Scenario, resolver: Option<&Policy>) -> Millis {
     let longest = |pools: &[Pool], upstream: Millis| -> Millis {
         if pools.is_empty() {
@@ -80,6 +81,14 @@ pub fn longest_chain_lifetime(scenario: &Scenario, resolver: Option<&Policy>) ->
     let at_router = longest(&scenario.routers, at_resolver);
     let at_os = longest(&scenario.oses, at_router);
     let at_app = longest(&scenario.apps, at_os);
+    // An OS cache that reloads by itself (nscd) remembers its seeded state
+    // until every reload an unused entry gets has run.
+    let reloading = scenario
+        .oses
+        .iter()
+        .map(|p| p.policy.memory(at_router))
+        .max()
+        .unwrap_or(0);
     // A connection without a maximum age lives as long as its device stays
     // busy (or carries its maximum requests, which the seeding draws in
     // their stationary law); its idle timeout is the part a warm-up can cover.
@@ -96,7 +105,12 @@ pub fn longest_chain_lifetime(scenario: &Scenario, resolver: Option<&Policy>) ->
         })
         .max()
         .unwrap_or(0);
-    at_resolver.max(at_router).max(at_os).max(at_app).max(connection)
+    at_resolver
+        .max(at_router)
+        .max(at_os)
+        .max(at_app)
+        .max(connection)
+        .max(reloading)
 }
 
 /// The latest an old answer can still reach a user after the change, whatever
@@ -179,7 +193,10 @@ fn layer_reach(policy: &Policy, (until, past, ttl): (Millis, Millis, Millis)) ->
                 + bounds.add
         }
     };
-    let mut reach = until.saturating_add(kept_past);
+    // A reloading cache (nscd) answers until its next prune after expiry,
+    // and a reload then can fetch an answer its upstream still holds.
+    let pruned = policy.reload.map_or(0, |r| r.within);
+    let mut reach = until.saturating_add(kept_past).saturating_add(pruned);
     let mut hands_past = if policy.restamp { longest } else { 0 };
     if let Some(stale) = policy.serve_stale {
         reach = reach.saturating_add(stale.max_stale);

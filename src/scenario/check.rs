@@ -449,6 +449,7 @@ impl<'a> Checker<'a> {
                 None => Policy::default(),
                 Some(v) => self.policy(v, &format!("{key}.policy"))?,
             };
+            self.reload_only_at_os(&policy, layer, &format!("{key}.policy.reload"))?;
             let connection = match &p.connection {
                 None => None,
                 Some(_) if layer != "app" => {

@@ -159,6 +159,7 @@ pub struct RawPolicyTable {
     pub evict_after: Option<Value>,
     pub ttl_factor: Option<f64>,
     pub ttl_addend: Option<Value>,
+    pub reload: Option<RawReload>,
 }
 
 /// Prefetch: a fraction of the lifetime (Unbound), or a table with a
@@ -177,18 +178,44 @@ pub struct RawPrefetchTable {
     pub eligible: Option<Value>,
 }
 
-/// Serve-stale: `false`, or a table of its settings.
+/// A behaviour a preset may have: `false` turns it off, a table sets it.
 #[derive(Debug, PartialEq)]
-pub enum RawServeStale {
+pub enum Switch<T> {
     Off,
-    Table(RawServeStaleTable),
+    Table(T),
 }
+
+/// The table a [`Switch`] takes, shown as an example when `true` is given.
+pub trait SwitchTable {
+    const EXAMPLE: &'static str;
+}
+
+/// Serve-stale: `false`, or a table of its settings.
+pub type RawServeStale = Switch<RawServeStaleTable>;
 
 #[derive(Deserialize, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RawServeStaleTable {
     pub max_stale: Option<Value>,
     pub reply_ttl: Option<Value>,
+}
+
+impl SwitchTable for RawServeStaleTable {
+    const EXAMPLE: &'static str = "{ max_stale = \"1d\", reply_ttl = \"30s\" }";
+}
+
+/// nscd's reload: `false`, or a table of its settings.
+pub type RawReload = Switch<RawReloadTable>;
+
+#[derive(Deserialize, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawReloadTable {
+    pub within: Option<Value>,
+    pub count: Option<i64>,
+}
+
+impl SwitchTable for RawReloadTable {
+    const EXAMPLE: &'static str = "{ within = \"15s\", count = 5 }";
 }
 
 /// A quantity that varies: a number (every device the same), or a one-key
@@ -302,28 +329,26 @@ impl<'de> Deserialize<'de> for RawPrefetch {
     }
 }
 
-impl<'de> Deserialize<'de> for RawServeStale {
+impl<'de, T: Deserialize<'de> + SwitchTable> Deserialize<'de> for Switch<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = RawServeStale;
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de> + SwitchTable> Visitor<'de> for V<T> {
+            type Value = Switch<T>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("false or { max_stale = \"1d\", reply_ttl = \"30s\" }")
+                write!(f, "false or {}", T::EXAMPLE)
             }
-            fn visit_bool<E: de::Error>(self, on: bool) -> Result<RawServeStale, E> {
+            fn visit_bool<E: de::Error>(self, on: bool) -> Result<Switch<T>, E> {
                 if on {
-                    Err(E::custom(
-                        "`true` says too little; give { max_stale = \"1d\", reply_ttl = \"30s\" }",
-                    ))
+                    Err(E::custom(format!("`true` says too little; give {}", T::EXAMPLE)))
                 } else {
-                    Ok(RawServeStale::Off)
+                    Ok(Switch::Off)
                 }
             }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawServeStale, A::Error> {
-                table(map).map(RawServeStale::Table)
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Switch<T>, A::Error> {
+                table(map).map(Switch::Table)
             }
         }
-        deserializer.deserialize_any(V)
+        deserializer.deserialize_any(V(std::marker::PhantomData))
     }
 }
 
@@ -427,6 +452,8 @@ mod tests {
             .contains("unknown field `x`"));
         assert_eq!(parse::<RawServeStale>("v = false"), Ok(RawServeStale::Off));
         assert!(parse::<RawServeStale>("v = true").is_err());
+        assert_eq!(parse::<RawReload>("v = false"), Ok(RawReload::Off));
+        assert!(parse::<RawReload>("v = true").unwrap_err().contains("count = 5"));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! devices' next requests. Caches start in their stationary state (`seed`).
 
 mod plain;
+mod reload;
 mod run_ahead;
 mod seed;
 mod state;
@@ -63,10 +64,17 @@ pub struct Partition<'m> {
     /// Devices whose requests come from their own streams (see [`Busy`]).
     busy: Vec<Busy>,
     /// Each busy device's next request that needs more than its private
-    /// state, by when it is due and busy index.
+    /// state, by when it is due and busy index, and each reloading OS
+    /// cache's next reload (see `reload.rs`).
     queue: BinaryHeap<Reverse<(Due, u32)>>,
     /// When this partition's warm-up begins (before the change, so negative).
     start: Millis,
+    /// Where the shared stream's current segment ends (time since the start).
+    segment_end: f64,
+    /// Whether some device's OS cache reloads by itself (see `reload.rs`),
+    /// and the key of its devices' prune phases, drawn only then.
+    reloads: bool,
+    prune_key: u64,
     /// Each secondary's SOA refresh phase, shared by the whole replica.
     secondary_phases: Vec<Millis>,
     /// Round-robin positions of each resolver shard and of the authoritative.
@@ -165,6 +173,7 @@ impl<'m> Partition<'m> {
                     app_pool,
                     os_pool,
                     conn_address: NO_ADDRESS,
+                    os_reloads: 0,
                     caches,
                 };
                 let per_day = s.population.requests_per_day.sample_requests_per_day(&mut rng);
@@ -186,6 +195,9 @@ impl<'m> Partition<'m> {
         }
         let request_rate: f64 = shared_rates.iter().sum();
         let restart_rate: f64 = restart_weights.iter().sum();
+        // Drawn only where a cache reloads, so other scenarios draw as before.
+        let reloads = model.facts[OS].0.iter().any(|f| f.reloads);
+        let prune_key = if reloads { rng.random() } else { 0 };
         let shards = plan
             .resolver_pool
             .map_or(0, |p| s.resolvers[p].policy.shards as usize);
@@ -203,6 +215,9 @@ impl<'m> Partition<'m> {
             busy,
             queue: BinaryHeap::new(),
             start: 0,
+            segment_end: 0.0,
+            reloads,
+            prune_key,
             secondary_phases,
             rotations: vec![0; shards],
             authoritative_rotation: 0,
@@ -214,6 +229,7 @@ impl<'m> Partition<'m> {
         };
         partition.start = -partition.warmup();
         partition.seed_caches(partition.start, &rates);
+        partition.schedule_seeded_reloads();
         partition
     }
 
@@ -229,11 +245,14 @@ impl<'m> Partition<'m> {
     /// busy devices' next requests that need shared state. Checks `stop`
     /// every million requests, so even a huge partition ends promptly on
     /// Ctrl-C (its counts are then discarded).
+    #[inline(always)]
     pub fn run(&mut self, tally: &mut Tally, stop: &AtomicBool) {
-        if self.restart_rate > 0.0 || self.model.scenario.population.daily_cycle.is_some() {
-            self.run_streams::<false>(tally, stop)
-        } else {
-            self.run_streams::<true>(tally, stop)
+        let only_requests = self.restart_rate == 0.0 && self.model.scenario.population.daily_cycle.is_none();
+        match (only_requests, self.reloads) {
+            (true, false) => self.run_streams::<true, false>(tally, stop),
+            (false, false) => self.run_streams::<false, false>(tally, stop),
+            (true, true) => self.run_streams::<true, true>(tally, stop),
+            (false, true) => self.run_streams::<false, true>(tally, stop),
         }
     }
 
@@ -241,7 +260,13 @@ impl<'m> Partition<'m> {
     /// (`ONLY_REQUESTS`: no app restarts in it, no daily cycle): its loop then
     /// has no test for the other kinds of arrival, the common case's loop
     /// made shorter. Both draw the same random numbers for the same stream.
-    fn run_streams<const ONLY_REQUESTS: bool>(&mut self, tally: &mut Tally, stop: &AtomicBool) {
+    /// Only where OS caches reload by themselves (`RELOADS`) can serving a
+    /// request queue an event, which then ends the segment it falls in.
+    fn run_streams<const ONLY_REQUESTS: bool, const RELOADS: bool>(
+        &mut self,
+        tally: &mut Tally,
+        stop: &AtomicBool,
+    ) {
         let start = self.start;
         tally.devices += self.devices.len() as u64;
         let end = self.model.scenario.duration;
@@ -281,6 +306,9 @@ impl<'m> Partition<'m> {
         let mut next = stream.next::<ONLY_REQUESTS>(0.0, &self.requesters, self.restarters.as_ref());
         let mut next_busy = self.queue_head();
         loop {
+            if RELOADS {
+                next_busy = self.queue_head();
+            }
             if simulated >= check_stop_at {
                 check_stop_at += STOP_CHECK;
                 if stop.load(Ordering::Relaxed) {
@@ -291,8 +319,11 @@ impl<'m> Partition<'m> {
                 if next_busy >= span {
                     break;
                 }
-                let Reverse((_, b)) = self.queue.pop().expect("the queue has a head");
-                simulated += self.run_busy(b as usize, next_busy, span, tally);
+                let Reverse((_, event)) = self.queue.pop().expect("the queue has a head");
+                match reload::reloaded_device(event) {
+                    Some(d) => self.reload(d, start + next_busy as Millis),
+                    None => simulated += self.run_busy(event as usize, next_busy, span, tally),
+                }
                 next_busy = self.queue_head();
                 continue;
             }
@@ -311,6 +342,8 @@ impl<'m> Partition<'m> {
             let counted = now >= 0;
             let boundary = if counted { bucket_end } else { 0 }.min(clock.next_change());
             let segment_end = ((boundary - start) as f64).min(next_busy).min(span);
+            // A reload queued while serving the segment ends it at its time.
+            self.segment_end = segment_end;
             loop {
                 // Drawn one ahead from a stream of its own: the draws do not
                 // wait on serving this arrival, so the processor overlaps them.
@@ -338,7 +371,8 @@ impl<'m> Partition<'m> {
                     ArrivalKind::Restart => self.restart(d),
                     ArrivalKind::Dropped => {}
                 }
-                if next.elapsed >= segment_end || simulated >= check_stop_at {
+                let ends = if RELOADS { self.segment_end } else { segment_end };
+                if next.elapsed >= ends || simulated >= check_stop_at {
                     break;
                 }
             }

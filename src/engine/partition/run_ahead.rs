@@ -44,7 +44,10 @@ impl Busy {
         (rate, restart_rate): (f64, f64),
     ) -> Option<Busy> {
         let window = private_window(model, app_pool, os_pool) as f64;
-        (model.run_ahead && rate * window >= BUSY_THRESHOLD).then(|| Busy {
+        // An OS cache that reloads by itself asks the shared caches on its
+        // own schedule, so its device keeps to the partition's time order.
+        let reloads = model.facts[OS].get(os_pool).reloads;
+        (model.run_ahead && !reloads && rate * window >= BUSY_THRESHOLD).then(|| Busy {
             device,
             rate,
             restart_rate,

@@ -187,6 +187,8 @@ pub(super) struct Device {
     pub(super) app_pool: u8,
     pub(super) os_pool: u8,
     pub(super) conn_address: u8,
+    /// Reloads of the OS cache's entry since a lookup last used it (nscd).
+    pub(super) os_reloads: u8,
     /// The layers of this device's chain that have a cache, and
     /// [`LayerMask::PLAIN`] when the plain walk serves it.
     pub(super) caches: LayerMask,

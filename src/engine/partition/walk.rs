@@ -95,6 +95,9 @@ impl Partition<'_> {
         let entry = *self.slot(layer, d, shard);
         let stale = entry.staleness();
         if live(&entry, now) {
+            if layer == Layer::Os && policy.reload.is_some() {
+                self.devices[d].os_reloads = 0; // used: reloads count from here
+            }
             let remaining = entry.expires - now;
             let first = if layer == Layer::Resolver {
                 self.next_first(Some(shard), entry.version)
@@ -150,13 +153,24 @@ impl Partition<'_> {
         now: Millis,
     ) -> Answer {
         let policy = self.policy(layer, d);
-        let kept = policy.lifetime(answer.ttl);
+        let mut kept = policy.lifetime(answer.ttl);
+        // A reloading OS cache answers until its next prune after the
+        // answer expires (see `reload.rs`).
+        let reload = policy.reload.filter(|_| layer == Layer::Os);
+        if let Some(r) = reload {
+            kept = self.next_prune(d, now + kept, r.within) - now;
+        }
         let evicted = match policy.evict_after {
             Some(mean) => now.saturating_add((self.rng.sample::<f64, _>(Exp1) * mean as f64) as Millis),
             None => Millis::MAX,
         };
         let stale = answer.stale.kept_until(now + kept, layer);
         *self.slot(layer, d, shard) = Entry::holding(&answer, kept, evicted, now, stale);
+        if reload.is_some() && kept > 0 {
+            // Fetched for a request: reloads count from here.
+            self.devices[d].os_reloads = 0;
+            self.schedule_reload(d, now + kept);
+        }
         Answer {
             ttl: kept,
             stale,

@@ -66,8 +66,11 @@ impl Checker<'_> {
             let name = d.name.clone().unwrap_or_else(|| format!("device-{i}"));
             let share = self.share(d.share, &format!("{key}.share"))?;
             let policy = |raw: &Option<_>, layer: &str| -> Checked<Policy> {
-                raw.as_ref()
-                    .map_or_else(|| Ok(no_cache()), |p| self.policy(p, &format!("{key}.{layer}")))
+                let policy = raw
+                    .as_ref()
+                    .map_or_else(|| Ok(no_cache()), |p| self.policy(p, &format!("{key}.{layer}")))?;
+                self.reload_only_at_os(&policy, layer, &format!("{key}.{layer}.reload"))?;
+                Ok(policy)
             };
             let pool = |policy: Policy| Pool {
                 name: name.clone(),

@@ -3,10 +3,10 @@
 
 use super::{Checked, Checker};
 use crate::duration::{self, Millis};
-use crate::policy::{self, Policy, Prefetch, ServeStale};
+use crate::policy::{self, Policy, Prefetch, Reload, ServeStale};
 use crate::population::Spread;
 use crate::scenario::did_you_mean;
-use crate::scenario::raw::{RawPolicy, RawPrefetch, RawServeStale, RawSpread};
+use crate::scenario::raw::{RawPolicy, RawPrefetch, RawReload, RawServeStale, RawSpread};
 use toml::Value;
 
 /// A serve-stale reply's TTL when none is given (RFC 8767 recommends 30 s).
@@ -71,6 +71,9 @@ impl Checker<'_> {
         }
         if let Some(s) = &t.serve_stale {
             policy.serve_stale = self.serve_stale(s, &k("serve_stale"))?;
+        }
+        if let Some(r) = &t.reload {
+            policy.reload = self.reload(r, &k("reload"))?;
         }
         if policy.min_ttl > policy.max_ttl {
             return self.fail(
@@ -157,6 +160,49 @@ impl Checker<'_> {
             .as_ref()
             .map_or(Ok(REPLY_TTL), |v| self.lifetime(v, &format!("{key}.reply_ttl")))?;
         Ok(Some(ServeStale { max_stale, reply_ttl }))
+    }
+
+    fn reload(&self, raw: &RawReload, key: &str) -> Checked<Option<Reload>> {
+        let t = match raw {
+            RawReload::Off => return Ok(None),
+            RawReload::Table(t) => t,
+        };
+        let within = match &t.within {
+            Some(v) => self.positive_duration(v, &format!("{key}.within"))?,
+            None => {
+                return self.fail(
+                    key,
+                    "`within` is missing (nscd prunes at least every 15 s: \"15s\")",
+                )
+            }
+        };
+        let count = match t.count {
+            Some(n) if (0..=255).contains(&n) => n as u8,
+            Some(n) => {
+                return self.fail(
+                    &format!("{key}.count"),
+                    format!("{n}: accepted are whole numbers 0 to 255 (nscd's reload-count, 5 by default)"),
+                )
+            }
+            None => return self.fail(key, "`count` is missing (nscd's reload-count: 5 by default)"),
+        };
+        Ok(Some(Reload { within, count }))
+    }
+
+    /// Refuses a policy that reloads by itself at a layer other than the
+    /// OS: the engine reloads only a device's OS cache (nscd), the one
+    /// whose reloads no other device's requests touch.
+    pub(super) fn reload_only_at_os(&self, policy: &Policy, layer: &str, key: &str) -> Checked<()> {
+        if policy.reload.is_some() && layer != "os" {
+            return self.fail(
+                key,
+                format!(
+                    "reload (nscd's own refreshes) is modelled for OS caches only, not at the {layer}: \
+                     give it to an os policy, or set reload = false"
+                ),
+            );
+        }
+        Ok(())
     }
 
     /// A number, or a one-key table naming a distribution and its parameters.

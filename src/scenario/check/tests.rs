@@ -72,6 +72,29 @@ fn policy_refusals_name_the_key() {
 }
 
 #[test]
+fn reload_is_an_os_cache_s_and_takes_both_settings() {
+    let s = check("[[os]]\nshare = 1.0\npolicy = \"nscd\"\n").unwrap();
+    let r = s.oses[0].policy.reload.expect("nscd reloads");
+    assert_eq!((r.within, r.count), (15 * SECOND, 5));
+    let off = check("[[os]]\nshare = 1.0\npolicy = { preset = \"nscd\", reload = false }\n").unwrap();
+    assert_eq!(off.oses[0].policy.reload, None);
+    let e = refused("[[router]]\nshare = 1.0\npolicy = \"nscd\"\n");
+    assert!(
+        e.to_string().contains("router.0.policy.reload") && e.message.contains("OS caches only"),
+        "{e}"
+    );
+    let e = refused("[[os]]\nshare = 1.0\npolicy = { reload = { within = \"15s\" } }\n");
+    assert!(e.message.contains("`count` is missing"), "{e}");
+    let e = refused("[[os]]\nshare = 1.0\npolicy = { reload = { within = \"15s\", count = 300 } }\n");
+    assert!(
+        e.to_string().contains("os.0.policy.reload.count") && e.message.contains("0 to 255"),
+        "{e}"
+    );
+    let e = refused("[[os]]\nshare = 1.0\npolicy = { reload = { within = \"0s\", count = 5 } }\n");
+    assert!(e.to_string().contains("os.0.policy.reload.within"), "{e}");
+}
+
+#[test]
 fn distributions_are_checked_with_their_parameters() {
     let e = parse(
         &BASE.replace(
