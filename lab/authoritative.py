@@ -3,7 +3,9 @@
 answer with one A record each, flipping between two addresses on a fixed
 schedule (name i first flips at start + warmup + i × stagger, then every
 period). Writes the schedule to flips.csv before serving, so the analysis
-knows each flip's moment. Plain UDP DNS, enough for Unbound's iterator."""
+knows each flip's moment, and logs every A answer for a lab name to
+queries.csv (when Unbound fetched which address), so the chain's state at
+each flip can be read. Plain UDP DNS, enough for Unbound's iterator."""
 
 import argparse
 import socket
@@ -67,7 +69,7 @@ class Schedule:
                     at, k = at + self.args.period, k + 1
 
 
-def answer(packet, schedule, ttl):
+def answer(packet, schedule, ttl, log):
     qid, flags, labels, qtype, end = parse_question(packet)
     question = packet[12:end]
     rd = flags & 0x0100
@@ -86,7 +88,9 @@ def answer(packet, schedule, ttl):
     if len(labels) == 3 and name[:1] == "n" and name[1:].isdigit() and int(name[1:]) < schedule.args.names:
         if qtype != QTYPE_A:
             return header(0, 0, 1) + question + soa  # NODATA
-        address = schedule.address(int(name[1:]), time.time())
+        now = time.time()
+        address = schedule.address(int(name[1:]), now)
+        log.write(f"{now:.3f},{'.'.join(labels)},{address}\n")
         return header(0, 1, 0) + question + record(b"\xc0\x0c", QTYPE_A, ttl, socket.inet_aton(address))
     return header(3, 0, 1) + question + soa  # NXDOMAIN
 
@@ -103,15 +107,18 @@ def main():
     p.add_argument("--period", type=float, required=True)
     p.add_argument("--duration", type=float, required=True)
     p.add_argument("--flips", required=True, help="where to write the schedule")
+    p.add_argument("--queries", required=True, help="where to log the A answers")
     args = p.parse_args()
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind((args.listen, 53))
     schedule = Schedule(args, time.time())
     schedule.write(args.flips, schedule.start + args.duration)
+    log = open(args.queries, "w", buffering=1)  # a line at a time: the lab stops it by signal
+    log.write("at,name,address\n")
     while True:
         packet, client = sock.recvfrom(4096)
         try:
-            sock.sendto(answer(packet, schedule, args.ttl), client)
+            sock.sendto(answer(packet, schedule, args.ttl, log), client)
         except (ValueError, IndexError, UnicodeDecodeError):
             pass  # not a query this server answers
 

@@ -24,7 +24,7 @@ mount --bind "$OUT/hosts" /etc/hosts
 
 python3 "$LAB/authoritative.py" --listen $AUTH --ttl "$TTL" --names "$NAMES" --first $OLD --second $NEW \
     --warmup "$WARMUP" --stagger "$STAGGER" --period "$PERIOD" --duration "$DURATION" \
-    --flips "$OUT/flips.csv" > "$OUT/authoritative.log" 2>&1 &
+    --flips "$OUT/flips.csv" --queries "$OUT/queries.csv" > "$OUT/authoritative.log" 2>&1 &
 pids+=($!)
 
 cat > "$OUT/unbound.conf" <<CONF

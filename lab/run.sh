@@ -9,8 +9,9 @@
 # own network namespace holding only 127.0.0.0/8 addresses, with a private
 # mount namespace (its /etc/resolv.conf names the lab's dnsmasq) and PID
 # namespace. Raw logs go to lab/runs/CONFIG/N/ (N counts the sittings), the
-# data cachesim is checked against, from every sitting, to lab/data/CONFIG/
-# (see docs/lab.md).
+# data cachesim is checked against, from every sitting, to lab/data/CONFIG/,
+# with what Chromium's NetLog and the authoritative's log of Unbound's
+# fetches say (see docs/lab.md).
 set -euo pipefail
 LAB=$(cd "$(dirname "$0")" && pwd)
 minutes=35
@@ -69,6 +70,8 @@ run_config() {
         --ttl "$ttl" --keepalive "$keepalive" --gap "$GAP" --names "$NAMES"
     python3 "$LAB/netlog.py" --out "$LAB/data/$config/chromium-netlog.json" \
         "$LAB/runs/$config"/*/netlog-chromium-0.json
+    python3 "$LAB/chain.py" --ttl "$ttl" --period "$PERIOD" --out "$LAB/data/$config/chain.json" \
+        "$LAB/runs/$config"/*
 }
 
 pids=()
