@@ -49,6 +49,21 @@ fn unknown_key() {
 }
 
 #[test]
+fn reload_away_from_the_os() {
+    refused(
+        "run",
+        &SMALL.replace("policy = \"dnsmasq\"", "policy = \"nscd\""),
+        &[],
+        &[
+            "bad.toml:",
+            "router.0.policy.reload",
+            "OS caches only",
+            "reload = false",
+        ],
+    );
+}
+
+#[test]
 fn unknown_nested_key() {
     refused(
         "run",

@@ -233,6 +233,22 @@ mod tests {
     }
 
     #[test]
+    fn a_reloading_os_cache_adds_its_prune_and_its_memory() {
+        let nscd = "[[resolver]]\nshare = 1.0\npolicy = \"honour\"\n[[os]]\nshare = 1.0\npolicy = \"nscd\"\n";
+        let s = scenario(nscd);
+        // The last reload can fetch the resolver's old answer just before
+        // it expires, and answers until the next prune, 15 s later at most.
+        assert_eq!(longest_old_answer(&s), Ok(5 * MINUTE + 15 * SECOND));
+        // An unused entry is reloaded 5 times before it goes: the warm-up
+        // covers those 6 lifetimes of 5 min 15 s.
+        let resolver = &s.resolvers[0].policy;
+        assert_eq!(
+            longest_chain_lifetime(&s, Some(resolver)),
+            6 * (5 * MINUTE + 15 * SECOND)
+        );
+    }
+
+    #[test]
     fn a_connection_without_a_maximum_age_has_no_bound() {
         let open = "[[app]]\nname = \"browser\"\nshare = 1.0\npolicy = \"none\"\nconnection = { idle_timeout = \"115s\" }\n";
         let reason = longest_old_answer(&scenario(open)).unwrap_err();

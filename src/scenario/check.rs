@@ -161,8 +161,9 @@ impl<'a> Checker<'a> {
             "simulation.warmup",
             format!(
                 "{} is too short to start the run exactly: caches are seeded when the warm-up begins, and \
-                 need {} (twice the longest time an answer is kept, before the record's first change) to \
-                 agree with one another and with the record's schedule; use \"auto\" or at least \"{}\"",
+                 need {} (twice the longest time an answer is kept, or an OS cache that reloads by itself \
+                 remembers its start, before the record's first change) to agree with one another and \
+                 with the record's schedule; use \"auto\" or at least \"{}\"",
                 duration::human(given),
                 duration::human(need),
                 duration::short(need)
