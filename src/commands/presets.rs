@@ -135,7 +135,7 @@ pub fn describe(policy: &Policy) -> String {
     }
     if let Some(r) = policy.reload {
         parts.push(format!(
-            "reload: within {} of expiry, {} times after last use",
+            "reload: prunes every {}, refetching an expired entry up to {} times after its last use",
             human(r.within),
             r.count
         ));
