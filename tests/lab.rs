@@ -124,6 +124,12 @@ fn the_lab_scripts_parse_and_its_java_client_compiles() {
     );
 }
 
+/// Runs one of the lab's Python scripts, which must succeed.
+fn run_python(args: &[&str]) {
+    let out = std::process::Command::new("python3").args(args).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// The analysis counts what it should: one flip of one name, three
 /// requests in its window (two to the replaced address, one of them from
 /// curl), one before it and one after the window; every sitting pooled.
@@ -159,33 +165,23 @@ fn the_lab_analysis_counts_old_requests_per_flip() {
     )
     .unwrap();
     let out = dir.path().join("data");
-    let status = std::process::Command::new("python3")
-        .args([
-            "lab/analyse.py",
-            "--runs",
-            runs.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .args([
-            "--period",
-            "60",
-            "--ttl",
-            "20",
-            "--keepalive",
-            "10",
-            "--gap",
-            "60",
-            "--names",
-            "1",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
-    );
+    run_python(&[
+        "lab/analyse.py",
+        "--runs",
+        runs.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--period",
+        "60",
+        "--ttl",
+        "20",
+        "--keepalive",
+        "10",
+        "--gap",
+        "60",
+        "--names",
+        "1",
+    ]);
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["flips"], 1);
@@ -237,20 +233,17 @@ fn the_chain_analysis_reads_what_unbound_held_at_each_flip() {
     )
     .unwrap();
     let out = dir.path().join("chain.json");
-    let status = std::process::Command::new("python3")
-        .args(["lab/chain.py", "--ttl", "20", "--period", "60", "--out"])
-        .args([
-            out.to_str().unwrap(),
-            logged.to_str().unwrap(),
-            unlogged.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
-    );
+    run_python(&[
+        "lab/chain.py",
+        "--ttl",
+        "20",
+        "--period",
+        "60",
+        "--out",
+        out.to_str().unwrap(),
+        logged.to_str().unwrap(),
+        unlogged.to_str().unwrap(),
+    ]);
     let chain: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(chain["sittings"], 1);
     assert_eq!(chain["flips"], 2);
