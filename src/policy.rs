@@ -23,10 +23,10 @@ pub struct ServeStale {
     pub reply_ttl: Millis,
 }
 
-/// nscd's reload: an expired entry keeps answering until the cache's next
-/// prune, at a random time within `within` after it expires; that prune
-/// fetches the answer again from upstream, unless the entry has been
-/// reloaded `count` times since a lookup last used it (then it is dropped).
+/// nscd's reload: the cache prunes every `within`, and an expired entry
+/// keeps answering until the next prune; that prune fetches the answer
+/// again from upstream, unless the entry has been reloaded `count` times
+/// since a lookup last used it (then it is dropped).
 /// So a cache used now and then keeps its entries fresh by itself, and
 /// asks upstream on its own schedule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

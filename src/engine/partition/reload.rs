@@ -81,13 +81,12 @@ impl Partition<'_> {
         }
         for d in 0..self.devices.len() {
             let device = &self.devices[d];
-            let reload = self.policy(Layer::Os, d).reload;
-            let (Some(reload), true) = (reload, device.caches.has(Layer::Os)) else {
-                continue;
-            };
-            if device.os.expires <= self.start {
+            if !device.caches.has(Layer::Os) || device.os.expires <= self.start {
                 continue;
             }
+            let Some(reload) = self.policy(Layer::Os, d).reload else {
+                continue;
+            };
             let within = reload.within;
             let cycle = within * (device.os.lifetime.div_euclid(within) + 1);
             let at = self.start + self.rng.random_range(0..cycle);

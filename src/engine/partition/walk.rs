@@ -166,7 +166,7 @@ impl Partition<'_> {
         };
         let stale = answer.stale.kept_until(now + kept, layer);
         *self.slot(layer, d, shard) = Entry::holding(&answer, kept, evicted, now, stale);
-        if reload.is_some() && kept > 0 {
+        if reload.is_some() {
             // Fetched for a request: reloads count from here.
             self.devices[d].os_reloads = 0;
             self.schedule_reload(d, now + kept);
