@@ -133,6 +133,17 @@ impl DailyCycle {
         1.0 + self.amplitude * (std::f64::consts::TAU * (hour - self.peak_hour) / 24.0).cos()
     }
 
+    /// The factor summed over `[a_ms, b_ms)` after the change (ms times
+    /// factor): the expected requests there of a device making one per ms.
+    pub fn integral(&self, a_ms: f64, b_ms: f64) -> f64 {
+        let angle = |t_ms: f64| {
+            let hour = self.change_hour + t_ms / 3_600_000.0;
+            std::f64::consts::TAU * (hour - self.peak_hour) / 24.0
+        };
+        let per_radian = 86_400_000.0 / std::f64::consts::TAU;
+        (b_ms - a_ms) + self.amplitude * per_radian * (angle(b_ms).sin() - angle(a_ms).sin())
+    }
+
     pub fn peak_factor(&self) -> f64 {
         1.0 + self.amplitude
     }
@@ -204,6 +215,29 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
     use rand_xoshiro::Xoshiro256PlusPlus;
+
+    #[test]
+    fn the_cycles_integral_sums_its_factor() {
+        let cycle = DailyCycle {
+            amplitude: 0.5,
+            peak_hour: 20.0,
+            change_hour: 14.0,
+        };
+        // Midpoint sums over 1 s steps, across a peak and a whole day.
+        for (a, b) in [(-3.6e6, 0.0), (0.0, 3e5), (5.0e6, 3.0e7), (0.0, 8.64e7)] {
+            let steps = ((b - a) / 1000.0) as usize;
+            let sum: f64 = (0..steps)
+                .map(|i| cycle.factor(a + (i as f64 + 0.5) * 1000.0) * 1000.0)
+                .sum();
+            let exact = cycle.integral(a, b);
+            assert!(
+                (exact - sum).abs() < 1e-6 * (b - a),
+                "[{a}, {b}): {exact} vs {sum}"
+            );
+        }
+        // A whole day averages 1.
+        assert!((cycle.integral(1.0e6, 1.0e6 + 8.64e7) - 8.64e7).abs() < 1e-3);
+    }
 
     #[test]
     fn alias_table_matches_weights() {

@@ -2,8 +2,10 @@
 //! ahead on their own streams (the default) give results with the same
 //! distribution as the straightforward path, where every request is drawn
 //! from one shared stream in time order. Compared run by run: every mean
-//! must agree within the two samples' standard errors. The walk spelt out
-//! for plain caches gives the very same counts as the general walk.
+//! must agree within the two samples' standard errors. So do requests
+//! counted in bulk once a partition is quiet (no old answer can reach it)
+//! and requests walked one by one to the horizon. The walk spelt out for
+//! plain caches gives the very same counts as the general walk.
 
 mod common;
 
@@ -156,8 +158,11 @@ fn gaps(a: &[Tally], b: &[Tally]) -> Vec<(String, f64)> {
 const Z: f64 = 4.5;
 
 fn assert_same_means(text: &str) {
-    let ahead = run_tallies(text, true);
-    let straight = run_tallies(text, false);
+    assert_same_means_of(run_tallies(text, true), run_tallies(text, false));
+}
+
+/// Every figure's mean agrees between the runs of two paths.
+fn assert_same_means_of(ahead: Vec<Tally>, straight: Vec<Tally>) {
     assert!(
         ahead.iter().zip(&straight).any(|(a, b)| a != b),
         "the two paths should draw different samples"
@@ -318,4 +323,188 @@ policy = "none"
     assert!(plain == general, "the two walks counted differently");
     let simulated: u64 = plain.iter().map(|t| t.simulated).sum();
     assert!(simulated > 500_000, "too few requests to compare: {simulated}");
+}
+
+/// Pools that go quiet early, late and never (a day's pin), behind routers,
+/// OS caches that stretch, reload or honour, apps with a grace period or a
+/// fixed lifetime, keep-alive connections capped at 20 minutes or at 20
+/// requests by the server, secondaries
+/// that lag, a daily cycle, restarts, and busy devices among quiet ones.
+const QUIETING: &str = r#"
+[server]
+max_requests = 20
+[simulation]
+duration = "3h"
+bucket = "10m"
+runs = 48
+seed = 31
+[record]
+ttl = "60s"
+old = ["203.0.113.10"]
+new = ["198.51.100.20"]
+[authoritative]
+secondaries = 2
+refresh = "10m"
+notify = false
+[population]
+households = 600
+devices_per_household = 2
+requests_per_day = { lognormal = { median = 300, sigma = 1.5 } }
+daily_cycle = { amplitude = 0.5, peak_hour = 20, change_hour = 14 }
+[[resolver]]
+share = 0.5
+instances = 3
+policy = "unbound-serve-expired"
+[[resolver]]
+share = 0.3
+instances = 2
+policy = "bind"
+[[resolver]]
+share = 0.15
+instances = 2
+policy = { min_ttl = "40m" }
+[[resolver]]
+share = 0.05
+instances = 1
+policy = "isp-pin-24h"
+[[router]]
+share = 0.5
+policy = "dnsmasq"
+[[router]]
+share = 0.5
+policy = "none"
+[[os]]
+share = 0.4
+policy = "macos"
+[[os]]
+share = 0.3
+policy = "nscd"
+[[os]]
+share = 0.3
+policy = "windows"
+[[app]]
+share = 0.4
+policy = "firefox"
+restarts_per_day = 24
+connection = { idle_timeout = "115s", max_age = "20m" }
+[[app]]
+share = 0.3
+policy = "ie"
+[[app]]
+share = 0.3
+policy = "java"
+connection = { idle_timeout = "60s" }
+"#;
+
+/// Counting a quiet partition's requests in bulk keeps every mean: the
+/// requests and active devices of every bucket, the hit ratios, and the
+/// old share up to the pool pinned for a day.
+#[test]
+fn counting_quiet_partitions_in_bulk_keeps_every_mean() {
+    let bulk = run_tallies_with(QUIETING, &[], |_| {});
+    let walked = run_tallies_with(QUIETING, &[], |model| model.count_quietly = false);
+    let (b, w): (u64, u64) = (
+        bulk.iter().map(|t| t.simulated).sum(),
+        walked.iter().map(|t| t.simulated).sum(),
+    );
+    eprintln!("simulated: {b} counted in bulk or walked, {w} walked");
+    assert_same_means_of(bulk, walked);
+}
+
+/// With every request in one stream, counting in bulk leaves what was
+/// walked as it was: the same draws up to each partition's quiet, so the
+/// same old requests, causes, hit ratios and last old request, run by run;
+/// only the requests and active devices after quiet are drawn anew.
+#[test]
+fn quiet_counting_leaves_the_walked_requests_as_they_were() {
+    let single = |quietly: bool| {
+        run_tallies_with(QUIETING, &["simulation.runs=6"], move |model| {
+            model.run_ahead = false;
+            model.count_quietly = quietly;
+        })
+    };
+    let (bulk, walked) = (single(true), single(false));
+    let mut redrawn = 0;
+    for (b, w) in bulk.iter().zip(&walked) {
+        assert_eq!(b.answered_at, w.answered_at);
+        assert_eq!(b.last_old, w.last_old);
+        for bucket in 0..b.buckets {
+            let (rb, rw) = (b.row(bucket), w.row(bucket));
+            redrawn += usize::from(rb[tally::REQUESTS] != rw[tally::REQUESTS]);
+            for column in 0..b.width {
+                if column != tally::REQUESTS && column != tally::ACTIVE_DEVICES {
+                    assert_eq!(rb[column], rw[column], "bucket {bucket}, column {column}");
+                }
+            }
+        }
+    }
+    assert!(redrawn > 0, "no bucket was counted in bulk");
+}
+
+/// The bound counting in bulk rests on holds: walking every request to the
+/// horizon (which checks that no old request comes after its partition
+/// went quiet) on the scenario above, made busier, and on every shipped
+/// scenario, shrunk to a few hundred households.
+#[test]
+fn no_old_answer_comes_after_its_partition_goes_quiet() {
+    let walk = |text: &str, overrides: &[&str]| {
+        run_tallies_with(text, overrides, |model| model.count_quietly = false)
+    };
+    let busy = walk(
+        QUIETING,
+        &["simulation.runs=8", "population.requests_per_day=3000"],
+    );
+    assert!(busy.iter().all(|t| t.last_old.is_some()));
+    // Chains busy enough to come near their bound, so an early one shows
+    // (resolver, OS cache and connection, as TOML values).
+    for (resolver, os, connection) in [
+        (
+            r#""honour""#,
+            r#""none""#,
+            r#"{ idle_timeout = "30s", max_age = "10m" }"#,
+        ),
+        (
+            r#""unbound-serve-expired""#,
+            r#""macos""#,
+            r#"{ idle_timeout = "1s" }"#,
+        ),
+        (r#"{ min_ttl = "5m" }"#, r#""nscd""#, r#"{ idle_timeout = "1s" }"#),
+    ] {
+        let text = format!(
+            r#"
+[simulation]
+duration = "1h"
+bucket = "1m"
+runs = 4
+seed = 3
+[record]
+ttl = "60s"
+old = ["203.0.113.10"]
+new = ["198.51.100.20"]
+[population]
+households = 200
+requests_per_day = 20000
+[[resolver]]
+share = 1.0
+instances = 2
+policy = {resolver}
+[[os]]
+share = 1.0
+policy = {os}
+[[app]]
+share = 1.0
+policy = "none"
+connection = {connection}
+"#
+        );
+        walk(&text, &[]);
+    }
+    for entry in std::fs::read_dir("scenarios").expect("scenarios/ is there") {
+        let path = entry.expect("readable").path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("readable scenario");
+        walk(&text, &["population.households=300", "simulation.runs=2"]);
+    }
 }

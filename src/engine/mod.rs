@@ -5,6 +5,7 @@
 
 pub mod cause;
 mod partition;
+pub mod quiet;
 pub mod tally;
 pub mod warmup;
 
@@ -218,6 +219,16 @@ pub struct Model {
     /// either way; `false` sends every request through the general walk,
     /// the path tests compare against.
     pub plain_walk: bool,
+    /// Requests after a partition goes quiet (see [`quiet`]) are counted in
+    /// bulk, by bucket. The results' distribution is the same either way;
+    /// `false` walks every request to the horizon, the path tests compare
+    /// against, and checks there that no old answer comes after quiet.
+    pub count_quietly: bool,
+    /// When each resolver pool's partitions go quiet (the last entry: no
+    /// resolver caches), `None` where they walk to the horizon.
+    quiet_from: Vec<Option<Millis>>,
+    /// The hit ratios count requests in buckets before this one.
+    answered_buckets: usize,
 }
 
 /// One value per pool of a layer, read by the pool's byte index. It has a
@@ -405,6 +416,14 @@ impl Model {
             buckets,
             run_ahead: true,
             plain_walk: true,
+            count_quietly: true,
+            quiet_from: (0..scenario.resolvers.len())
+                .map(Some)
+                .chain([None])
+                .map(|pool| quiet::quiet_from(&scenario, pool))
+                .collect(),
+            answered_buckets: ((quiet::answered_window(&scenario) + scenario.bucket - 1) / scenario.bucket)
+                as usize,
             scenario,
         }
     }

@@ -125,6 +125,12 @@ pub fn longest_chain_lifetime(scenario: &Scenario, resolver: Option<&Policy>) ->
 /// next layer's copies live that much longer. Each layer takes its longest
 /// pool.
 pub fn longest_old_answer(scenario: &Scenario) -> Result<Millis, String> {
+    longest_old_answer_behind(scenario, &scenario.resolvers)
+}
+
+/// [`longest_old_answer`] for the devices behind the resolver pools
+/// `resolvers` (all of them, or one partition's).
+pub fn longest_old_answer_behind(scenario: &Scenario, resolvers: &[Pool]) -> Result<Millis, String> {
     let record = &scenario.record;
     let auth = &scenario.authoritative;
     // Secondaries serve the old zone until NOTIFY or their next refresh.
@@ -136,13 +142,14 @@ pub fn longest_old_answer(scenario: &Scenario) -> Result<Millis, String> {
     let ttl = record.longest_ttl();
     // (until when a copy can answer, how far past that what it hands down
     // can live, the longest TTL it hands down)
-    let mut reach = (lag.saturating_add(ttl), 0, ttl);
-    for pools in [
-        &scenario.resolvers,
-        &scenario.routers,
-        &scenario.oses,
-        &scenario.apps,
-    ] {
+    // Counted from the last switch of addresses: answers from before it are
+    // the ones that can be old.
+    let mut reach = (
+        record.last_switch().saturating_add(lag).saturating_add(ttl),
+        0,
+        ttl,
+    );
+    for pools in [resolvers, &scenario.routers, &scenario.oses, &scenario.apps] {
         if pools.is_empty() {
             continue;
         }

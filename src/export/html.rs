@@ -82,8 +82,9 @@ pub fn report_html(
     for layer in Layer::ALL {
         if let Some(v) = summary.answered_at.get(layer.name()) {
             answered.push_str(&format!(
-                "<tr><td>answered by {}</td><td>{}</td></tr>\n",
+                "<tr><td>answered by {} (first {} after the change)</td><td>{}</td></tr>\n",
                 layer.name(),
+                duration::human((summary.answered_window_s * 1000.0) as i64),
                 percent(*v)
             ));
         }

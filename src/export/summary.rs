@@ -25,8 +25,12 @@ pub type ByLayer = BTreeMap<String, f64>;
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Summary {
-    /// Share of requests after the change answered by each layer (hit ratios).
+    /// Share of requests answered by each layer (hit ratios) in the first
+    /// `answered_window_s` after the change.
     pub answered_at: ByLayer,
+    /// The window the hit ratios cover: until the first partition goes
+    /// quiet (no old answer can reach it), to the end of that bucket.
+    pub answered_window_s: f64,
     /// Per threshold key, when the old share stays under it (`None`: some run never did).
     pub below: BTreeMap<String, Option<Settle>>,
     pub bucket_s: f64,
@@ -200,6 +204,7 @@ impl Summary {
         });
         Summary {
             answered_at: by_layer(&r.answered_at),
+            answered_window_s: seconds(crate::engine::quiet::answered_window(s)),
             below,
             bucket_s: seconds(s.bucket),
             cachesim_version: env!("CARGO_PKG_VERSION").to_string(),

@@ -151,6 +151,18 @@ impl Record {
         self.versions.iter().any(|v| v.addresses.count_ones() > 1)
     }
 
+    /// When the addresses last change (the switch at 0, or a later step):
+    /// from then on an address outside the answer in force is old.
+    pub fn last_switch(&self) -> Millis {
+        self.versions
+            .windows(2)
+            .filter(|pair| pair[0].addresses != pair[1].addresses)
+            .map(|pair| pair[1].start)
+            .max()
+            .unwrap_or(0)
+            .max(0)
+    }
+
     /// The earliest step, or 0 when nothing changes before the switch.
     pub fn earliest_step(&self) -> Millis {
         self.versions

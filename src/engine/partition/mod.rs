@@ -8,6 +8,7 @@
 //! devices' next requests. Caches start in their stationary state (`seed`).
 
 mod plain;
+mod quiet;
 mod reload;
 mod run_ahead;
 mod seed;
@@ -85,6 +86,12 @@ pub struct Partition<'m> {
     /// Whether the partition's resolver prefetches (the plain walk then
     /// checks each hit against its prefetch window).
     resolver_prefetches: bool,
+    /// From when no old answer can reach the partition's devices
+    /// (`Millis::MAX`: never within the horizon; see `engine::quiet`)…
+    quiet_from: Millis,
+    /// …and until when its requests are walked one by one (the horizon,
+    /// or once it is quiet and the hit ratios' window is over).
+    walk_until: Millis,
 }
 
 fn pick_pool<R: Rng>(rng: &mut R, cumulative: &[f64]) -> u8 {
@@ -198,6 +205,8 @@ impl<'m> Partition<'m> {
         // Drawn only where a cache reloads, so other scenarios draw as before.
         let reloads = model.facts[OS].0.iter().any(|f| f.reloads);
         let prune_key = if reloads { rng.random() } else { 0 };
+        let quiet_from =
+            model.quiet_from[plan.resolver_pool.unwrap_or(s.resolvers.len())].unwrap_or(Millis::MAX);
         let shards = plan
             .resolver_pool
             .map_or(0, |p| s.resolvers[p].policy.shards as usize);
@@ -222,6 +231,8 @@ impl<'m> Partition<'m> {
             rotations: vec![0; shards],
             authoritative_rotation: 0,
             busy_squeeze: CycleSqueeze::UNKNOWN,
+            quiet_from,
+            walk_until: walk_until(model, quiet_from),
             resolver_prefetches: plan.resolver_pool.is_some_and(|p| {
                 let policy = &s.resolvers[p].policy;
                 policy.caches && policy.prefetch.is_some()
@@ -269,9 +280,10 @@ impl<'m> Partition<'m> {
     ) {
         let start = self.start;
         tally.devices += self.devices.len() as u64;
-        let end = self.model.scenario.duration;
-        // Time since the start, always positive, so truncation is floor.
-        let span = (end - start) as f64;
+        // Times since the start, always positive, so truncation is floor:
+        // the horizon, and where walking requests one by one ends.
+        let horizon = (self.model.scenario.duration - start) as f64;
+        let span = (self.walk_until - start) as f64;
         for b in 0..self.busy.len() {
             if let Some(first) = self.next_busy_request(b, 0.0, span) {
                 self.queue.push(Reverse((Due(first), b as u32)));
@@ -377,6 +389,9 @@ impl<'m> Partition<'m> {
                 }
             }
         }
+        if span < horizon && !stop.load(Ordering::Relaxed) {
+            simulated += self.count_quiet(span, horizon, tally, stop);
+        }
         tally.simulated += simulated;
     }
 
@@ -391,7 +406,9 @@ impl<'m> Partition<'m> {
             0
         };
         let device = &mut self.devices[d];
-        tally.answered_at[served.held_at] += served.requests;
+        if bucket < self.model.answered_buckets {
+            tally.answered_at[served.held_at] += served.requests;
+        }
         let row = tally.row_mut(bucket);
         row[tally::REQUESTS] += served.requests;
         if device.last_active != stamp {
@@ -410,6 +427,13 @@ impl<'m> Partition<'m> {
                 row[tally::DEVICES_OLD] += 1;
             }
             tally.last_old = tally.last_old.max(Some(served.last));
+            // Walking every request checks the bound bulk counting rests on.
+            assert!(
+                self.model.count_quietly || served.last < self.quiet_from,
+                "an old request at {} ms, after its partition went quiet at {} ms",
+                served.last,
+                self.quiet_from
+            );
         }
     }
 
@@ -561,6 +585,19 @@ impl<'m> Partition<'m> {
             }
             _ => &m.policies[RESOLVER][self.plan.resolver_pool.unwrap_or(0)],
         }
+    }
+}
+
+/// Until when a partition that goes quiet at `quiet_from` walks its requests
+/// one by one: the horizon, or once it is quiet and the hit ratios' window
+/// is over (when the model counts quiet requests in bulk).
+fn walk_until(model: &Model, quiet_from: Millis) -> Millis {
+    let s = &model.scenario;
+    let window = model.answered_buckets as Millis * s.bucket;
+    if model.count_quietly {
+        quiet_from.max(window).min(s.duration)
+    } else {
+        s.duration
     }
 }
 

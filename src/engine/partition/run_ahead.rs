@@ -23,9 +23,9 @@ use std::cmp::Reverse;
 /// private hits ahead of other devices' requests changes no outcome.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Busy {
-    device: u32,
+    pub(super) device: u32,
     /// Requests and restarts per ms (before the daily cycle).
-    rate: f64,
+    pub(super) rate: f64,
     restart_rate: f64,
     /// Mean time between arrivals (requests and restarts) at the daily peak, in ms.
     mean_gap: f64,
@@ -247,7 +247,7 @@ impl<'m> Partition<'m> {
     fn pinned_until(&self, b: usize, now: Millis) -> Option<Millis> {
         let Busy { device, rate, .. } = self.busy[b];
         let app = &self.devices[device as usize].app;
-        let until = app.expires.min(app.evicted).min(self.model.scenario.duration);
+        let until = app.expires.min(app.evicted).min(self.walk_until);
         let pinned = live(app, now) && rate * (until - now) as f64 >= PINNED_MIN_REQUESTS;
         pinned.then_some(until)
     }
@@ -353,7 +353,7 @@ impl<'m> Partition<'m> {
     }
 
     /// A Poisson count with the given mean.
-    fn poisson(&mut self, mean: f64) -> u64 {
+    pub(super) fn poisson(&mut self, mean: f64) -> u64 {
         if mean <= 0.0 {
             return 0;
         }

@@ -1,0 +1,121 @@
+//! When a partition goes quiet. Once no old answer can reach any of its
+//! devices (the latest-old-answer bound of its chain, counted from the last
+//! switch of addresses), every request reaches a new address through
+//! whichever cache: what is left to count is how many requests arrive in
+//! each bucket and from how many devices, which the arrival streams alone
+//! decide. The engine walks every request until then and counts the rest
+//! in bulk (`partition/quiet.rs`).
+//!
+//! Which layer answers is known only for walked requests, so the hit ratios
+//! (`answered_at`) cover a window every partition walks: the change to the
+//! end of the bucket in which the first partition goes quiet.
+
+use super::warmup::longest_old_answer_behind;
+use crate::duration::{Millis, SECOND};
+use crate::scenario::Scenario;
+
+/// Added to the bound before counting in bulk: the bound is reasoned in
+/// whole milliseconds, requests arrive in between.
+const MARGIN: Millis = SECOND;
+
+/// From when (ms after the change) no request behind resolver pool
+/// `resolver` (`None`: no resolver caches) can reach an old address, if that
+/// is within the horizon and requests are counted by bucket alone there.
+/// `None` when the engine must walk to the horizon: a keep-alive connection
+/// with no bound on its life, or addresses counted one request at a time
+/// (an answer with several addresses: `addresses.csv`).
+pub fn quiet_from(scenario: &Scenario, resolver: Option<usize>) -> Option<Millis> {
+    if scenario.record.load_balanced() {
+        return None;
+    }
+    let pools = resolver.map_or(&[][..], |p| std::slice::from_ref(&scenario.resolvers[p]));
+    let latest = longest_old_answer_behind(scenario, pools).ok()?;
+    let quiet = latest.saturating_add(MARGIN);
+    (quiet < scenario.duration).then_some(quiet)
+}
+
+/// How long after the change every partition walks every request (the
+/// horizon when one never goes quiet), rounded up to a whole bucket: the
+/// window the hit ratios (`answered_at`) are counted in.
+pub fn answered_window(scenario: &Scenario) -> Millis {
+    let pools: Vec<Option<usize>> = if scenario.resolvers.is_empty() {
+        vec![None]
+    } else {
+        (0..scenario.resolvers.len()).map(Some).collect()
+    };
+    let first_quiet = pools
+        .into_iter()
+        .map(|p| quiet_from(scenario, p).unwrap_or(scenario.duration))
+        .min()
+        .unwrap_or(scenario.duration);
+    let bucket = scenario.bucket;
+    let buckets = (first_quiet + bucket - 1) / bucket;
+    buckets.saturating_mul(bucket).min(scenario.duration)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::duration::{HOUR, MINUTE};
+    use crate::scenario::parse;
+
+    fn scenario(record_extra: &str, body: &str) -> Scenario {
+        let text = format!(
+            "[simulation]\nduration = \"6h\"\nbucket = \"10m\"\n[record]\nttl = \"5m\"\nold = [\"192.0.2.1\"]\nnew = [\"192.0.2.2\"]\n{record_extra}\n[population]\nhouseholds = 10\nrequests_per_day = 10\n{body}"
+        );
+        parse(&text, "t.toml", &[]).unwrap()
+    }
+
+    const TWO_POOLS: &str = "[[resolver]]\nshare = 0.5\npolicy = \"honour\"\n[[resolver]]\nshare = 0.5\npolicy = { min_ttl = \"1h\" }\n";
+
+    #[test]
+    fn each_resolver_pool_goes_quiet_after_its_own_bound() {
+        let s = scenario("", TWO_POOLS);
+        assert_eq!(quiet_from(&s, Some(0)), Some(5 * MINUTE + MARGIN));
+        assert_eq!(quiet_from(&s, Some(1)), Some(HOUR + 5 * MINUTE + MARGIN));
+        // The hit ratios' window ends with the bucket the first goes quiet in.
+        assert_eq!(answered_window(&s), 10 * MINUTE);
+    }
+
+    #[test]
+    fn a_later_switch_of_addresses_delays_quiet() {
+        let s = scenario(
+            "schedule = [{ at = \"2h\", addresses = [\"192.0.2.3\"] }]",
+            TWO_POOLS,
+        );
+        assert_eq!(quiet_from(&s, Some(0)), Some(2 * HOUR + 5 * MINUTE + MARGIN));
+        // A step that changes only the TTL switches no address.
+        let ttl_only = scenario("schedule = [{ at = \"2h\", ttl = \"1m\" }]", TWO_POOLS);
+        assert_eq!(quiet_from(&ttl_only, Some(0)), Some(5 * MINUTE + MARGIN));
+    }
+
+    #[test]
+    fn no_quiet_past_the_horizon_with_several_addresses_or_unbounded_connections() {
+        let pinned = scenario(
+            "",
+            "[[resolver]]\nshare = 1.0\npolicy = { fixed_ttl = \"24h\" }\n",
+        );
+        assert_eq!(quiet_from(&pinned, Some(0)), None);
+        assert_eq!(answered_window(&pinned), 6 * HOUR);
+        let balanced = scenario("", TWO_POOLS).record.clone();
+        let mut s = scenario("", TWO_POOLS);
+        s.record = crate::scenario::Record {
+            versions: balanced
+                .versions
+                .iter()
+                .map(|v| crate::scenario::Version {
+                    addresses: v.addresses | 0b100,
+                    ..*v
+                })
+                .collect(),
+            addresses: vec!["192.0.2.1".into(), "192.0.2.2".into(), "192.0.2.9".into()],
+            ..balanced
+        };
+        assert_eq!(quiet_from(&s, Some(0)), None);
+        let open = scenario(
+            "",
+            "[[app]]\nshare = 1.0\npolicy = \"none\"\nconnection = { idle_timeout = \"115s\" }\n",
+        );
+        assert_eq!(quiet_from(&open, None), None);
+    }
+}
