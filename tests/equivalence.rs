@@ -401,8 +401,24 @@ connection = { idle_timeout = "60s" }
 /// old share up to the pool pinned for a day.
 #[test]
 fn counting_quiet_partitions_in_bulk_keeps_every_mean() {
-    let bulk = run_tallies_with(QUIETING, &[], |_| {});
-    let walked = run_tallies_with(QUIETING, &[], |model| model.count_quietly = false);
+    assert_quiet_counts_keep_every_mean(&[]);
+}
+
+/// The same where buckets hold a few requests each, drawn gap by gap.
+#[test]
+fn counting_sparse_quiet_partitions_in_bulk_keeps_every_mean() {
+    assert_quiet_counts_keep_every_mean(&[
+        "population.households=2000",
+        "population.requests_per_day={ lognormal = { median = 10, sigma = 1.5 } }",
+        "resolver.0.instances=100",
+        "resolver.1.instances=60",
+        "resolver.2.instances=30",
+    ]);
+}
+
+fn assert_quiet_counts_keep_every_mean(overrides: &[&str]) {
+    let bulk = run_tallies_with(QUIETING, overrides, |_| {});
+    let walked = run_tallies_with(QUIETING, overrides, |model| model.count_quietly = false);
     let (b, w): (u64, u64) = (
         bulk.iter().map(|t| t.simulated).sum(),
         walked.iter().map(|t| t.simulated).sum(),

@@ -229,6 +229,9 @@ pub struct Model {
     quiet_from: Vec<Option<Millis>>,
     /// The hit ratios count requests in buckets before this one.
     answered_buckets: usize,
+    /// Each bucket's exposure: the expected requests in it of a device
+    /// making one per ms, the daily cycle's factor integrated.
+    bucket_exposures: Vec<f64>,
 }
 
 /// One value per pool of a layer, read by the pool's byte index. It has a
@@ -424,6 +427,16 @@ impl Model {
                 .collect(),
             answered_buckets: ((quiet::answered_window(&scenario) + scenario.bucket - 1) / scenario.bucket)
                 as usize,
+            bucket_exposures: (0..buckets as Millis)
+                .map(|b| {
+                    let from = b * scenario.bucket;
+                    quiet::exposure(
+                        &scenario,
+                        from as f64,
+                        (from + scenario.bucket).min(scenario.duration) as f64,
+                    )
+                })
+                .collect(),
             scenario,
         }
     }

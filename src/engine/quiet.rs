@@ -53,6 +53,16 @@ pub fn answered_window(scenario: &Scenario) -> Millis {
     buckets.saturating_mul(bucket).min(scenario.duration)
 }
 
+/// The expected requests over `[from, to)` (ms after the change) of a
+/// device making one per ms: the span, or the daily cycle's factor
+/// integrated over it.
+pub(super) fn exposure(scenario: &Scenario, from: f64, to: f64) -> f64 {
+    scenario
+        .population
+        .daily_cycle
+        .map_or(to - from, |c| c.integral(from, to))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

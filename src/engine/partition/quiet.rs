@@ -1,55 +1,90 @@
 //! Counting a quiet partition's requests in bulk (see `engine::quiet`):
-//! once no old answer can reach its devices, a bucket's requests are a
-//! Poisson count whose mean is the devices' rates summed over the bucket
-//! (the daily cycle's factor integrated), which is exactly the law of the
-//! thinned streams the walk draws them from; which devices sent them is
-//! drawn only to count the active devices. App restarts and reloads change
-//! caches alone, so they are not drawn at all.
+//! once no old answer can reach its devices, its requests are a Poisson
+//! stream whose rate is the devices' summed over time (the daily cycle's
+//! factor integrated: a bucket's "exposure"), which is exactly the law of
+//! the thinned streams the walk draws them from. Each bucket's count is
+//! drawn whole, or, where buckets hold few requests, as gaps between
+//! arrivals on the exposure's scale (the cost then follows the requests,
+//! not the buckets); which devices sent them is drawn only to count the
+//! active devices. App restarts and reloads change caches alone, so they
+//! are not drawn at all.
 
 use super::tally::{self, Tally};
 use super::Partition;
 use crate::duration::Millis;
+use crate::engine::quiet::exposure;
+use crate::population::AliasTable;
+use rand::RngExt;
+use rand_distr::Exp1;
 use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Buckets expecting at least this many requests get one Poisson count
+/// each; sparser ones are drawn gap by gap (a count costs about as much as
+/// this many gaps).
+const DENSE_BUCKET: f64 = 8.0;
 
 impl Partition<'_> {
     /// Counts the requests from `from` to `to` (time since the partition's
     /// start, after it went quiet) into `tally`; returns how many there were.
     pub(super) fn count_quiet(&mut self, from: f64, to: f64, tally: &mut Tally, stop: &AtomicBool) -> u64 {
-        let s = &self.model.scenario;
-        let (start, length, cycle) = (self.start, s.bucket, s.population.daily_cycle);
+        let m = self.model;
+        let (start, length) = (self.start, m.scenario.bucket);
+        // Every device's stream: the shared one's and the busy ones' own.
+        let busy_rates: Vec<f64> = self.busy.iter().map(|b| b.rate).collect();
+        let busy_rate: f64 = busy_rates.iter().sum();
+        let busy_table = (busy_rate > 0.0).then(|| AliasTable::new(&busy_rates));
+        let rate = self.request_rate + busy_rate;
+        if rate <= 0.0 {
+            return 0;
+        }
+        let busy_share = busy_rate / rate;
+        let dense = rate * length as f64 >= DENSE_BUCKET;
+        // Exposure left until the next arrival, when drawn gap by gap.
+        let mut until_next = if dense {
+            0.0
+        } else {
+            self.rng.sample::<f64, _>(Exp1) / rate
+        };
         let mut requests = 0;
         let mut a = from;
         while a < to && !stop.load(Ordering::Relaxed) {
-            let now = start + a as Millis;
-            let bucket = (now / length) as usize;
-            let end = to.min(((bucket as Millis + 1) * length - start) as f64);
-            // The expected requests of a device making one per ms.
-            let exposure = cycle.map_or(end - a, |c| c.integral(a + start as f64, end + start as f64));
+            let bucket = ((start + a as Millis) / length) as usize;
+            // The bucket's bounds, as time since the start.
+            let bounds = [bucket as Millis, bucket as Millis + 1].map(|b| (b * length - start) as f64);
+            let end = to.min(bounds[1]);
+            let exposure = if a == bounds[0] && end == bounds[1] {
+                m.bucket_exposures[bucket]
+            } else {
+                exposure(&m.scenario, a + start as f64, end + start as f64)
+            };
+            let n = if dense {
+                self.poisson(rate * exposure)
+            } else {
+                let mut n = 0;
+                while until_next < exposure {
+                    n += 1;
+                    until_next += self.rng.sample::<f64, _>(Exp1) / rate;
+                }
+                until_next -= exposure;
+                n
+            };
             let stamp = bucket as u32 + 1;
             let mut active = 0;
-            // The shared stream's devices, drawn in proportion to their rates…
-            let shared = self.poisson(self.request_rate * exposure);
-            for _ in 0..shared {
-                let d = self.requesters.sample(&mut self.rng);
+            for _ in 0..n {
+                let d = match &busy_table {
+                    Some(busy) if self.rng.random::<f64>() < busy_share => {
+                        self.busy[busy.sample(&mut self.rng)].device as usize
+                    }
+                    _ => self.requesters.sample(&mut self.rng),
+                };
                 let device = &mut self.devices[d];
                 active += u64::from(device.last_active != stamp);
                 device.last_active = stamp;
             }
-            // …and each busy device's own.
-            let mut busy_requests = 0;
-            for b in 0..self.busy.len() {
-                let n = self.poisson(self.busy[b].rate * exposure);
-                if n > 0 {
-                    let device = &mut self.devices[self.busy[b].device as usize];
-                    active += u64::from(device.last_active != stamp);
-                    device.last_active = stamp;
-                    busy_requests += n;
-                }
-            }
             let row = tally.row_mut(bucket);
-            row[tally::REQUESTS] += shared + busy_requests;
+            row[tally::REQUESTS] += n;
             row[tally::ACTIVE_DEVICES] += active;
-            requests += shared + busy_requests;
+            requests += n;
             a = end;
         }
         requests
