@@ -1,6 +1,6 @@
 //! Counting a quiet partition's requests in bulk (see `engine::quiet`):
-//! once no old answer can reach its devices, its requests are a Poisson
-//! stream whose rate is the devices' summed over time (the daily cycle's
+//! once no old answer can reach its devices, its requests are Poisson
+//! streams whose rate is the devices' summed over time (the daily cycle's
 //! factor integrated: a bucket's "exposure"), which is exactly the law of
 //! the thinned streams the walk draws them from. Each bucket's count is
 //! drawn whole, or, where buckets hold few requests, as gaps between
@@ -15,12 +15,13 @@ use crate::duration::Millis;
 use crate::engine::quiet::exposure;
 use crate::population::AliasTable;
 use rand::RngExt;
-use rand_distr::Exp1;
+use rand_distr::{Exp1, Poisson};
+use rand_xoshiro::Xoshiro256PlusPlus;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Buckets expecting at least this many requests get one Poisson count
-/// each; sparser ones are drawn gap by gap (a count costs about as much as
-/// this many gaps).
+/// Partitions expecting at least this many requests per bucket get one
+/// Poisson count per bucket; sparser ones are drawn gap by gap (a count
+/// costs about as much as this many gaps).
 const DENSE_BUCKET: f64 = 8.0;
 
 impl Partition<'_> {
@@ -29,22 +30,19 @@ impl Partition<'_> {
     pub(super) fn count_quiet(&mut self, from: f64, to: f64, tally: &mut Tally, stop: &AtomicBool) -> u64 {
         let m = self.model;
         let (start, length) = (self.start, m.scenario.bucket);
-        // Every device's stream: the shared one's and the busy ones' own.
+        // The shared stream's devices, and the busy ones' own streams.
         let busy_rates: Vec<f64> = self.busy.iter().map(|b| b.rate).collect();
+        let busy_table = AliasTable::new(&busy_rates);
         let busy_rate: f64 = busy_rates.iter().sum();
-        let busy_table = (busy_rate > 0.0).then(|| AliasTable::new(&busy_rates));
         let rate = self.request_rate + busy_rate;
         if rate <= 0.0 {
             return 0;
         }
-        let busy_share = busy_rate / rate;
         let dense = rate * length as f64 >= DENSE_BUCKET;
-        // Exposure left until the next arrival, when drawn gap by gap.
-        let mut until_next = if dense {
-            0.0
-        } else {
-            self.rng.sample::<f64, _>(Exp1) / rate
-        };
+        // Drawn gap by gap: the exposure left until the next arrival, and
+        // the chance that a busy device sends it.
+        let mut until_next = self.rng.sample::<f64, _>(Exp1) / rate;
+        let busy_share = busy_rate / rate;
         let mut requests = 0;
         let mut a = from;
         while a < to && !stop.load(Ordering::Relaxed) {
@@ -57,36 +55,57 @@ impl Partition<'_> {
             } else {
                 exposure(&m.scenario, a + start as f64, end + start as f64)
             };
-            let n = if dense {
-                self.poisson(rate * exposure)
-            } else {
-                let mut n = 0;
-                while until_next < exposure {
-                    n += 1;
-                    until_next += self.rng.sample::<f64, _>(Exp1) / rate;
-                }
+            a = end;
+            if !dense && until_next >= exposure {
                 until_next -= exposure;
-                n
-            };
+                continue;
+            }
             let stamp = bucket as u32 + 1;
             let mut active = 0;
-            for _ in 0..n {
-                let d = match &busy_table {
-                    Some(busy) if self.rng.random::<f64>() < busy_share => {
-                        self.busy[busy.sample(&mut self.rng)].device as usize
-                    }
-                    _ => self.requesters.sample(&mut self.rng),
-                };
+            let mut mark = |d: usize| {
                 let device = &mut self.devices[d];
                 active += u64::from(device.last_active != stamp);
                 device.last_active = stamp;
+            };
+            let (mut shared, mut busy) = (0, 0);
+            if dense {
+                shared = poisson(&mut self.rng, self.request_rate * exposure);
+                busy = poisson(&mut self.rng, busy_rate * exposure);
+            } else {
+                while until_next < exposure {
+                    if busy_rate > 0.0 && self.rng.random::<f64>() < busy_share {
+                        busy += 1;
+                        mark(self.busy[busy_table.sample(&mut self.rng)].device as usize);
+                    } else {
+                        shared += 1;
+                        mark(self.requesters.sample(&mut self.rng));
+                    }
+                    until_next += self.rng.sample::<f64, _>(Exp1) / rate;
+                }
+                until_next -= exposure;
+            }
+            if dense {
+                for _ in 0..shared {
+                    mark(self.requesters.sample(&mut self.rng));
+                }
+                for _ in 0..busy {
+                    mark(self.busy[busy_table.sample(&mut self.rng)].device as usize);
+                }
             }
             let row = tally.row_mut(bucket);
-            row[tally::REQUESTS] += n;
+            row[tally::REQUESTS] += shared + busy;
             row[tally::ACTIVE_DEVICES] += active;
-            requests += n;
-            a = end;
+            requests += shared + busy;
         }
         requests
     }
+}
+
+/// A Poisson count with the given mean (none for a mean of 0).
+fn poisson(rng: &mut Xoshiro256PlusPlus, mean: f64) -> u64 {
+    if mean <= 0.0 {
+        return 0;
+    }
+    let law = Poisson::new(mean).expect("a finite positive mean");
+    rng.sample::<f64, _>(law) as u64
 }

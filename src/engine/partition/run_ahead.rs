@@ -353,7 +353,7 @@ impl<'m> Partition<'m> {
     }
 
     /// A Poisson count with the given mean.
-    pub(super) fn poisson(&mut self, mean: f64) -> u64 {
+    fn poisson(&mut self, mean: f64) -> u64 {
         if mean <= 0.0 {
             return 0;
         }
