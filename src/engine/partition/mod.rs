@@ -588,6 +588,15 @@ impl<'m> Partition<'m> {
     }
 }
 
+/// A Poisson count with the given mean (none for a mean of 0).
+fn poisson(rng: &mut Xoshiro256PlusPlus, mean: f64) -> u64 {
+    if mean <= 0.0 {
+        return 0;
+    }
+    let law = rand_distr::Poisson::new(mean).expect("a finite positive mean");
+    rng.sample::<f64, _>(law) as u64
+}
+
 /// Until when a partition that goes quiet at `quiet_from` walks its requests
 /// one by one: the horizon, or once it is quiet and the hit ratios' window
 /// is over (when the model counts quiet requests in bulk).

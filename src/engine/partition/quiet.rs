@@ -10,13 +10,12 @@
 //! are not drawn at all.
 
 use super::tally::{self, Tally};
-use super::Partition;
+use super::{poisson, Partition};
 use crate::duration::Millis;
 use crate::engine::quiet::exposure;
 use crate::population::AliasTable;
 use rand::RngExt;
-use rand_distr::{Exp1, Poisson};
-use rand_xoshiro::Xoshiro256PlusPlus;
+use rand_distr::Exp1;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Partitions expecting at least this many requests per bucket get one
@@ -99,13 +98,4 @@ impl Partition<'_> {
         }
         requests
     }
-}
-
-/// A Poisson count with the given mean (none for a mean of 0).
-fn poisson(rng: &mut Xoshiro256PlusPlus, mean: f64) -> u64 {
-    if mean <= 0.0 {
-        return 0;
-    }
-    let law = Poisson::new(mean).expect("a finite positive mean");
-    rng.sample::<f64, _>(law) as u64
 }

@@ -9,10 +9,10 @@
 //! the single-stream path.
 
 use super::tally::Tally;
-use super::{cause, live, thinned_out, Answer, Layer, Model, Partition, Served, APP, OS};
+use super::{cause, live, poisson, thinned_out, Answer, Layer, Model, Partition, Served, APP, OS};
 use crate::duration::Millis;
 use rand::RngExt;
-use rand_distr::{Exp1, Poisson};
+use rand_distr::Exp1;
 use std::cmp::Reverse;
 
 /// A device busy enough that its private hits (keep-alive connection, app
@@ -24,7 +24,7 @@ use std::cmp::Reverse;
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Busy {
     pub(super) device: u32,
-    /// Requests and restarts per ms (before the daily cycle).
+    /// Requests and app restarts per ms (before the daily cycle).
     pub(super) rate: f64,
     restart_rate: f64,
     /// Mean time between arrivals (requests and restarts) at the daily peak, in ms.
@@ -318,7 +318,7 @@ impl<'m> Partition<'m> {
             while rest != 0 {
                 let address = rest.trailing_zeros() as u8;
                 rest &= rest - 1;
-                let n = self.poisson(per_address * (end - a));
+                let n = poisson(&mut self.rng, per_address * (end - a));
                 requests += n;
                 let Some(stretch) = stretch.filter(|_| n > 0) else {
                     continue;
@@ -350,15 +350,6 @@ impl<'m> Partition<'m> {
             self.restart(d);
         }
         (requests, to)
-    }
-
-    /// A Poisson count with the given mean.
-    fn poisson(&mut self, mean: f64) -> u64 {
-        if mean <= 0.0 {
-            return 0;
-        }
-        let law = Poisson::new(mean).expect("a finite positive mean");
-        self.rng.sample::<f64, _>(law) as u64
     }
 
     /// Busy device `b`'s next request after `elapsed`, before `span`: its
