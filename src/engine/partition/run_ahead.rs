@@ -24,8 +24,9 @@ use std::cmp::Reverse;
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Busy {
     pub(super) device: u32,
-    /// Requests and app restarts per ms (before the daily cycle).
+    /// Requests per ms (before the daily cycle)…
     pub(super) rate: f64,
+    /// …and app restarts per ms.
     restart_rate: f64,
     /// Mean time between arrivals (requests and restarts) at the daily peak, in ms.
     mean_gap: f64,
