@@ -7,6 +7,7 @@
 //! needs no event of its own, so the loop needs no event queue beyond the busy
 //! devices' next requests. Caches start in their stationary state (`seed`).
 
+mod count;
 mod plain;
 mod quiet;
 mod reload;
@@ -395,48 +396,6 @@ impl<'m> Partition<'m> {
         tally.simulated += simulated;
     }
 
-    /// Adds `served` (requests of device `d` in `bucket`) to the tally.
-    #[inline(always)]
-    fn count(&mut self, tally: &mut Tally, bucket: usize, d: usize, served: Served) {
-        let stamp = bucket as u32 + 1;
-        // The cause's column, looked up for old requests only.
-        let cause = if served.old {
-            tally.causes + self.cause_slot(served.cause, d) as usize
-        } else {
-            0
-        };
-        let device = &mut self.devices[d];
-        if bucket < self.model.answered_buckets {
-            tally.answered_at[served.held_at] += served.requests;
-        }
-        let row = tally.row_mut(bucket);
-        row[tally::REQUESTS] += served.requests;
-        if device.last_active != stamp {
-            device.last_active = stamp;
-            row[tally::ACTIVE_DEVICES] += 1;
-        }
-        if self.model.count_addresses {
-            row[tally::ADDRESSES + served.address as usize] += served.requests;
-        }
-        if served.old {
-            row[tally::OLD] += served.requests;
-            row[tally::VIA + served.held_at as usize] += served.requests;
-            row[cause] += served.requests;
-            if device.last_old != stamp {
-                device.last_old = stamp;
-                row[tally::DEVICES_OLD] += 1;
-            }
-            tally.last_old = tally.last_old.max(Some(served.last));
-            // Walking every request checks the bound bulk counting rests on.
-            assert!(
-                self.model.count_quietly || served.last < self.quiet_from,
-                "an old request at {} ms, after its partition went quiet at {} ms",
-                served.last,
-                self.quiet_from
-            );
-        }
-    }
-
     /// An app restart clears the app's cache and closes its connection.
     fn restart(&mut self, d: usize) {
         let device = &mut self.devices[d];
@@ -487,33 +446,6 @@ impl<'m> Partition<'m> {
             held_at: Layer::Connection,
             cause,
         })
-    }
-
-    /// The tally's cause slot of cause code `code` for device `d`: the
-    /// record's TTL, or the pool of the layer it names in `d`'s chain.
-    fn cause_slot(&self, code: u8, d: usize) -> u16 {
-        let m = self.model;
-        let device = &self.devices[d];
-        let slot = match code {
-            cause::CODE_TTL => cause::TTL,
-            c if c == Layer::Connection as u8 => m.connection_slots.get(device.app_pool),
-            c if c == Layer::App as u8 => m.cause_slots[APP].get(device.app_pool),
-            c if c == Layer::Os as u8 => m.cause_slots[OS].get(device.os_pool),
-            c if c == Layer::Router as u8 => {
-                m.cause_slots[ROUTER].get(self.households[device.household as usize].router_pool)
-            }
-            c if c == Layer::Resolver as u8 => {
-                m.cause_slots[RESOLVER].get(self.plan.resolver_pool.map_or(NO_POOL, |p| p as u8))
-            }
-            _ => cause::AUTHORITATIVE,
-        };
-        // A layer without a pool in this chain cannot hold an answer; were
-        // one blamed, the record's TTL is the safe reading.
-        if slot == cause::NONE {
-            cause::TTL
-        } else {
-            slot
-        }
     }
 
     /// The keep-alive connection device `d`'s app keeps, if any.
