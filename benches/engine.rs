@@ -210,9 +210,10 @@ fn device_profiles_with_server_limits(bencher: Bencher) {
 
 /// The shipped `realistic-internet` scenario (the mix users copy from:
 /// prefetch, serve-stale, sharded public resolvers, the daily cycle, app
-/// restarts), one replica at a tenth of its households.
-#[divan::bench(sample_count = 3, sample_size = 1)]
-fn realistic_internet_shipped(bencher: Bencher) {
+/// restarts), one replica at a tenth of its households, with quiet
+/// partitions counted in bulk (`true`, the default) or walked to the horizon.
+#[divan::bench(sample_count = 3, sample_size = 1, args = [true, false])]
+fn realistic_internet_shipped(bencher: Bencher, count_quietly: bool) {
     let text = std::fs::read_to_string("scenarios/realistic-internet.toml").expect("the shipped scenario");
     let s = scenario::parse(
         &text,
@@ -222,6 +223,7 @@ fn realistic_internet_shipped(bencher: Bencher) {
     .expect("valid shipped scenario");
     let mut model = Model::new(s);
     model.run_ahead = true;
+    model.count_quietly = count_quietly;
     let stop = std::sync::atomic::AtomicBool::new(false);
     let requests = model.run_replica(0, &stop).expect("not stopped").simulated;
     bencher
