@@ -2,9 +2,7 @@
 //! small valid one, and what the refusal must say. Every case must exit with
 //! status 2 and a message that names the problem, never a panic.
 
-mod common;
-
-use common::{cachesim, SMALL};
+use crate::common::{cachesim, SMALL};
 
 /// Runs `command` on `text` with `extra` arguments and checks the refusal.
 fn refused(command: &str, text: &str, extra: &[&str], needles: &[&str]) {

@@ -1,10 +1,8 @@
 //! Real-world behaviours with expected values derived from the model, not
 //! observed: serve-stale, prefetch, shards, keep-alive, failover, secondaries.
 
-mod common;
-
+use crate::common::{bucket_mean, check_series, simulate, tolerance};
 use cachesim::stats::Results;
-use common::{bucket_mean, check_series, simulate, tolerance};
 
 const HEAD: &str = r#"
 [simulation]

@@ -4,12 +4,10 @@
 //! so that only one cause is possible past the record's TTL, and the old
 //! requests there must all be blamed on it.
 
-mod common;
-
+use crate::common::simulate;
 use cachesim::engine::cause::{ByCause, CODE_TTL};
 use cachesim::engine::Layer;
 use cachesim::stats::Results;
-use common::simulate;
 
 /// A scenario with TTL `ttl`, `body` after the record.
 fn scenario(ttl: &str, duration: &str, body: &str) -> String {

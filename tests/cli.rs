@@ -2,9 +2,7 @@
 //! byte-identical results across thread counts, and bad input refused with
 //! exit status 2 and a message that names the problem.
 
-mod common;
-
-use common::{cachesim, stable_summary, SMALL};
+use crate::common::{cachesim, stable_summary, SMALL};
 use std::path::{Path, PathBuf};
 
 fn scenario_file(dir: &Path, name: &str, text: &str) -> PathBuf {

@@ -2,9 +2,7 @@
 //! limits close client connections, and device profiles draw a device's OS
 //! and app together.
 
-mod common;
-
-use common::{cachesim, check_series, run_tallies, simulate};
+use crate::common::{cachesim, check_series, run_tallies, simulate};
 
 const RECORD: &str = r#"
 [record]

@@ -7,10 +7,8 @@
 //! and requests walked one by one to the horizon. The walk spelt out for
 //! plain caches gives the very same counts as the general walk.
 
-mod common;
-
+use crate::common::{run_tallies, run_tallies_with};
 use cachesim::engine::{tally, Layer, Tally};
-use common::{run_tallies, run_tallies_with};
 
 /// Busy and quiet devices side by side: keep-alive connections, fixed app
 /// caches with restarts, OS caches, routers, a prefetching resolver, a

@@ -3,9 +3,7 @@
 //! different seed and population, with 95 % intervals that hold them; "cannot
 //! tell" for a key that changes nothing; bad input refused.
 
-mod common;
-
-use common::cachesim;
+use crate::common::cachesim;
 use std::path::{Path, PathBuf};
 
 fn p(path: &Path) -> &str {

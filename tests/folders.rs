@@ -3,9 +3,7 @@
 //! scenario replaced in a folder are said, not silently lost; `--json`
 //! prints summary.json and nothing else; `--quiet` prints nothing.
 
-mod common;
-
-use common::{cachesim, stable_summary, SMALL};
+use crate::common::{cachesim, stable_summary, SMALL};
 use std::path::Path;
 
 fn p(path: &Path) -> &str {

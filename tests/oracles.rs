@@ -1,10 +1,8 @@
 //! The oracles: cases where mathematics knows the answer.
 //! Tolerances come from the spread between runs, not from hand-picked numbers.
 
-mod common;
-
+use crate::common::{check_series, simulate};
 use cachesim::engine::Layer;
-use common::{check_series, simulate};
 
 fn ttl_cache_share(ttl: f64, rate: f64) -> impl Fn(f64) -> f64 {
     move |t: f64| (ttl - t).max(0.0) / (ttl + 1.0 / rate)

@@ -1,8 +1,6 @@
 //! Property tests: random small scenarios, checked for invariants that hold
 //! whatever the parameters (proptest shrinks any failure to a minimal case).
 
-mod common;
-
 use proptest::prelude::*;
 
 /// A policy table from a few random knobs.
@@ -78,7 +76,7 @@ proptest! {
     /// request generated is counted, and the answer is deterministic.
     #[test]
     fn results_are_consistent((text, _ttl) in scenario()) {
-        let r = common::simulate(&text);
+        let r = crate::common::simulate(&text);
         for b in 0..r.time_s.len() {
             let e = r.old_share[b];
             prop_assert!((0.0..=1.0).contains(&e.mean));
@@ -89,7 +87,7 @@ proptest! {
         let counted: f64 = r.requests.iter().sum::<f64>() * r.runs as f64;
         prop_assert!((counted - r.requests_total as f64).abs() < 0.5);
         prop_assert!(r.simulated_total >= r.requests_total);
-        let again = common::simulate(&text);
+        let again = crate::common::simulate(&text);
         prop_assert_eq!(r.run_old, again.run_old);
     }
 }
@@ -131,7 +129,7 @@ share = 1.0
 policy = "honour"
 "#
         );
-        let r = common::simulate(&text);
+        let r = crate::common::simulate(&text);
         // Busy enough that the resolvers hold the old answer at the change
         // (at least 2.3 requests a second over a TTL of 30 s or more): the
         // property is tested on old requests, not passed without one.

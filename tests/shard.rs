@@ -2,9 +2,7 @@
 //! on every shipped scenario, a shard run again gives the same bytes, and
 //! merge refuses what does not make one complete run.
 
-mod common;
-
-use common::{cachesim, stable_summary, SMALL};
+use crate::common::{cachesim, stable_summary, SMALL};
 use std::path::{Path, PathBuf};
 
 fn ok(args: &[&str]) -> String {

@@ -4,9 +4,7 @@
 //! makes `--wait` fail. `CACHESIM_SLURM=1` says the cluster is up; without
 //! it the tests fail in CI and are skipped, visibly, elsewhere.
 
-mod common;
-
-use common::{cachesim, stable_summary, SMALL};
+use crate::common::{cachesim, stable_summary, SMALL};
 use std::path::Path;
 use std::process::Command;
 

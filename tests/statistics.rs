@@ -2,9 +2,7 @@
 //! know: no interval from one run, a confidence bound on the plan only from
 //! enough runs, and the resolution of settle times.
 
-mod common;
-
-use common::{cachesim, SMALL};
+use crate::common::{cachesim, SMALL};
 
 /// Runs `command` on the scenario `text` with `extra` arguments: what it
 /// printed and the summary.json it wrote.

@@ -1,9 +1,7 @@
 //! `cachesim sweep`'s figures: every figure with its 95 % interval, the
 //! early impact, the within-noise mark, --max-lost and --json.
 
-mod common;
-
-use common::{cachesim, SMALL};
+use crate::common::{cachesim, SMALL};
 use std::collections::HashMap;
 use std::path::Path;
 

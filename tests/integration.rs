@@ -1,0 +1,21 @@
+//! Every integration test, in one binary: one link instead of one per
+//! file. Run them with `cargo test`; one module with `cargo test oracles::`.
+
+mod bad_input;
+mod behaviours;
+mod causes;
+mod cli;
+mod clients;
+mod common;
+mod equivalence;
+mod fit;
+mod folders;
+mod lab;
+mod oracles;
+mod properties;
+mod report;
+mod shard;
+mod slurm;
+mod statistics;
+mod sweep;
+mod trust;
