@@ -10,6 +10,7 @@ mod common;
 mod equivalence;
 mod fit;
 mod folders;
+mod golden;
 mod lab;
 mod oracles;
 mod properties;
