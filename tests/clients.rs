@@ -194,7 +194,7 @@ fn a_server_bounds_what_the_client_leaves_open() {
     let out = run_on(dir.path(), "plan", "open.toml", &scenario(""));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("device.N.connection.max_age") && text.contains("[server] max_age or max_requests"),
+        text.contains("device.0.connection.max_age") && text.contains("[server] max_age or max_requests"),
         "{text}"
     );
     let out = run_on(

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod behaviours;
+mod bound;
 mod causes;
 mod cli;
 mod clients;

@@ -23,7 +23,8 @@ pub fn plan(sim: &SimOptions, criterion: Criterion, out: Option<&Path>) -> Resul
 /// The plan's sentence and what the tail hangs on.
 fn answer_text(ran: &Ran) -> String {
     let hangs_on = HangsOn::of(&ran.report());
-    let unbounded = hangs_on.bound.as_ref().err().map(String::as_str);
+    let unbounded = hangs_on.unbounded();
+    let unbounded = unbounded.as_deref();
     let mut text = format!("{}\n", text::plan_sentence(&ran.plan, unbounded));
     for sentence in hangs_on.sentences() {
         text.push_str(&sentence);

@@ -3,6 +3,7 @@
 //! random stream derived from (seed, replica, partition). Counts are integers
 //! merged by addition, so results are the same bytes on any thread count.
 
+pub mod bound;
 pub mod cause;
 mod partition;
 pub mod quiet;

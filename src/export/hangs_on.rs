@@ -4,13 +4,14 @@
 
 use super::Report;
 use crate::duration::{self, Millis};
-use crate::engine::{warmup, Layer};
+use crate::engine::bound::{latest_old_answer, Open};
+use crate::engine::Layer;
 
 pub struct HangsOn {
     /// The cause of the latest old requests, e.g. `resolver/pins-24h`.
     pub tail_set_by: Option<String>,
     /// The latest an old answer can reach a user, or what leaves it unbounded.
-    pub bound: Result<Millis, String>,
+    pub bound: Result<Millis, Open>,
     /// Warnings about how far the answer can be trusted.
     pub caveats: Vec<String>,
 }
@@ -51,12 +52,17 @@ impl HangsOn {
         }
         HangsOn {
             tail_set_by: top.map(|c| c.name()),
-            bound: warmup::longest_old_answer(s),
+            bound: latest_old_answer(s, &(0..s.resolvers.len()).collect::<Vec<_>>()),
             caveats,
         }
     }
 
     /// The figures as sentences, to print after the plan's answer.
+    /// What leaves an old answer's life without a bound, as a phrase.
+    pub fn unbounded(&self) -> Option<String> {
+        self.bound.as_ref().err().map(Open::to_string)
+    }
+
     pub fn sentences(&self) -> Vec<String> {
         let mut out = Vec::new();
         if let Some(pool) = &self.tail_set_by {

@@ -146,7 +146,7 @@ impl PlanSummary {
             Criterion::MaxLost(n) => (None, Some(n)),
         };
         PlanSummary {
-            answer: text::plan_sentence(plan, hangs_on.bound.as_ref().err().map(String::as_str)),
+            answer: text::plan_sentence(plan, hangs_on.unbounded().as_deref()),
             max_lost,
             old_requests_after_per_run: plan.old_requests_after,
             retire_after_s: plan.retire_after.map(seconds),
@@ -154,7 +154,7 @@ impl PlanSummary {
             runs: plan.runs,
             runs_for_upper_bound: Plan::runs_for_bound(),
             longest_old_answer_s: hangs_on.bound.as_ref().ok().map(|b| seconds(*b)),
-            unbounded_by: hangs_on.bound.err(),
+            unbounded_by: hangs_on.unbounded(),
             tail_set_by: hangs_on.tail_set_by,
             caveats: hangs_on.caveats,
             settled_runs: plan.settled_runs,

@@ -207,7 +207,7 @@ pub fn run_summary(report: &Report, dir: &Path) -> String {
     let hangs_on = HangsOn::of(report);
     out.push_str(&format!(
         "{}\n",
-        plan_sentence(&report.plan, hangs_on.bound.as_ref().err().map(String::as_str))
+        plan_sentence(&report.plan, hangs_on.unbounded().as_deref())
     ));
     for sentence in hangs_on.sentences() {
         out.push_str(&format!("{sentence}\n"));

@@ -1,0 +1,513 @@
+//! The latest an old answer can reach a user, however many caches and
+//! whatever their phases: the time after which a partition is quiet (no
+//! request can reach an old address) and the plan's hard bound.
+//!
+//! Each layer is described by what it can hand downstream of an old answer
+//! over time: at each moment, the largest TTL it can hand with one. Every
+//! cache's lifetime rule is monotone in the TTL it receives, so the largest
+//! is all a cache below needs. That reach is kept exactly, as the upper
+//! envelope of two kinds of [`Atom`]: a flat one (an answer being fetched
+//! now, handed with a TTL that does not run down) and a count-down one (a
+//! stored copy handing what is left of its life). A cache turns each atom
+//! above it into atoms of its own by its lifetime rule ([`Bounds::keep`],
+//! clamping before stretching, as the engine does), plus what reloading,
+//! restamping and serve-stale add. The chain's bound is where the last
+//! atom at its leaf ends, plus a keep-alive connection's longest life.
+//!
+//! Pools of one layer are handled as the union of their atoms: a cache turns
+//! each atom on its own, so the union over pools is the union over chains.
+//! Device profiles pair an OS with an app, and are followed pair by pair.
+
+use crate::duration::{Millis, FOREVER};
+use crate::policy::{Bounds, Policy};
+use crate::scenario::{Pool, Record, Scenario};
+use std::fmt;
+
+/// Before every answer of interest: the start of the first version's atoms.
+const DAWN: Millis = -FOREVER;
+
+/// One piece of a layer's reach (see the module's doc).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Atom {
+    /// From `from` until `to`, an old answer can be handed with a TTL up to `ttl`.
+    Flat { from: Millis, to: Millis, ttl: Millis },
+    /// From `from` until `expires`, a copy that expires then hands what is left.
+    CountDown { from: Millis, expires: Millis },
+}
+
+impl Atom {
+    /// When the last old answer this atom stands for is handed.
+    fn end(self) -> Millis {
+        match self {
+            Atom::Flat { to, .. } => to,
+            Atom::CountDown { expires, .. } => expires,
+        }
+    }
+
+    fn from(self) -> Millis {
+        match self {
+            Atom::Flat { from, .. } | Atom::CountDown { from, .. } => from,
+        }
+    }
+
+    /// Whether `self` hands at least what `other` does wherever `other` does.
+    fn covers(self, other: Atom) -> bool {
+        if self.from() > other.from() || self.end() < other.end() {
+            return false;
+        }
+        match (self, other) {
+            (Atom::Flat { ttl, .. }, Atom::Flat { ttl: t, .. }) => ttl >= t,
+            (Atom::Flat { ttl, .. }, Atom::CountDown { from, expires }) => ttl >= expires - from,
+            (Atom::CountDown { expires, .. }, Atom::Flat { to, ttl, .. }) => expires - to >= ttl,
+            (Atom::CountDown { expires, .. }, Atom::CountDown { expires: e, .. }) => expires >= e,
+        }
+    }
+}
+
+/// What a layer can hand downstream of an old answer over time: the upper
+/// envelope of its atoms.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Reach(Vec<Atom>);
+
+/// A stretch of store times over which a cache keeps one upstream atom's
+/// answers either for one lifetime (kept as if handed `ttl`), or for a
+/// lifetime that falls as the TTL handed to it runs down to `expires`
+/// (then the first store lives longest).
+enum Stores {
+    Steady { from: Millis, to: Millis, ttl: Millis },
+    RunningDown { from: Millis, expires: Millis },
+}
+
+impl Reach {
+    /// What the authoritative side hands: each version that carries an
+    /// address the final version does not, with its TTL, while the primary
+    /// serves it and for `lag` after (secondaries that load it late).
+    fn authoritative(record: &Record, lag: Millis) -> Reach {
+        let Some(last) = record.versions.last() else {
+            return Reach::default();
+        };
+        let atoms = record
+            .versions
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.addresses & !last.addresses != 0)
+            .map(|(i, v)| {
+                let from = if i == 0 { DAWN } else { v.start };
+                let until = record.versions.get(i + 1).map_or(FOREVER, |next| next.start);
+                Atom::Flat {
+                    from,
+                    to: until.saturating_add(lag).min(FOREVER),
+                    ttl: v.ttl,
+                }
+            })
+            .collect();
+        Reach(atoms)
+    }
+
+    /// When the last old answer is handed (`None`: never).
+    fn latest(&self) -> Option<Millis> {
+        self.0.iter().map(|a| a.end()).max()
+    }
+
+    fn union(reaches: impl IntoIterator<Item = Reach>) -> Reach {
+        let mut atoms = Vec::new();
+        for r in reaches {
+            atoms.extend(r.0);
+        }
+        Reach(atoms).pruned()
+    }
+
+    /// What a cache under `policy` hands downstream of what this reach hands it.
+    fn through(&self, policy: &Policy) -> Reach {
+        if !policy.caches {
+            return self.clone();
+        }
+        let bounds = policy.bounds();
+        // A reloading cache (nscd) answers until its next prune after expiry.
+        let extra = policy.reload.map_or(0, |r| r.within);
+        let keep = |ttl: Millis| bounds.keep(ttl).saturating_add(extra).min(FOREVER);
+        let mut atoms = Vec::new();
+        for atom in &self.0 {
+            for stores in store_times(*atom, bounds) {
+                match stores {
+                    Stores::Steady { from, to, ttl } => {
+                        let kept = keep(ttl);
+                        if policy.restamp {
+                            atoms.push(Atom::Flat {
+                                from,
+                                to: to.saturating_add(kept),
+                                ttl: kept,
+                            });
+                        } else {
+                            atoms.push(Atom::Flat { from, to, ttl: kept });
+                            atoms.push(Atom::CountDown {
+                                from: to,
+                                expires: to.saturating_add(kept),
+                            });
+                        }
+                    }
+                    Stores::RunningDown { from, expires } => {
+                        let kept = keep(expires - from);
+                        let expires = from.saturating_add(kept);
+                        atoms.push(if policy.restamp {
+                            Atom::Flat {
+                                from,
+                                to: expires,
+                                ttl: kept,
+                            }
+                        } else {
+                            Atom::CountDown { from, expires }
+                        });
+                    }
+                }
+            }
+        }
+        let mut reach = Reach(atoms);
+        if let (Some(stale), Some(latest)) = (policy.serve_stale, reach.latest()) {
+            // Any copy, once expired, answers once more within `max_stale`,
+            // with the reply TTL.
+            reach.0.push(Atom::Flat {
+                from: DAWN,
+                to: latest.saturating_add(stale.max_stale).min(FOREVER),
+                ttl: stale.reply_ttl,
+            });
+        }
+        reach.pruned()
+    }
+
+    /// Without the empty atoms and those another one covers.
+    fn pruned(mut self) -> Reach {
+        self.0.retain(|a| a.end() > a.from());
+        self.0.sort_by_key(|a| (a.from(), std::cmp::Reverse(a.end())));
+        self.0.dedup();
+        let mut kept: Vec<Atom> = Vec::with_capacity(self.0.len());
+        for &atom in &self.0 {
+            if !kept.iter().any(|k| k.covers(atom)) {
+                kept.retain(|k| !atom.covers(*k));
+                kept.push(atom);
+            }
+        }
+        Reach(kept)
+    }
+}
+
+/// The store times of one upstream atom, split where the cache's lifetime
+/// rule changes form: a copy stored while the atom hands `r` is kept
+/// `bounds.keep(r)`, constant where `r` is clamped (above the maximum,
+/// below the minimum) and falling with `r` in between.
+fn store_times(atom: Atom, bounds: Bounds) -> Vec<Stores> {
+    match atom {
+        Atom::Flat { from, to, ttl } => vec![Stores::Steady { from, to, ttl }],
+        Atom::CountDown { from, expires } => {
+            let max = bounds.max.max(bounds.min);
+            // While more than the maximum is left, and once less than the minimum is.
+            let capped_until = expires.saturating_sub(max).clamp(from, expires);
+            let floored_from = expires
+                .saturating_sub(bounds.min.max(0))
+                .clamp(capped_until, expires);
+            let mut out = Vec::new();
+            if capped_until > from {
+                out.push(Stores::Steady {
+                    from,
+                    to: capped_until,
+                    ttl: max,
+                });
+            }
+            if floored_from > capped_until {
+                out.push(Stores::RunningDown {
+                    from: capped_until,
+                    expires,
+                });
+            }
+            if expires > floored_from {
+                out.push(Stores::Steady {
+                    from: floored_from,
+                    to: expires,
+                    ttl: bounds.min.max(0),
+                });
+            }
+            out
+        }
+    }
+}
+
+/// What leaves the latest old answer without a bound.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Open {
+    /// A keep-alive connection with no maximum age and no server limit:
+    /// `entry` is `app` or `device` (profiles), `index` its place.
+    Connection {
+        entry: &'static str,
+        index: usize,
+        name: String,
+    },
+    /// A cache that keeps or serves answers forever, and the setting that does.
+    Forever { pool: String, setting: String },
+}
+
+impl fmt::Display for Open {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Open::Connection { entry, index, name } => write!(
+                f,
+                "{entry} `{name}` keeps connections open with no maximum age ({entry}.{index}.connection.max_age), \
+                 and no server limit closes them ([server] max_age or max_requests)"
+            ),
+            Open::Forever { pool, setting } => {
+                write!(f, "{pool} keeps old answers forever ({setting})")
+            }
+        }
+    }
+}
+
+/// The setting of `policy` that keeps answers forever, if one does.
+fn keeps_forever(policy: &Policy) -> Option<&'static str> {
+    if !policy.caches {
+        return None;
+    }
+    if policy.fixed_ttl.is_some_and(|t| t >= FOREVER) {
+        Some("fixed_ttl")
+    } else if policy.fixed_ttl.is_none() && policy.min_ttl >= FOREVER {
+        Some("min_ttl")
+    } else if policy.fixed_ttl.is_none() && policy.ttl_addend >= FOREVER {
+        Some("ttl_addend")
+    } else if policy.serve_stale.is_some_and(|s| s.max_stale >= FOREVER) {
+        Some("serve_stale.max_stale")
+    } else {
+        None
+    }
+}
+
+/// The latest an old answer can reach a user behind the resolver pools
+/// `resolvers` (indices into the scenario's: all of them, or one
+/// partition's; none when no resolver caches), counted in ms from the
+/// change; an answer reaches users until, not at, that time. Pools with no
+/// share have no users and do not count.
+pub fn latest_old_answer(scenario: &Scenario, resolvers: &[usize]) -> Result<Millis, Open> {
+    let auth = &scenario.authoritative;
+    // Secondaries serve the old zone until NOTIFY or their next refresh.
+    let lag = match (auth.secondaries, auth.notify_delay) {
+        (0, _) => 0,
+        (_, Some(delay)) => delay,
+        (_, None) => auth.refresh,
+    };
+    let profiles = scenario.profiles;
+    let layer = |name: &'static str, part: &'static str, pools: &'_ [Pool], only: Option<&[usize]>| {
+        let indices: Vec<usize> = only.map_or_else(|| (0..pools.len()).collect(), <[usize]>::to_vec);
+        indices
+            .into_iter()
+            .filter(|&i| pools[i].share > 0.0)
+            .map(|i| Layered {
+                layer: name,
+                part,
+                index: i,
+                pool: pools[i].clone(),
+            })
+            .collect::<Vec<Layered>>()
+    };
+    let resolvers = layer("resolver", "policy", &scenario.resolvers, Some(resolvers));
+    let routers = layer("router", "policy", &scenario.routers, None);
+    let (oses, apps) = if profiles {
+        (
+            layer("device", "os", &scenario.oses, None),
+            layer("device", "app", &scenario.apps, None),
+        )
+    } else {
+        (
+            layer("os", "policy", &scenario.oses, None),
+            layer("app", "policy", &scenario.apps, None),
+        )
+    };
+    for pools in [&resolvers, &routers, &oses, &apps] {
+        if let Some(open) = pools.iter().find_map(Layered::forever) {
+            return Err(open);
+        }
+    }
+    let at_router = through(
+        &through(&Reach::authoritative(&scenario.record, lag), &resolvers),
+        &routers,
+    );
+    // Each leaf of the chains (an app, or a device profile) with what
+    // reaches its user, and its pool for the connection it may keep.
+    let leaves: Vec<(Reach, Option<&Layered>)> = if profiles {
+        oses.iter()
+            .zip(&apps)
+            .map(|(os, app)| {
+                (
+                    at_router.through(&os.pool.policy).through(&app.pool.policy),
+                    Some(app),
+                )
+            })
+            .collect()
+    } else {
+        let at_os = through(&at_router, &oses);
+        if apps.is_empty() {
+            vec![(at_os, None)]
+        } else {
+            apps.iter()
+                .map(|app| (at_os.through(&app.pool.policy), Some(app)))
+                .collect()
+        }
+    };
+    let mut latest = scenario.record.last_switch();
+    for (reach, app) in &leaves {
+        let Some(end) = reach.latest() else { continue };
+        let life = match app.and_then(|a| a.pool.connection.map(|c| (a, c))) {
+            None => 0,
+            Some((a, c)) => c.longest_life().ok_or_else(|| Open::Connection {
+                entry: a.layer,
+                index: a.index,
+                name: a.pool.name.clone(),
+            })?,
+        };
+        latest = latest.max(end.saturating_add(life));
+    }
+    Ok(latest.min(FOREVER))
+}
+
+/// A pool in use at a layer, with where the scenario sets its policy:
+/// `layer.index.part` (`app.0.policy`, or `device.2.os` for a profile).
+struct Layered {
+    layer: &'static str,
+    part: &'static str,
+    index: usize,
+    pool: Pool,
+}
+
+impl Layered {
+    /// What makes this pool keep old answers forever, if anything does.
+    fn forever(&self) -> Option<Open> {
+        let key = keeps_forever(&self.pool.policy)?;
+        Some(Open::Forever {
+            pool: format!("{} `{}`", self.layer, self.pool.name),
+            setting: format!("{}.{}.{}: {key}", self.layer, self.index, self.part),
+        })
+    }
+}
+
+/// What the caches of a layer's `pools` hand downstream of `reach` (all of
+/// it where the layer has no pool: no cache, requests pass through).
+fn through(reach: &Reach, pools: &[Layered]) -> Reach {
+    if pools.is_empty() {
+        return reach.clone();
+    }
+    Reach::union(pools.iter().map(|p| reach.through(&p.pool.policy)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::duration::{HOUR, MINUTE, SECOND};
+    use crate::scenario::parse;
+
+    fn scenario(ttl: &str, body: &str) -> Scenario {
+        let text = format!(
+            "[record]\nttl = \"{ttl}\"\nold = [\"192.0.2.1\"]\nnew = [\"192.0.2.2\"]\n[population]\nhouseholds = 10\nrequests_per_day = 10\n{body}"
+        );
+        parse(&text, "t.toml", &[]).unwrap()
+    }
+
+    fn bound(ttl: &str, body: &str) -> Result<Millis, Open> {
+        let s = scenario(ttl, body);
+        let all: Vec<usize> = (0..s.resolvers.len()).collect();
+        latest_old_answer(&s, &all)
+    }
+
+    const HONOUR: &str = "[[resolver]]\nshare = 1.0\npolicy = \"honour\"\n";
+
+    #[test]
+    fn count_down_caches_add_nothing_and_pins_add_their_lifetime() {
+        let os = "[[os]]\nshare = 1.0\npolicy = \"honour\"\n";
+        assert_eq!(bound("5m", &format!("{HONOUR}{os}")), Ok(5 * MINUTE));
+        let pinned = format!(
+            "[[resolver]]\nshare = 1.0\npolicy = {{ fixed_ttl = \"24h\" }}\n{os}[[app]]\nshare = 1.0\npolicy = {{ fixed_ttl = \"60s\" }}\n"
+        );
+        // Fetched by the pin just before the change, kept a day; the app's
+        // copy fetched a moment before that ends adds its minute.
+        assert_eq!(bound("5m", &pinned), Ok(24 * HOUR + 60 * SECOND));
+        let restamp = format!("[[resolver]]\nshare = 1.0\npolicy = {{ restamp = true }}\n{os}");
+        assert_eq!(bound("5m", &restamp), Ok(10 * MINUTE));
+    }
+
+    #[test]
+    fn a_cache_stretches_the_ttl_it_clamped() {
+        // Every answer is held 5 min and then stretched: 450 s.
+        let clamped = "[[resolver]]\nshare = 1.0\npolicy = { min_ttl = \"5m\", ttl_factor = 1.5 }\n";
+        assert_eq!(bound("20s", clamped), Ok(450 * SECOND));
+        // macOS at TTL 1 s behind an honouring resolver: a copy taken as
+        // the resolver's runs out is held its 15 s floor.
+        let macos = format!("{HONOUR}[[os]]\nshare = 1.0\npolicy = \"macos\"\n");
+        assert_eq!(bound("1s", &macos), Ok(16 * SECOND));
+        // A stretch never reaches past what the maximum lets it keep:
+        // a day's pin below macOS is held at most 1 h × 1.25 + 2 s more.
+        let pinned =
+            "[[resolver]]\nshare = 1.0\npolicy = \"isp-pin-24h\"\n[[os]]\nshare = 1.0\npolicy = \"macos\"\n";
+        assert_eq!(bound("5m", pinned), Ok(24 * HOUR + 15 * MINUTE + 2 * SECOND));
+    }
+
+    #[test]
+    fn a_pool_without_users_does_not_count() {
+        let body = "[[resolver]]\nshare = 1.0\npolicy = \"honour\"\n[[resolver]]\nshare = 0.0\npolicy = \"isp-pin-24h\"\n";
+        assert_eq!(bound("5m", body), Ok(5 * MINUTE));
+    }
+
+    #[test]
+    fn a_reloading_os_cache_answers_until_its_next_prune() {
+        // The last reload can fetch the resolver's old answer just before
+        // it expires, and answers until the next prune, 15 s later at most.
+        let nscd = format!("{HONOUR}[[os]]\nshare = 1.0\npolicy = \"nscd\"\n");
+        assert_eq!(bound("5m", &nscd), Ok(5 * MINUTE + 15 * SECOND));
+    }
+
+    #[test]
+    fn serve_stale_answers_once_more_within_its_window() {
+        let stale = "[[resolver]]\nshare = 1.0\npolicy = { serve_stale = { max_stale = \"1h\", reply_ttl = \"30s\" } }\n[[os]]\nshare = 1.0\npolicy = \"honour\"\n";
+        // The resolver's copy can expire as late as 5 min; a request up to
+        // an hour later gets it, and the OS keeps it 30 s.
+        assert_eq!(bound("5m", stale), Ok(HOUR + 5 * MINUTE + 30 * SECOND));
+    }
+
+    #[test]
+    fn a_connection_without_a_maximum_age_has_no_bound() {
+        let open = "[[app]]\nname = \"browser\"\nshare = 1.0\npolicy = \"none\"\nconnection = { idle_timeout = \"115s\" }\n";
+        let reason = bound("5m", open).unwrap_err().to_string();
+        assert!(
+            reason.contains("`browser`") && reason.contains("app.0.connection.max_age"),
+            "{reason}"
+        );
+        // No cache keeps the answer: the last old one is handed out at the
+        // change, and its connection may live an hour more.
+        let capped = open.replace("115s\" }", "115s\", max_age = \"1h\" }");
+        assert_eq!(bound("5m", &capped), Ok(HOUR));
+    }
+
+    #[test]
+    fn a_cache_that_keeps_forever_is_named() {
+        let jvm = "[[app]]\nname = \"old-jvm\"\nshare = 1.0\npolicy = \"java-security-manager\"\n";
+        let reason = bound("5m", jvm).unwrap_err().to_string();
+        assert!(
+            reason.contains("app `old-jvm`") && reason.contains("app.0.policy: fixed_ttl"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn schedules_and_secondaries_count_from_the_last_old_answer_served() {
+        let text = |schedule: &str, extra: &str| {
+            format!(
+                "[record]\nttl = \"1d\"\nold = [\"192.0.2.1\"]\nnew = [\"192.0.2.2\"]\n{schedule}\n{extra}[population]\nhouseholds = 10\nrequests_per_day = 10\n{HONOUR}"
+            )
+        };
+        let at = |text: String| latest_old_answer(&parse(&text, "t.toml", &[]).unwrap(), &[0]);
+        // The TTL lowered 48 h before the change: a day's answers fetched
+        // then are gone a day before the last 60 s one.
+        let lowered = "schedule = [{ at = \"-48h\", ttl = \"60s\" }]";
+        assert_eq!(at(text(lowered, "")), Ok(60 * SECOND));
+        // Lowered only 12 h before: a day's answer fetched then outlives it.
+        let late = "schedule = [{ at = \"-12h\", ttl = \"60s\" }]";
+        assert_eq!(at(text(late, "")), Ok(12 * HOUR));
+        // A secondary without NOTIFY serves the old zone until its refresh.
+        let secondary = "[authoritative]\nsecondaries = 1\nnotify = false\nrefresh = \"1h\"\n";
+        assert_eq!(at(text(lowered, secondary)), Ok(HOUR + 60 * SECOND));
+    }
+}
