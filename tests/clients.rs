@@ -207,3 +207,61 @@ fn a_server_bounds_what_the_client_leaves_open() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("no maximum age"), "{text}");
 }
+
+/// Connections limited by requests, not by age, with clients busy enough
+/// to reuse them (a request every 15 s, idle 75 s, 100 requests: up to 2 h
+/// open): started from their stationary law, they give the same old share
+/// with the shortest warm-up the checker accepts here (with no
+/// DNS cache: twice the record's TTL), with the automatic one (which
+/// covers their longest life) and with a long one, bucket by bucket within
+/// 3 standard errors of the difference.
+#[test]
+fn request_limited_connections_start_stationary_whatever_the_warmup() {
+    let scenario = |warmup: &str| {
+        format!(
+            r#"
+[simulation]
+duration = "30m"
+warmup = "{warmup}"
+bucket = "2m"
+runs = 32
+seed = 9
+{RECORD}
+[population]
+households = 2000
+requests_per_day = 5760
+[[app]]
+share = 1.0
+policy = "none"
+connection = {{ idle_timeout = "75s" }}
+[server]
+max_requests = 100
+"#
+        )
+    };
+    let long = simulate(&scenario("6h"));
+    let parsed = cachesim::scenario::parse(&scenario("auto"), "t.toml", &[]).unwrap();
+    let shortest = format!("{}ms", cachesim::engine::warmup::shortest_exact(&parsed));
+    assert_eq!(shortest, "600000ms");
+    for warmup in [shortest.as_str(), "auto"] {
+        let r = simulate(&scenario(warmup));
+        for b in 0..r.time_s.len() {
+            let (a, c) = (r.old_share[b], long.old_share[b]);
+            // Each interval is mean ± t·se: the difference's se from both.
+            let se = |e: cachesim::stats::Estimate| (e.hi - e.mean) / cachesim::stats::t_975(31);
+            let z = (a.mean - c.mean) / (se(a).powi(2) + se(c).powi(2)).sqrt();
+            assert!(
+                z.abs() <= 3.0,
+                "warm-up {warmup}, bucket at {} s: old share {:.5} against {:.5} with a 6 h warm-up (z = {z:.1})",
+                r.time_s[b],
+                a.mean,
+                c.mean
+            );
+        }
+    }
+    assert!(
+        long.old_share[5].mean > 0.3,
+        "connections hold the old address at 10 min: {:?}",
+        long.old_share[5]
+    );
+}

@@ -1,9 +1,12 @@
-//! How long before the change a partition starts. Caches start in their
-//! stationary state, so a warm-up only has to let nested caches agree with
-//! one another; the automatic one covers twice the longest lifetime any
-//! answer can have in the partition's chain.
+//! How long before the change a partition starts. Caches and keep-alive
+//! connections start in their stationary state, so a warm-up only has to
+//! let nested caches agree with one another: it must cover twice the
+//! longest lifetime any answer can have in the partition's chain. The
+//! automatic one also covers a connection's longest life once, so that
+//! every connection open at the change was opened from caches that had
+//! agreed, whatever its seeding.
 
-use crate::duration::{Millis, DAY, FOREVER, MINUTE};
+use crate::duration::{Millis, DAY, MINUTE};
 use crate::policy::Policy;
 use crate::scenario::{Pool, Scenario};
 
@@ -31,22 +34,44 @@ pub fn shortest_exact(scenario: &Scenario) -> Millis {
             .max()
             .unwrap_or(0)
     };
-    if chain <= 0 {
+    let settle = settle(chain, 0);
+    if settle <= 0 {
         return 0;
     }
-    chain.min(WARMUP_CAP).saturating_mul(2) - scenario.record.earliest_step()
+    settle - scenario.record.earliest_step()
+}
+
+/// How long nested state takes to agree: twice the chain's longest
+/// lifetime, and, where asked, a connection's longest life once (each
+/// within [`WARMUP_CAP`]).
+fn settle(chain: Millis, connection: Millis) -> Millis {
+    chain
+        .min(WARMUP_CAP)
+        .saturating_mul(2)
+        .max(connection.min(WARMUP_CAP))
+}
+
+/// The longest a keep-alive connection lives (its maximum age, or the
+/// idle timeouts between its requests up to its limit), or where nothing
+/// but idleness ends it, its idle timeout: its seeding draws how long it
+/// has been open.
+fn longest_connection_life(scenario: &Scenario) -> Millis {
+    scenario
+        .apps
+        .iter()
+        .filter_map(|a| a.connection)
+        .map(|c| c.longest_life().unwrap_or(c.idle_timeout))
+        .max()
+        .unwrap_or(0)
 }
 
 /// The warm-up of a partition under `resolver` (`None`: no resolver cache):
-/// the scenario's own, or twice the chain's longest lifetime (within
-/// [`WARMUP_MIN`] and twice [`WARMUP_CAP`]) before the record's first step.
+/// the scenario's own, or what nested caches and connections take to agree
+/// (see [`settle`]; at least [`WARMUP_MIN`]) before the record's first step.
 pub fn warmup(scenario: &Scenario, resolver: Option<&Policy>) -> Millis {
     scenario.warmup.unwrap_or_else(|| {
-        let settle = longest_chain_lifetime(scenario, resolver)
-            .min(WARMUP_CAP)
-            .saturating_mul(2)
-            .max(WARMUP_MIN);
-        settle - scenario.record.earliest_step()
+        let chain = longest_chain_lifetime(scenario, resolver);
+        settle(chain, longest_connection_life(scenario)).max(WARMUP_MIN) - scenario.record.earliest_step()
     })
 }
 
@@ -89,28 +114,7 @@ pub fn longest_chain_lifetime(scenario: &Scenario, resolver: Option<&Policy>) ->
         .map(|p| p.policy.memory(at_router))
         .max()
         .unwrap_or(0);
-    // A connection without a maximum age lives as long as its device stays
-    // busy (or carries its maximum requests, which the seeding draws in
-    // their stationary law); its idle timeout is the part a warm-up can cover.
-    let connection = scenario
-        .apps
-        .iter()
-        .filter_map(|a| a.connection)
-        .map(|c| {
-            if c.max_age >= FOREVER {
-                c.idle_timeout
-            } else {
-                c.max_age
-            }
-        })
-        .max()
-        .unwrap_or(0);
-    at_resolver
-        .max(at_router)
-        .max(at_os)
-        .max(at_app)
-        .max(connection)
-        .max(reloading)
+    at_resolver.max(at_router).max(at_os).max(at_app).max(reloading)
 }
 
 #[cfg(test)]

@@ -101,14 +101,15 @@ impl Connection {
         }
     }
 
-    /// The longest the connection can stay open, `None` when nothing bounds
-    /// it: its maximum age, or as many idle timeouts as it may carry
-    /// requests (each gap between them is shorter than the idle timeout).
+    /// The longest the connection can carry requests after the one that
+    /// opened it, `None` when nothing bounds it: its maximum age, or an
+    /// idle timeout between each of the requests it may carry.
     pub fn longest_life(&self) -> Option<Millis> {
         let by_requests = if self.max_requests == u32::MAX {
             FOREVER
         } else {
-            self.idle_timeout.saturating_mul(self.max_requests as Millis)
+            self.idle_timeout
+                .saturating_mul(Millis::from(self.max_requests.saturating_sub(1)))
         };
         let longest = self.max_age.min(by_requests);
         (longest < FOREVER).then_some(longest)

@@ -8,6 +8,7 @@
 //! devices' next requests. Caches start in their stationary state (`seed`).
 
 mod count;
+mod keepalive;
 mod plain;
 mod quiet;
 mod reload;

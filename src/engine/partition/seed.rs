@@ -1,10 +1,9 @@
 //! Where every cache and connection stands when a partition's warm-up begins:
 //! drawn from the stationary law of each, so runs do not all expire at once.
 
-use super::{cause, pass, Answer, Entry, Layer, Partition, Staleness};
-use crate::duration::{Millis, FOREVER};
+use super::{pass, Entry, Layer, Partition, Staleness};
+use crate::duration::Millis;
 use crate::policy::Policy;
-use crate::scenario::Connection;
 use rand::{Rng, RngExt};
 use rand_distr::{Exp1, Open01};
 
@@ -133,7 +132,8 @@ impl<'m> Partition<'m> {
                 };
             }
             if let Some(c) = self.model.connections.get(device.app_pool) {
-                self.seed_connection(d, c, at.start, at.version, rate);
+                let restarts = app.map_or(0.0, |p| p.restarts_per_day / crate::duration::DAY as f64);
+                self.seed_connection(d, c, (at.start, at.version), (rate, restarts));
             }
             if let Some(pool) = app.filter(|p| p.policy.caches) {
                 let restarts = pool.restarts_per_day / crate::duration::DAY as f64;
@@ -227,57 +227,6 @@ impl<'m> Partition<'m> {
             }
         }
         devices.end.saturating_sub(1)
-    }
-
-    /// Starts a keep-alive connection in its stationary state: last used a
-    /// Poisson backward-recurrence time ago and, with a maximum age M, open
-    /// with probability M/(M + 1/rate) at an age uniform on (0, M); without
-    /// one, open since long before (only idleness closes it).
-    fn seed_connection(&mut self, d: usize, c: Connection, start: Millis, version: usize, rate: f64) {
-        if rate <= 0.0 {
-            return;
-        }
-        let opened = if c.max_age >= FOREVER {
-            start - c.idle_timeout.min(FOREVER / 2)
-        } else {
-            let requests = c.max_age as f64 * rate;
-            let open = requests / (requests + 1.0);
-            if self.rng.random::<f64>() >= open {
-                return;
-            }
-            start - (self.rng.random::<f64>() * c.max_age as f64) as Millis
-        };
-        let idle = (self.rng.sample::<f64, _>(Exp1) / rate) as Millis;
-        // A connection opened in the past went to any of the addresses alike.
-        let record = &self.model.scenario.record;
-        let count = record.versions[version].addresses.count_ones();
-        let first = if record.rotate {
-            self.rng.random_range(0..count) as u8
-        } else {
-            0
-        };
-        // Opened with an answer fetched then, retired a TTL later.
-        let stale = Staleness::fetched(opened, record.versions[version].ttl);
-        let answer = Answer {
-            version: version as u16,
-            ttl: 0,
-            held_at: Layer::Connection,
-            first,
-            stale,
-            cause: cause::CODE_NONE,
-        };
-        let address = self.pick_address(&answer);
-        // A busy connection under a request limit is at any of its requests
-        // alike (idle closes, which restart the count, the warm-up covers).
-        let carried = if c.max_requests < u32::MAX {
-            self.rng.random_range(1..=c.max_requests)
-        } else {
-            1
-        };
-        let device = &mut self.devices[d];
-        device.connect(address, opened, stale);
-        device.conn_last = (start - idle).max(opened);
-        device.conn_requests = carried;
     }
 }
 

@@ -1,0 +1,332 @@
+//! Keep-alive connections at the start: each drawn from its stationary law,
+//! so that no warm-up has to let them settle.
+//!
+//! At each request a connection carries on (one more request, older by the
+//! gap) if the gap was within its idle timeout, it has carried fewer than
+//! its request limit and it is younger than its maximum age; else the
+//! request opens a new one. Seen at the client's requests this is a Markov
+//! chain on (requests carried k, age a) that restarts at (1, 0), with
+//! stationary density π(k, a) ∝ h_{k−1}(a) for k ≤ N and a < M, where
+//! h_j is the density of j gaps each within the idle timeout: a truncated
+//! geometric law of k (p = 1 − e^(−λτ), the chance a gap is within τ),
+//! and, given k, the sum of k − 1 exponential gaps each conditioned on
+//! being within τ, kept only if under the maximum age. Poisson arrivals
+//! see the stationary law, so the state just after the last request before
+//! the start is drawn from it, that request an exponential time back.
+//! App restarts (at rate ρ) close connections too: a gap g carries on only
+//! if no restart came within it (chance e^(−ρg)), and none may have come
+//! since the last request.
+
+use super::{cause, Answer, Layer, Partition, Staleness};
+use crate::duration::{Millis, FOREVER};
+use crate::scenario::Connection;
+use rand::{Rng, RngExt};
+use rand_distr::Exp1;
+
+impl Partition<'_> {
+    /// Starts device `d`'s keep-alive connection `c` in its stationary
+    /// state at `start` (see the module's doc), opened with the answer of
+    /// record version `version`; `rates` are the device's requests and its
+    /// app's restarts per ms.
+    pub(super) fn seed_connection(
+        &mut self,
+        d: usize,
+        c: Connection,
+        (start, version): (Millis, usize),
+        (rate, restart_rate): (f64, f64),
+    ) {
+        if rate <= 0.0 {
+            return;
+        }
+        let record = &self.model.scenario.record;
+        let ttl = record.versions[version].ttl;
+        let since = self.rng.sample::<f64, _>(Exp1) / rate;
+        if restart_rate > 0.0 && self.rng.random::<f64>() >= (-restart_rate * since).exp() {
+            return; // the app restarted since its last request
+        }
+        let last = start
+            .saturating_sub(since.min(FOREVER as f64) as Millis)
+            .max(-FOREVER);
+        let (carried, age) = stationary_connection(&mut self.rng, c, (rate, restart_rate), ttl);
+        let opened = last.saturating_sub(age).max(-FOREVER);
+        // A connection opened in the past went to any of the addresses alike.
+        let count = record.versions[version].addresses.count_ones();
+        let first = if record.rotate {
+            self.rng.random_range(0..count) as u8
+        } else {
+            0
+        };
+        // Opened with an answer fetched then, retired a TTL later.
+        let stale = Staleness::fetched(opened, ttl);
+        let answer = Answer {
+            version: version as u16,
+            ttl: 0,
+            held_at: Layer::Connection,
+            first,
+            stale,
+            cause: cause::CODE_NONE,
+        };
+        let address = self.pick_address(&answer);
+        let device = &mut self.devices[d];
+        device.connect(address, opened, stale);
+        device.conn_last = last;
+        device.conn_requests = carried;
+    }
+}
+
+/// The requests a connection `c` has carried, and its age, just after a
+/// request of a client making `rate` requests and `restart_rate` app
+/// restarts per ms, drawn from their stationary law (see the module's
+/// doc). Where nothing limits age, an age beyond `ttl` tells nothing more
+/// (the answer the connection was opened with is retired either way), so
+/// no more gaps are drawn there; where nothing limits requests, the count
+/// tells nothing and is 1.
+pub(super) fn stationary_connection<R: Rng>(
+    rng: &mut R,
+    c: Connection,
+    (rate, restart_rate): (f64, f64),
+    ttl: Millis,
+) -> (u32, Millis) {
+    let gaps = Gaps::new(c.idle_timeout, rate + restart_rate);
+    // The chance that a gap carries the connection on: within the idle
+    // timeout, and no restart within it.
+    let within = rate / gaps.decay * gaps.inside;
+    let (limited_age, limited_count) = (c.max_age < FOREVER, c.max_requests < u32::MAX);
+    let limit = if limited_age {
+        c.max_age
+    } else {
+        ttl.saturating_add(1)
+    } as f64;
+    let by_count = if limited_count {
+        u64::from(c.max_requests)
+    } else {
+        u64::MAX
+    };
+    let cap = if limited_age {
+        gaps.most_within(limit).min(by_count)
+    } else {
+        by_count
+    };
+    loop {
+        let carried = truncated_geometric(rng, within, cap);
+        let count = if limited_count { carried as u32 } else { 1 };
+        match gaps.sum(rng, carried - 1, limit) {
+            Some(age) => return (count, age.min(FOREVER as f64) as Millis),
+            // Older than the maximum age: not a state the chain reaches.
+            None if limited_age => continue,
+            // Older than the TTL: how much older tells nothing.
+            None => return (count, limit as Millis),
+        }
+    }
+}
+
+/// Gaps between requests that carry a connection on: exponential at rate
+/// `decay` (requests and restarts, per ms) conditioned on being within the
+/// idle timeout `idle`, where they have mass `inside`.
+struct Gaps {
+    decay: f64,
+    inside: f64,
+}
+
+/// A chance no test can tell from 0.
+const NEGLIGIBLE: f64 = 1e-16;
+
+impl Gaps {
+    fn new(idle: Millis, decay: f64) -> Gaps {
+        Gaps {
+            decay,
+            inside: -(-decay * idle as f64).exp_m1(),
+        }
+    }
+
+    /// The sum of `n` gaps, or `None` once it reaches `limit`. Drawn gap by
+    /// gap, or where so many gaps almost surely all fall inside the idle
+    /// timeout anyway, as one gamma draw.
+    fn sum<R: Rng>(&self, rng: &mut R, n: u64, limit: f64) -> Option<f64> {
+        let outside = 1.0 - self.inside;
+        if n > 64 && n as f64 * outside <= NEGLIGIBLE {
+            let gamma = rand_distr::Gamma::new(n as f64, 1.0 / self.decay).ok()?;
+            let sum: f64 = rng.sample(gamma);
+            return (sum < limit).then_some(sum);
+        }
+        let mut sum = 0.0;
+        for _ in 0..n {
+            let u: f64 = rng.random();
+            sum += -(-u * self.inside).ln_1p() / self.decay;
+            if sum >= limit {
+                return None;
+            }
+        }
+        Some(sum)
+    }
+
+    /// The most gaps whose sum is under `limit` with more than a
+    /// [`NEGLIGIBLE`] chance (Chernoff's bound on a sum of exponentials,
+    /// each conditioned on falling inside, so weighed by 1/`inside`),
+    /// plus one: the requests a connection younger than `limit` can carry.
+    fn most_within(&self, limit: f64) -> u64 {
+        let mean = self.decay * limit;
+        // ln P(sum of j gaps < limit) ≤ j − m + j ln(m / j) − j ln(inside), j > m.
+        let log_bound = |j: f64| j - mean + j * (mean / j).ln() - j * self.inside.ln();
+        let (mut lo, mut hi) = (mean.ceil().max(1.0), mean.ceil().max(1.0) * 2.0 + 64.0);
+        while log_bound(hi) > NEGLIGIBLE.ln() {
+            if hi > 1e15 {
+                return u64::MAX;
+            }
+            (lo, hi) = (hi, hi * 2.0);
+        }
+        while hi - lo > 1.0 {
+            let mid = ((lo + hi) / 2.0).floor();
+            if log_bound(mid) > NEGLIGIBLE.ln() {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        hi as u64 + 1
+    }
+}
+
+/// A draw from P(k) ∝ pᵏ⁻¹ on 1..=`cap` (`u64::MAX`: unbounded), by inversion.
+fn truncated_geometric<R: Rng>(rng: &mut R, p: f64, cap: u64) -> u64 {
+    let u: f64 = rng.random();
+    if p <= 0.0 {
+        return 1;
+    }
+    let bounded = cap < u64::MAX;
+    if p >= 1.0 - 1e-12 && bounded {
+        // Uniform, to within the rounding of p.
+        return (1 + (u * cap as f64) as u64).min(cap);
+    }
+    // P(K ≤ k) = (1 − pᵏ) / (1 − p^cap): k = ⌈ln(1 − u (1 − p^cap)) / ln p⌉.
+    let tail = if bounded { p.powf(cap as f64) } else { 0.0 };
+    let k = ((-u * (1.0 - tail)).ln_1p() / p.ln()).ceil();
+    if k.is_finite() && k >= 1.0 {
+        (k as u64).min(cap)
+    } else if k.is_finite() {
+        1
+    } else {
+        cap.min(u64::MAX / 2)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::duration::SECOND;
+    use rand::SeedableRng;
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    /// Runs the connection chain forward for `requests` and returns the
+    /// share of requests at which it has carried each count (k − 1 < 8),
+    /// and the mean age at a request.
+    fn simulated(c: Connection, rate: f64, requests: usize) -> ([f64; 8], f64) {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(9);
+        let (mut k, mut age) = (1u32, 0.0);
+        let (mut counts, mut ages) = ([0usize; 8], 0.0);
+        for _ in 0..requests {
+            let gap = rng.sample::<f64, _>(Exp1) / rate;
+            if gap <= c.idle_timeout as f64 && k < c.max_requests && age + gap < c.max_age as f64 {
+                (k, age) = (k + 1, age + gap);
+            } else {
+                (k, age) = (1, 0.0);
+            }
+            if (k as usize) <= 8 {
+                counts[k as usize - 1] += 1;
+            }
+            ages += age;
+        }
+        (counts.map(|n| n as f64 / requests as f64), ages / requests as f64)
+    }
+
+    fn drawn(c: Connection, rate: f64, draws: usize) -> ([f64; 8], f64) {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(10);
+        let (mut counts, mut ages) = ([0usize; 8], 0.0);
+        for _ in 0..draws {
+            let (k, age) = stationary_connection(&mut rng, c, (rate, 0.0), FOREVER / 2);
+            if (k as usize) <= 8 {
+                counts[k as usize - 1] += 1;
+            }
+            ages += age as f64;
+        }
+        (counts.map(|n| n as f64 / draws as f64), ages / draws as f64)
+    }
+
+    /// The drawn law is the chain's: counts (where limited) and mean age,
+    /// for a request limit alone, a maximum age alone and both, at a busy rate.
+    #[test]
+    fn draws_the_chains_stationary_law() {
+        let rate = 1.0 / (15.0 * SECOND as f64);
+        for c in [
+            Connection {
+                idle_timeout: 75 * SECOND,
+                max_age: FOREVER,
+                max_requests: 100,
+            },
+            Connection {
+                idle_timeout: 75 * SECOND,
+                max_age: 600 * SECOND,
+                max_requests: u32::MAX,
+            },
+            Connection {
+                idle_timeout: 20 * SECOND,
+                max_age: 300 * SECOND,
+                max_requests: 6,
+            },
+        ] {
+            let (want, want_age) = simulated(c, rate, 2_000_000);
+            let (got, got_age) = drawn(c, rate, 200_000);
+            // Without a request limit the count tells nothing: drawn as 1.
+            for k in (0..8).filter(|_| c.max_requests < u32::MAX) {
+                let se = (want[k] * (1.0 - want[k]) / 200_000.0).sqrt();
+                assert!(
+                    (got[k] - want[k]).abs() <= 5.0 * se + 1e-4,
+                    "{c:?}: k = {}: {got:?} vs {want:?}",
+                    k + 1
+                );
+            }
+            assert!(
+                (got_age / want_age - 1.0).abs() < 0.02,
+                "{c:?}: mean age {got_age} vs {want_age}"
+            );
+        }
+    }
+
+    /// Connections that never idle out, limited by age only: the count
+    /// the law can reach is bounded near rate × age, and a draw ends at once.
+    #[test]
+    fn busy_clients_under_an_age_limit_draw_quickly() {
+        let c = Connection {
+            idle_timeout: 86_400 * SECOND,
+            max_age: 1_800 * SECOND,
+            max_requests: u32::MAX,
+        };
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(2);
+        let rate = 1.0 / 60_000.0;
+        let gaps = Gaps::new(c.idle_timeout, rate);
+        let cap = gaps.most_within(c.max_age as f64);
+        assert!((31..200).contains(&cap), "{cap}");
+        let mean_age: f64 = (0..20_000)
+            .map(|_| stationary_connection(&mut rng, c, (rate, 0.0), 300 * SECOND).1 as f64)
+            .sum::<f64>()
+            / 20_000.0;
+        // Ages at requests spread evenly over the 30 min (minus a gap).
+        assert!((mean_age / 1000.0 - 870.0).abs() < 20.0, "{mean_age}");
+        // Rates far beyond any real client: one gamma draw.
+        let fast = 1e9 / 86_400_000.0;
+        let (k, age) = stationary_connection(&mut rng, c, (fast, 0.0), 300 * SECOND);
+        assert_eq!(k, 1);
+        assert!(age < 1_800_000);
+    }
+
+    #[test]
+    fn the_geometric_stays_within_its_cap() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+        for _ in 0..10_000 {
+            let k = truncated_geometric(&mut rng, 0.999, 7);
+            assert!((1..=7).contains(&k));
+        }
+        assert_eq!(truncated_geometric(&mut rng, 0.0, 7), 1);
+        assert!((1..=7).contains(&truncated_geometric(&mut rng, 1.0, 7)));
+    }
+}
