@@ -60,6 +60,8 @@ pub struct Partition<'m> {
     shards: Vec<Entry>,
     requesters: AliasTable,
     restarters: Option<AliasTable>,
+    /// Each device's requests per ms (before the daily cycle).
+    rates: Vec<f64>,
     /// Request and restart rates of the partition's shared stream: every
     /// device but the busy ones.
     request_rate: f64,
@@ -217,6 +219,7 @@ impl<'m> Partition<'m> {
             plan,
             rng,
             requesters: AliasTable::new(&shared_rates),
+            rates: Vec::new(),
             restarters: (restart_rate > 0.0).then(|| AliasTable::new(&restart_weights)),
             devices,
             households,
@@ -242,6 +245,7 @@ impl<'m> Partition<'m> {
         };
         partition.start = -partition.warmup();
         partition.seed_caches(partition.start, &rates);
+        partition.rates = rates;
         partition.schedule_seeded_reloads();
         partition
     }

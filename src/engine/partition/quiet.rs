@@ -1,13 +1,15 @@
 //! Counting a quiet partition's requests in bulk (see `engine::quiet`):
-//! once no old answer can reach its devices, its requests are Poisson
-//! streams whose rate is the devices' summed over time (the daily cycle's
-//! factor integrated: a bucket's "exposure"), which is exactly the law of
-//! the thinned streams the walk draws them from. Each bucket's count is
-//! drawn whole, or, where buckets hold few requests, as gaps between
-//! arrivals on the exposure's scale (the cost then follows the requests,
-//! not the buckets); which devices sent them is drawn only to count the
-//! active devices. App restarts and reloads change caches alone, so they
-//! are not drawn at all.
+//! once no old answer can reach its devices, each device's requests in a
+//! bucket are a Poisson count whose mean is its rate times the bucket's
+//! exposure (the daily cycle's factor integrated over it), independent of
+//! every other device's: exactly the law of the thinned streams the walk
+//! draws them from. A device busy enough to expect several requests a
+//! bucket gets a count of its own (active when it is not 0); the others
+//! are drawn as one stream, whose count per bucket (or, where buckets hold
+//! few requests, gaps between arrivals on the exposure's scale) is spread
+//! over its devices by rate, to count the active ones. So the cost follows
+//! the devices, not the requests. App restarts and reloads change caches
+//! alone, so they are not drawn at all.
 
 use super::tally::{self, Tally};
 use super::{poisson, Partition};
@@ -18,10 +20,15 @@ use rand::RngExt;
 use rand_distr::Exp1;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Partitions expecting at least this many requests per bucket get one
-/// Poisson count per bucket; sparser ones are drawn gap by gap (a count
+/// A stream expecting at least this many requests per bucket gets one
+/// Poisson count per bucket; a sparser one is drawn gap by gap (a count
 /// costs about as much as this many gaps).
 const DENSE_BUCKET: f64 = 8.0;
+
+/// A device expecting at least this many requests per bucket gets a
+/// Poisson count of its own, rather than a share of the stream's (a count
+/// costs about as much as spreading this many requests).
+const DENSE_DEVICE: f64 = 8.0;
 
 impl Partition<'_> {
     /// Counts the requests from `from` to `to` (time since the partition's
@@ -29,19 +36,25 @@ impl Partition<'_> {
     pub(super) fn count_quiet(&mut self, from: f64, to: f64, tally: &mut Tally, stop: &AtomicBool) -> u64 {
         let m = self.model;
         let (start, length) = (self.start, m.scenario.bucket);
-        // The shared stream's devices, and the busy ones' own streams.
-        let busy_rates: Vec<f64> = self.busy.iter().map(|b| b.rate).collect();
-        let busy_table = AliasTable::new(&busy_rates);
-        let busy_rate: f64 = busy_rates.iter().sum();
-        let rate = self.request_rate + busy_rate;
-        if rate <= 0.0 {
-            return 0;
-        }
-        let dense = rate * length as f64 >= DENSE_BUCKET;
-        // Drawn gap by gap: the exposure left until the next arrival, and
-        // the chance that a busy device sends it.
-        let mut until_next = self.rng.sample::<f64, _>(Exp1) / rate;
-        let busy_share = busy_rate / rate;
+        let (dense, sparse): (Vec<u32>, Vec<u32>) = (0..self.rates.len() as u32)
+            .filter(|&d| self.rates[d as usize] > 0.0)
+            .partition(|&d| self.rates[d as usize] * length as f64 >= DENSE_DEVICE);
+        let sparse_rates: Vec<f64> = sparse.iter().map(|&d| self.rates[d as usize]).collect();
+        let rate: f64 = sparse_rates.iter().sum();
+        // The shared stream's table serves when it holds the same devices.
+        let own_table = (!dense.is_empty() || !self.busy.is_empty()).then(|| AliasTable::new(&sparse_rates));
+        let requesters = &self.requesters;
+        let pick = |rng: &mut _| match &own_table {
+            Some(table) => sparse[table.sample(rng)] as usize,
+            None => requesters.sample(rng),
+        };
+        let stream_dense = rate * length as f64 >= DENSE_BUCKET;
+        // Drawn gap by gap: the exposure left until the stream's next arrival.
+        let mut until_next = if rate > 0.0 {
+            self.rng.sample::<f64, _>(Exp1) / rate
+        } else {
+            f64::INFINITY
+        };
         let mut requests = 0;
         let mut a = from;
         while a < to && !stop.load(Ordering::Relaxed) {
@@ -55,46 +68,46 @@ impl Partition<'_> {
                 exposure(&m.scenario, a + start as f64, end + start as f64)
             };
             a = end;
-            if !dense && until_next >= exposure {
+            // A bucket the sparse stream skips, with no dense device to count.
+            if dense.is_empty() && !stream_dense && until_next >= exposure {
                 until_next -= exposure;
                 continue;
             }
             let stamp = bucket as u32 + 1;
-            let mut active = 0;
+            let (mut count, mut active) = (0, 0);
+            let devices = &mut self.devices;
             let mut mark = |d: usize| {
-                let device = &mut self.devices[d];
+                let device = &mut devices[d];
                 active += u64::from(device.last_active != stamp);
                 device.last_active = stamp;
             };
-            let (mut shared, mut busy) = (0, 0);
-            if dense {
-                shared = poisson(&mut self.rng, self.request_rate * exposure);
-                busy = poisson(&mut self.rng, busy_rate * exposure);
+            for &d in &dense {
+                let n = poisson(&mut self.rng, self.rates[d as usize] * exposure);
+                if n > 0 {
+                    count += n;
+                    mark(d as usize);
+                }
+            }
+            if stream_dense {
+                let n = poisson(&mut self.rng, rate * exposure);
+                for _ in 0..n {
+                    mark(pick(&mut self.rng));
+                }
+                count += n;
             } else {
                 while until_next < exposure {
-                    if busy_rate > 0.0 && self.rng.random::<f64>() < busy_share {
-                        busy += 1;
-                        mark(self.busy[busy_table.sample(&mut self.rng)].device as usize);
-                    } else {
-                        shared += 1;
-                        mark(self.requesters.sample(&mut self.rng));
-                    }
+                    count += 1;
+                    mark(pick(&mut self.rng));
                     until_next += self.rng.sample::<f64, _>(Exp1) / rate;
                 }
                 until_next -= exposure;
             }
-            if dense {
-                for _ in 0..shared {
-                    mark(self.requesters.sample(&mut self.rng));
-                }
-                for _ in 0..busy {
-                    mark(self.busy[busy_table.sample(&mut self.rng)].device as usize);
-                }
+            if count > 0 {
+                let row = tally.row_mut(bucket);
+                row[tally::REQUESTS] += count;
+                row[tally::ACTIVE_DEVICES] += active;
+                requests += count;
             }
-            let row = tally.row_mut(bucket);
-            row[tally::REQUESTS] += shared + busy;
-            row[tally::ACTIVE_DEVICES] += active;
-            requests += shared + busy;
         }
         requests
     }
