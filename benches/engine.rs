@@ -1,7 +1,7 @@
 //! Engine throughput: simulated requests per second for one replica, by
 //! population size and by layer mix. `cargo bench` prints items/s = requests/s.
 
-use cachesim::engine::Model;
+use cachesim::engine::{Model, Shortcuts};
 use cachesim::scenario;
 use divan::counter::ItemsCount;
 use divan::Bencher;
@@ -135,15 +135,14 @@ connection = { idle_timeout = "5s" }
 "#;
 
 fn throughput(bencher: Bencher, text: &str) {
-    throughput_of(bencher, text, |_| {});
+    throughput_of(bencher, text, Shortcuts::default());
 }
 
-/// Requests simulated per second by one replica of a model set up by
-/// `configure` (its shortcuts on or off).
-fn throughput_of(bencher: Bencher, text: &str, configure: impl Fn(&mut Model)) {
+/// Requests simulated per second by one replica of a model simulated with
+/// `shortcuts` (each on or off).
+fn throughput_of(bencher: Bencher, text: &str, shortcuts: Shortcuts) {
     let s = scenario::parse(text, "bench.toml", &[]).expect("valid bench scenario");
-    let mut model = Model::new(s);
-    configure(&mut model);
+    let model = Model::with(s, shortcuts);
     let stop = std::sync::atomic::AtomicBool::new(false);
     let requests = model.run_replica(0, &stop).expect("not stopped").simulated;
     bencher
@@ -168,7 +167,14 @@ fn resolver_only_100k_devices(bencher: Bencher) {
 #[divan::bench(args = [true, false], sample_count = 3, sample_size = 1)]
 fn plain_walk_100k_devices(bencher: Bencher, plain_walk: bool) {
     let text = scenario_text(50_000, REALISTIC);
-    throughput_of(bencher, &text, |model| model.plain_walk = plain_walk);
+    throughput_of(
+        bencher,
+        &text,
+        Shortcuts {
+            plain_walk,
+            ..Shortcuts::default()
+        },
+    );
 }
 
 /// Heavy-tailed traffic over the realistic mix, 100 thousand devices, with
@@ -177,7 +183,14 @@ fn plain_walk_100k_devices(bencher: Bencher, plain_walk: bool) {
 #[divan::bench(args = [true, false], sample_count = 3, sample_size = 1)]
 fn heavy_tail_100k_devices(bencher: Bencher, run_ahead: bool) {
     let text = scenario_with_traffic(50_000, HEAVY_TAIL_TRAFFIC, REALISTIC);
-    throughput_of(bencher, &text, |model| model.run_ahead = run_ahead);
+    throughput_of(
+        bencher,
+        &text,
+        Shortcuts {
+            run_ahead,
+            ..Shortcuts::default()
+        },
+    );
 }
 
 /// Busy API clients (10,000 requests a day each) behind an app cache that
@@ -186,7 +199,14 @@ fn heavy_tail_100k_devices(bencher: Bencher, run_ahead: bool) {
 #[divan::bench(args = [true, false], sample_count = 3, sample_size = 1)]
 fn pinned_app_busy_clients(bencher: Bencher, run_ahead: bool) {
     let text = scenario_with_traffic(1_000, BUSY_TRAFFIC, PINNED_APP);
-    throughput_of(bencher, &text, |model| model.run_ahead = run_ahead);
+    throughput_of(
+        bencher,
+        &text,
+        Shortcuts {
+            run_ahead,
+            ..Shortcuts::default()
+        },
+    );
 }
 
 /// Busy browsers on keep-alive connections (idle timeout 5 minutes): private
@@ -194,7 +214,14 @@ fn pinned_app_busy_clients(bencher: Bencher, run_ahead: bool) {
 #[divan::bench(args = [true, false], sample_count = 3, sample_size = 1)]
 fn keepalive_busy_clients(bencher: Bencher, run_ahead: bool) {
     let text = scenario_with_traffic(1_000, BUSY_TRAFFIC, KEEPALIVE);
-    throughput_of(bencher, &text, |model| model.run_ahead = run_ahead);
+    throughput_of(
+        bencher,
+        &text,
+        Shortcuts {
+            run_ahead,
+            ..Shortcuts::default()
+        },
+    );
 }
 
 /// Device profiles with server limits, heavy-tailed traffic, 100 thousand
@@ -221,9 +248,13 @@ fn realistic_internet_shipped(bencher: Bencher, count_quietly: bool) {
         &[scenario::Override::parse("population.households=6000").expect("valid")],
     )
     .expect("valid shipped scenario");
-    let mut model = Model::new(s);
-    model.run_ahead = true;
-    model.count_quietly = count_quietly;
+    let model = Model::with(
+        s,
+        Shortcuts {
+            count_quietly,
+            ..Shortcuts::default()
+        },
+    );
     let stop = std::sync::atomic::AtomicBool::new(false);
     let requests = model.run_replica(0, &stop).expect("not stopped").simulated;
     bencher

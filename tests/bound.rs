@@ -8,6 +8,7 @@
 use crate::common::{check_series, run_tallies_with, simulate};
 use cachesim::duration::Millis;
 use cachesim::engine::bound::latest_old_answer;
+use cachesim::engine::Shortcuts;
 use proptest::prelude::*;
 
 /// The bound of `text` over all of its resolver pools.
@@ -190,7 +191,7 @@ proptest! {
         let Ok(bound) = latest_old_answer(&s, &all) else {
             return Ok(()); // unbounded: nothing to check
         };
-        let tallies = run_tallies_with(&text, &[], |model| model.count_quietly = false);
+        let tallies = run_tallies_with(&text, &[], Shortcuts { count_quietly: false, ..Shortcuts::default() });
         for t in &tallies {
             if let Some(last) = t.last_old {
                 prop_assert!(last < bound, "old request at {} ms, bound {} ms\n{}", last, bound, text);
@@ -265,10 +266,17 @@ policy = "macos"
 "#;
     assert_eq!(bound_of(text), 16_000);
     let old_at = |count_quietly: bool| -> Vec<f64> {
-        run_tallies_with(text, &[], |model| model.count_quietly = count_quietly)
-            .iter()
-            .map(|t| t.get(15, cachesim::engine::tally::OLD) as f64)
-            .collect()
+        run_tallies_with(
+            text,
+            &[],
+            Shortcuts {
+                count_quietly,
+                ..Shortcuts::default()
+            },
+        )
+        .iter()
+        .map(|t| t.get(15, cachesim::engine::tally::OLD) as f64)
+        .collect()
     };
     let (shipped, walked) = (old_at(true), old_at(false));
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
@@ -330,7 +338,14 @@ policy = {app}
 "#
         );
         let bound = bound_of(&text);
-        let tallies = run_tallies_with(&text, &[], |model| model.count_quietly = false);
+        let tallies = run_tallies_with(
+            &text,
+            &[],
+            Shortcuts {
+                count_quietly: false,
+                ..Shortcuts::default()
+            },
+        );
         let latest = tallies
             .iter()
             .filter_map(|t| t.last_old)

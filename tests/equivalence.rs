@@ -8,7 +8,7 @@
 //! plain caches gives the very same counts as the general walk.
 
 use crate::common::{run_tallies, run_tallies_with};
-use cachesim::engine::{tally, Layer, Tally};
+use cachesim::engine::{tally, Layer, Shortcuts, Tally};
 
 /// Busy and quiet devices side by side: keep-alive connections, fixed app
 /// caches with restarts, OS caches, routers, a prefetching resolver, a
@@ -248,8 +248,15 @@ fn the_plain_walk_counts_exactly_as_the_general_walk() {
             "simulation.runs=2",
             "simulation.duration=6h",
         ];
-        let plain = run_tallies_with(&text, &shrink, |_| {});
-        let general = run_tallies_with(&text, &shrink, |model| model.plain_walk = false);
+        let plain = run_tallies_with(&text, &shrink, Shortcuts::default());
+        let general = run_tallies_with(
+            &text,
+            &shrink,
+            Shortcuts {
+                plain_walk: false,
+                ..Shortcuts::default()
+            },
+        );
         assert!(
             plain == general,
             "{}: the two walks counted differently",
@@ -316,8 +323,15 @@ policy = "android"
 share = 1.0
 policy = "none"
 "#;
-    let plain = run_tallies_with(text, &[], |_| {});
-    let general = run_tallies_with(text, &[], |model| model.plain_walk = false);
+    let plain = run_tallies_with(text, &[], Shortcuts::default());
+    let general = run_tallies_with(
+        text,
+        &[],
+        Shortcuts {
+            plain_walk: false,
+            ..Shortcuts::default()
+        },
+    );
     assert!(plain == general, "the two walks counted differently");
     let simulated: u64 = plain.iter().map(|t| t.simulated).sum();
     assert!(simulated > 500_000, "too few requests to compare: {simulated}");
@@ -423,8 +437,15 @@ fn counting_dense_and_sparse_devices_in_bulk_keeps_every_mean() {
 }
 
 fn assert_quiet_counts_keep_every_mean(overrides: &[&str]) {
-    let bulk = run_tallies_with(QUIETING, overrides, |_| {});
-    let walked = run_tallies_with(QUIETING, overrides, |model| model.count_quietly = false);
+    let bulk = run_tallies_with(QUIETING, overrides, Shortcuts::default());
+    let walked = run_tallies_with(
+        QUIETING,
+        overrides,
+        Shortcuts {
+            count_quietly: false,
+            ..Shortcuts::default()
+        },
+    );
     let (b, w): (u64, u64) = (
         bulk.iter().map(|t| t.simulated).sum(),
         walked.iter().map(|t| t.simulated).sum(),
@@ -440,10 +461,15 @@ fn assert_quiet_counts_keep_every_mean(overrides: &[&str]) {
 #[test]
 fn quiet_counting_leaves_the_walked_requests_as_they_were() {
     let single = |quietly: bool| {
-        run_tallies_with(QUIETING, &["simulation.runs=6"], move |model| {
-            model.run_ahead = false;
-            model.count_quietly = quietly;
-        })
+        run_tallies_with(
+            QUIETING,
+            &["simulation.runs=6"],
+            Shortcuts {
+                run_ahead: false,
+                count_quietly: quietly,
+                ..Shortcuts::default()
+            },
+        )
     };
     let (bulk, walked) = (single(true), single(false));
     let mut redrawn = 0;
@@ -470,7 +496,14 @@ fn quiet_counting_leaves_the_walked_requests_as_they_were() {
 #[test]
 fn no_old_answer_comes_after_its_partition_goes_quiet() {
     let walk = |text: &str, overrides: &[&str]| {
-        run_tallies_with(text, overrides, |model| model.count_quietly = false)
+        run_tallies_with(
+            text,
+            overrides,
+            Shortcuts {
+                count_quietly: false,
+                ..Shortcuts::default()
+            },
+        )
     };
     let busy = walk(
         QUIETING,

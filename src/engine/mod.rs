@@ -210,21 +210,7 @@ pub struct Model {
     pub causes: Vec<cause::Cause>,
     pub partitions: Vec<PartitionPlan>,
     pub buckets: usize,
-    /// Busy devices serve their private hits ahead on their own streams. The
-    /// results' distribution is the same either way; `false` keeps every
-    /// request in one stream, the straightforward path tests compare against.
-    pub run_ahead: bool,
-    /// Devices whose caches only keep answers (no prefetch, serve-stale,
-    /// eviction or restamping; the resolver may prefetch and be sharded)
-    /// take a walk spelt out for them. The results are the same bytes
-    /// either way; `false` sends every request through the general walk,
-    /// the path tests compare against.
-    pub plain_walk: bool,
-    /// Requests after a partition goes quiet (see [`quiet`]) are counted in
-    /// bulk, by bucket. The results' distribution is the same either way;
-    /// `false` walks every request to the horizon, the path tests compare
-    /// against, and checks there that no old answer comes after quiet.
-    pub count_quietly: bool,
+    shortcuts: Shortcuts,
     /// When each resolver pool's partitions go quiet (the last entry: no
     /// resolver caches), `None` where they walk to the horizon.
     quiet_from: Vec<Option<Millis>>,
@@ -233,6 +219,35 @@ pub struct Model {
     /// Each bucket's exposure: the expected requests in it of a device
     /// making one per ms, the daily cycle's factor integrated.
     bucket_exposures: Vec<f64>,
+}
+
+/// The engine's shortcuts, each on by default. Every combination gives
+/// results with the same distribution; turned off, a shortcut leaves the
+/// straightforward path tests compare against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shortcuts {
+    /// Busy devices serve their private hits ahead on their own streams;
+    /// off, every request comes from one stream in time order.
+    pub run_ahead: bool,
+    /// Devices whose caches only keep answers (no prefetch, serve-stale,
+    /// eviction or restamping; the resolver may prefetch and be sharded)
+    /// take a walk spelt out for them, to the same bytes; off, every
+    /// request takes the general walk.
+    pub plain_walk: bool,
+    /// Requests after a partition goes quiet (see [`quiet`]) are counted in
+    /// bulk, by bucket; off, every request is walked to the horizon, and the
+    /// engine checks there that no old answer comes after quiet.
+    pub count_quietly: bool,
+}
+
+impl Default for Shortcuts {
+    fn default() -> Self {
+        Shortcuts {
+            run_ahead: true,
+            plain_walk: true,
+            count_quietly: true,
+        }
+    }
 }
 
 /// One value per pool of a layer, read by the pool's byte index. It has a
@@ -371,6 +386,11 @@ impl Model {
     }
 
     pub fn new(scenario: Scenario) -> Model {
+        Model::with(scenario, Shortcuts::default())
+    }
+
+    /// The model of `scenario`, simulated with `shortcuts`.
+    pub fn with(scenario: Scenario, shortcuts: Shortcuts) -> Model {
         let partitions = partition_plans(&scenario);
         let buckets = ((scenario.duration + scenario.bucket - 1) / scenario.bucket) as usize;
         let first_slots = cause::first_slots(&scenario);
@@ -418,9 +438,7 @@ impl Model {
             .map(|pools| ByPool::new(pools.iter().map(|p| PoolFacts::of(p, &scenario.record)))),
             partitions,
             buckets,
-            run_ahead: true,
-            plain_walk: true,
-            count_quietly: true,
+            shortcuts,
             quiet_from: (0..scenario.resolvers.len())
                 .map(Some)
                 .chain([None])

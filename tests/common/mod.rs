@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use cachesim::engine::{self, Model};
+use cachesim::engine::{self, Model, Shortcuts};
 use cachesim::scenario;
 use cachesim::stats::{t_975, Moments, Results};
 use std::sync::atomic::AtomicBool;
@@ -21,24 +21,26 @@ pub fn simulate(text: &str) -> Results {
 /// Each run's raw counts, with busy devices run ahead (`run_ahead`, the
 /// default) or every request in one stream.
 pub fn run_tallies(text: &str, run_ahead: bool) -> Vec<engine::Tally> {
-    run_tallies_with(text, &[], |model| model.run_ahead = run_ahead)
+    run_tallies_with(
+        text,
+        &[],
+        Shortcuts {
+            run_ahead,
+            ..Shortcuts::default()
+        },
+    )
 }
 
 /// Each run's raw counts, with `overrides` (as `--set` takes them) applied
-/// to the scenario and the model set up by `configure`.
-pub fn run_tallies_with(
-    text: &str,
-    overrides: &[&str],
-    configure: impl Fn(&mut Model),
-) -> Vec<engine::Tally> {
+/// to the scenario, simulated with `shortcuts`.
+pub fn run_tallies_with(text: &str, overrides: &[&str], shortcuts: Shortcuts) -> Vec<engine::Tally> {
     let overrides: Vec<scenario::Override> = overrides
         .iter()
         .map(|o| scenario::Override::parse(o).expect("test override is valid"))
         .collect();
     let s = scenario::parse(text, "test.toml", &overrides).expect("test scenario is valid");
     let runs = s.runs;
-    let mut model = Model::new(s);
-    configure(&mut model);
+    let model = Model::with(s, shortcuts);
     engine::simulate(&model, runs, &AtomicBool::new(false), &|_| {}).expect("not interrupted")
 }
 

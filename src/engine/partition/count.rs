@@ -40,7 +40,7 @@ impl Partition<'_> {
             tally.last_old = tally.last_old.max(Some(served.last));
             // Walking every request checks the bound bulk counting rests on.
             assert!(
-                self.model.count_quietly || served.last < self.quiet_from,
+                self.model.shortcuts.count_quietly || served.last < self.quiet_from,
                 "an old request at {} ms, after its partition went quiet at {} ms",
                 served.last,
                 self.quiet_from

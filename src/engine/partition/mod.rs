@@ -151,7 +151,7 @@ impl<'m> Partition<'m> {
                 router_pool,
             });
             let household_bits = resolver_bit | caching(ROUTER, router_pool, Layer::Router);
-            let household_plain = model.plain_walk && resolver_plain && plain(ROUTER, router_pool);
+            let household_plain = model.shortcuts.plain_walk && resolver_plain && plain(ROUTER, router_pool);
             let count = s.population.devices_per_household.sample_count(&mut rng);
             for _ in 0..count {
                 let app_pool = pick_pool(&mut rng, &model.app_cumulative);
@@ -540,7 +540,7 @@ fn poisson(rng: &mut Xoshiro256PlusPlus, mean: f64) -> u64 {
 fn walk_until(model: &Model, quiet_from: Millis) -> Millis {
     let s = &model.scenario;
     let window = model.answered_buckets as Millis * s.bucket;
-    if model.count_quietly {
+    if model.shortcuts.count_quietly {
         quiet_from.max(window).min(s.duration)
     } else {
         s.duration

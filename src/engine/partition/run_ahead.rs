@@ -48,7 +48,7 @@ impl Busy {
         // An OS cache that reloads by itself asks the shared caches on its
         // own schedule, so its device keeps to the partition's time order.
         let reloads = model.facts[OS].get(os_pool).reloads;
-        (model.run_ahead && !reloads && rate * window >= BUSY_THRESHOLD).then(|| Busy {
+        (model.shortcuts.run_ahead && !reloads && rate * window >= BUSY_THRESHOLD).then(|| Busy {
             device,
             rate,
             restart_rate,
