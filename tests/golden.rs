@@ -1,5 +1,6 @@
-//! Golden outputs: every shipped scenario, run at a reduced size, must give
-//! exactly the committed bytes (`tests/golden/<scenario>/`): what `run`
+//! Golden outputs: every shipped scenario, run at a reduced size, and the
+//! test scenarios of `tests/scenarios/` (which reach what the shipped ones
+//! do not) must give exactly the committed bytes (`tests/golden/<scenario>/`): what `run`
 //! prints, `timeseries.csv`, `summary.json` and a SHA-256 of every other
 //! file of the results folder (charts, report.html, runs.cachesim). Only the
 //! figures that measure the machine (wall time, requests per second, the
@@ -34,7 +35,12 @@ fn golden_dir(name: &str) -> PathBuf {
 /// Runs `scenarios/<name>.toml` at the reduced size; returns what the
 /// golden folder holds, as (file name, bytes).
 fn outputs(name: &str) -> Vec<(String, Vec<u8>)> {
-    let path = format!("scenarios/{name}.toml");
+    let shipped = format!("scenarios/{name}.toml");
+    let path = if Path::new(&shipped).exists() {
+        shipped
+    } else {
+        format!("tests/scenarios/{name}.toml")
+    };
     let scenario = cachesim::scenario::load(Path::new(&path), &[]).expect("a shipped scenario loads");
     let households = (scenario.population.households / SHRINK).max(MIN_HOUSEHOLDS);
     let runs = scenario.runs.min(RUNS);
@@ -163,12 +169,13 @@ fn bless_hint() -> &'static str {
      and commit the diff, saying so in the commit"
 }
 
-/// Every shipped scenario has a golden test below, and every golden folder
-/// a shipped scenario.
+/// Every shipped and test scenario has a golden test below, and every
+/// golden folder a scenario.
 #[test]
 fn every_shipped_scenario_has_golden_outputs() {
-    let mut shipped: Vec<String> = std::fs::read_dir("scenarios")
-        .unwrap()
+    let mut shipped: Vec<String> = ["scenarios", "tests/scenarios"]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
@@ -205,6 +212,7 @@ golden! {
     bbc360 => "bbc360",
     bench_1m => "bench-1m",
     cnn300 => "cnn300",
+    every_feature => "every-feature",
     failover_4x => "failover-4x",
     fit_example => "fit-example",
     isp24h => "isp24h",

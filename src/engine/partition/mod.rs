@@ -7,7 +7,9 @@
 //! needs no event of its own, so the loop needs no event queue beyond the busy
 //! devices' next requests. Caches start in their stationary state (`seed`).
 
+mod clock;
 mod count;
+mod events;
 mod keepalive;
 mod plain;
 mod quiet;
@@ -25,16 +27,16 @@ use crate::duration::Millis;
 use crate::policy::Policy;
 use crate::population::AliasTable;
 use crate::scenario::Connection;
+use clock::Clock;
+use events::{Event, Queue};
 use rand::{Rng, RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 pub(super) use run_ahead::own_window;
-use run_ahead::{Busy, Due};
+use run_ahead::Busy;
 use state::{
     live, Answer, Device, Entry, Household, Reached, Served, Staleness, NO_ADDRESS, NO_POOL, NO_VERSION,
 };
 pub use state::{BYTES_PER_DEVICE, BYTES_PER_HOUSEHOLD};
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use stream::{thinned_out, ArrivalKind, CycleSqueeze, SharedStream};
 use upstream::{pick_address, VersionCursor};
@@ -71,11 +73,10 @@ pub struct Partition<'m> {
     /// Each busy device's next request that needs more than its private
     /// state, by when it is due and busy index, and each reloading OS
     /// cache's next reload (see `reload.rs`).
-    queue: BinaryHeap<Reverse<(Due, u32)>>,
-    /// When this partition's warm-up begins (before the change, so negative).
-    start: Millis,
-    /// Where the shared stream's current segment ends (time since the start).
-    segment_end: f64,
+    queue: Queue,
+    /// When this partition's warm-up begins, and the conversions between
+    /// arrival times and milliseconds.
+    clock: Clock,
     /// Whether some device's OS cache reloads by itself (see `reload.rs`),
     /// and the key of its devices' prune phases, drawn only then.
     reloads: bool,
@@ -227,9 +228,8 @@ impl<'m> Partition<'m> {
             request_rate,
             restart_rate,
             busy,
-            queue: BinaryHeap::new(),
-            start: 0,
-            segment_end: 0.0,
+            queue: Queue::default(),
+            clock: Clock::new(0),
             reloads,
             prune_key,
             secondary_phases,
@@ -243,8 +243,8 @@ impl<'m> Partition<'m> {
                 policy.caches && policy.prefetch.is_some()
             }),
         };
-        partition.start = -partition.warmup();
-        partition.seed_caches(partition.start, &rates);
+        partition.clock = Clock::new(-partition.warmup());
+        partition.seed_caches(partition.clock.start(), &rates);
         partition.rates = rates;
         partition.schedule_seeded_reloads();
         partition
@@ -284,22 +284,21 @@ impl<'m> Partition<'m> {
         tally: &mut Tally,
         stop: &AtomicBool,
     ) {
-        let start = self.start;
+        let clock = self.clock;
         tally.devices += self.devices.len() as u64;
-        // Times since the start, always positive, so truncation is floor:
-        // the horizon, and where walking requests one by one ends.
-        let horizon = (self.model.scenario.duration - start) as f64;
-        let span = (self.walk_until - start) as f64;
+        // The horizon, and where walking requests one by one ends.
+        let horizon = clock.elapsed(self.model.scenario.duration);
+        let span = clock.elapsed(self.walk_until);
         for b in 0..self.busy.len() {
             if let Some(first) = self.next_busy_request(b, 0.0, span) {
-                self.queue.push(Reverse((Due(first), b as u32)));
+                self.queue.push(first, Event::Busy(b as u32));
             }
         }
         let total_rate = self.request_rate + self.restart_rate;
         let shared_gap = 1.0 / (total_rate * self.model.peak_factor());
         let restart_share = self.restart_rate / total_rate;
         let bucket_len = self.model.scenario.bucket;
-        let mut clock = VersionCursor::new(&self.model.scenario.record, start);
+        let mut versions = VersionCursor::new(&self.model.scenario.record, clock.start());
         let mut simulated = 0u64;
         let mut check_stop_at = STOP_CHECK;
         // The current bucket, tracked as time moves on (no division per request).
@@ -319,13 +318,13 @@ impl<'m> Partition<'m> {
             restart_share,
             cycle: self.model.scenario.population.daily_cycle,
             squeeze: CycleSqueeze::UNKNOWN,
-            start,
+            clock,
         };
         let mut next = stream.next::<ONLY_REQUESTS>(0.0, &self.requesters, self.restarters.as_ref());
-        let mut next_busy = self.queue_head();
+        let mut next_busy = self.queue.head();
         loop {
             if RELOADS {
-                next_busy = self.queue_head();
+                next_busy = self.queue.head();
             }
             if simulated >= check_stop_at {
                 check_stop_at += STOP_CHECK;
@@ -337,12 +336,11 @@ impl<'m> Partition<'m> {
                 if next_busy >= span {
                     break;
                 }
-                let Reverse((_, event)) = self.queue.pop().expect("the queue has a head");
-                match reload::reloaded_device(event) {
-                    Some(d) => self.reload(d, start + next_busy as Millis),
-                    None => simulated += self.run_busy(event as usize, next_busy, span, tally),
+                match self.queue.pop().expect("the queue has a head") {
+                    Event::Reload(d) => self.reload(d as usize, clock.at(next_busy)),
+                    Event::Busy(b) => simulated += self.run_busy(b as usize, next_busy, span, tally),
                 }
-                next_busy = self.queue_head();
+                next_busy = self.queue.head();
                 continue;
             }
             if next.elapsed >= span {
@@ -351,17 +349,15 @@ impl<'m> Partition<'m> {
             // A segment of the shared stream: its arrivals up to the busy
             // queue's head, within the warm-up or one bucket, and within one
             // version of the record, so each arrival checks one bound.
-            let now = start + next.elapsed as Millis;
-            let current = clock.addresses_at(now);
+            let now = clock.at(next.elapsed);
+            let current = versions.addresses_at(now);
             while now >= bucket_end {
                 bucket += 1;
                 bucket_end += bucket_len;
             }
             let counted = now >= 0;
-            let boundary = if counted { bucket_end } else { 0 }.min(clock.next_change());
-            let segment_end = ((boundary - start) as f64).min(next_busy).min(span);
-            // A reload queued while serving the segment ends it at its time.
-            self.segment_end = segment_end;
+            let boundary = if counted { bucket_end } else { 0 }.min(versions.next_change());
+            let segment_end = clock.elapsed(boundary).min(next_busy).min(span);
             loop {
                 // Drawn one ahead from a stream of its own: the draws do not
                 // wait on serving this arrival, so the processor overlaps them.
@@ -369,7 +365,7 @@ impl<'m> Partition<'m> {
                 next =
                     stream.next::<ONLY_REQUESTS>(arrival.elapsed, &self.requesters, self.restarters.as_ref());
                 let d = arrival.device as usize;
-                let now = start + arrival.elapsed as Millis;
+                let now = clock.at(arrival.elapsed);
                 match arrival.kind {
                     ArrivalKind::Request => {
                         simulated += 1;
@@ -389,7 +385,12 @@ impl<'m> Partition<'m> {
                     ArrivalKind::Restart => self.restart(d),
                     ArrivalKind::Dropped => {}
                 }
-                let ends = if RELOADS { self.segment_end } else { segment_end };
+                // A reload queued while serving the segment ends it at its time.
+                let ends = if RELOADS {
+                    segment_end.min(self.queue.head())
+                } else {
+                    segment_end
+                };
                 if next.elapsed >= ends || simulated >= check_stop_at {
                     break;
                 }

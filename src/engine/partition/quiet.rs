@@ -35,7 +35,7 @@ impl Partition<'_> {
     /// start, after it went quiet) into `tally`; returns how many there were.
     pub(super) fn count_quiet(&mut self, from: f64, to: f64, tally: &mut Tally, stop: &AtomicBool) -> u64 {
         let m = self.model;
-        let (start, length) = (self.start, m.scenario.bucket);
+        let (clock, length) = (self.clock, m.scenario.bucket);
         let (dense, sparse): (Vec<u32>, Vec<u32>) = (0..self.rates.len() as u32)
             .filter(|&d| self.rates[d as usize] > 0.0)
             .partition(|&d| self.rates[d as usize] * length as f64 >= DENSE_DEVICE);
@@ -58,14 +58,14 @@ impl Partition<'_> {
         let mut requests = 0;
         let mut a = from;
         while a < to && !stop.load(Ordering::Relaxed) {
-            let bucket = ((start + a as Millis) / length) as usize;
+            let bucket = (clock.at(a) / length) as usize;
             // The bucket's bounds, as time since the start.
-            let bounds = [bucket as Millis, bucket as Millis + 1].map(|b| (b * length - start) as f64);
+            let bounds = [bucket as Millis, bucket as Millis + 1].map(|b| clock.elapsed(b * length));
             let end = to.min(bounds[1]);
             let exposure = if a == bounds[0] && end == bounds[1] {
                 m.bucket_exposures[bucket]
             } else {
-                exposure(&m.scenario, a + start as f64, end + start as f64)
+                exposure(&m.scenario, clock.since_change(a), clock.since_change(end))
             };
             a = end;
             // A bucket the sparse stream skips, with no dense device to count.

@@ -7,21 +7,10 @@
 //! the moment the entry stops answering: it reads and refreshes the shared
 //! caches then, in time order with every request.
 
-use super::run_ahead::Due;
+use super::events::Event;
 use super::{Layer, Partition};
 use crate::duration::Millis;
 use rand::RngExt;
-use std::cmp::Reverse;
-
-/// Marks a queued event as a reload of the device in the other bits (busy
-/// devices' requests are queued by their busy index, below this bit).
-const RELOAD: u32 = 1 << 31;
-
-/// The device a queued event reloads, or `None` for a busy device's request.
-#[inline]
-pub(super) fn reloaded_device(event: u32) -> Option<usize> {
-    (event & RELOAD != 0).then_some((event & !RELOAD) as usize)
-}
 
 /// A well-mixed 64-bit value of `x` (SplitMix64's finaliser): each
 /// device's prune phase, from the partition's key and the device's index,
@@ -42,10 +31,7 @@ impl Partition<'_> {
 
     /// Queues the reload of device `d`'s OS entry when it stops answering, `at`.
     pub(super) fn schedule_reload(&mut self, d: usize, at: Millis) {
-        debug_assert!(d < RELOAD as usize, "device indices stay below the reload bit");
-        let due = (at - self.start) as f64;
-        self.segment_end = self.segment_end.min(due);
-        self.queue.push(Reverse((Due(due), d as u32 | RELOAD)));
+        self.queue.push(self.clock.elapsed(at), Event::Reload(d as u32));
     }
 
     /// Device `d`'s OS cache prunes its entry at `now`: it fetches the answer
@@ -81,7 +67,7 @@ impl Partition<'_> {
         }
         for d in 0..self.devices.len() {
             let device = &self.devices[d];
-            if !device.caches.has(Layer::Os) || device.os.expires <= self.start {
+            if !device.caches.has(Layer::Os) || device.os.expires <= self.clock.start() {
                 continue;
             }
             let Some(reload) = self.policy(Layer::Os, d).reload else {
@@ -89,7 +75,7 @@ impl Partition<'_> {
             };
             let within = reload.within;
             let cycle = within * (device.os.lifetime.div_euclid(within) + 1);
-            let at = self.start + self.rng.random_range(0..cycle);
+            let at = self.clock.start() + self.rng.random_range(0..cycle);
             let expires = self.next_prune(d, at, within);
             self.devices[d].os.expires = expires;
             self.schedule_reload(d, expires);

@@ -8,12 +8,12 @@
 //! `tests/equivalence.rs` checks that the results' distribution is that of
 //! the single-stream path.
 
+use super::events::Event;
 use super::tally::Tally;
 use super::{cause, live, poisson, thinned_out, Answer, Layer, Model, Partition, Served, APP, OS};
 use crate::duration::Millis;
 use rand::RngExt;
 use rand_distr::Exp1;
-use std::cmp::Reverse;
 
 /// A device busy enough that its private hits (keep-alive connection, app
 /// and OS caches) are worth running ahead: its requests come from its own
@@ -55,26 +55,6 @@ impl Busy {
             mean_gap: 1.0 / ((rate + restart_rate) * model.peak_factor()),
             restart_share: restart_rate / (rate + restart_rate),
         })
-    }
-}
-
-/// When a queued busy request is due (time since the partition's start),
-/// ordered by `total_cmp`: the queue pops the earliest, equal times by the
-/// busy device's index.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(super) struct Due(pub(super) f64);
-
-impl Eq for Due {}
-
-impl PartialOrd for Due {
-    fn partial_cmp(&self, other: &Due) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Due {
-    fn cmp(&self, other: &Due) -> std::cmp::Ordering {
-        self.0.total_cmp(&other.0)
     }
 }
 
@@ -146,12 +126,6 @@ impl Stretch {
 }
 
 impl<'m> Partition<'m> {
-    /// When the earliest queued busy request is due (infinity if none is).
-    #[inline]
-    pub(super) fn queue_head(&self) -> f64 {
-        self.queue.peek().map_or(f64::INFINITY, |Reverse((due, _))| due.0)
-    }
-
     /// Serves busy device `b`'s request at `elapsed` (one that needed shared
     /// state, now in its turn), then every following request its private
     /// state answers, and queues the first one it does not. Returns the
@@ -160,7 +134,7 @@ impl<'m> Partition<'m> {
         let d = self.busy[b].device as usize;
         let may_pin = self.may_pin(d);
         let mut requests = 0;
-        let mut now = self.start + elapsed as Millis;
+        let mut now = self.clock.at(elapsed);
         let mut stretch = Stretch::EMPTY;
         // Requests served alike since the last count, counted together.
         let mut batch = Served {
@@ -211,7 +185,7 @@ impl<'m> Partition<'m> {
             let next = self.next_busy_request(b, elapsed, span);
             if let Some(next) = next {
                 elapsed = next;
-                now = self.start + next as Millis;
+                now = self.clock.at(next);
                 if let Some(open) = self.connection_hit(now, d) {
                     reached = open;
                     continue;
@@ -220,7 +194,7 @@ impl<'m> Partition<'m> {
                     reached = self.request(now, d);
                     continue;
                 }
-                self.queue.push(Reverse((Due(elapsed), b as u32)));
+                self.queue.push(elapsed, Event::Busy(b as u32));
             }
             if batch.requests > 0 {
                 self.count(tally, stretch.bucket, d, batch);
@@ -268,7 +242,7 @@ impl<'m> Partition<'m> {
             ..
         } = self.busy[b];
         let d = device as usize;
-        let mut to = (until - self.start) as f64;
+        let mut to = self.clock.elapsed(until);
         let mut restart = false;
         if restart_rate > 0.0 {
             let at = from + self.rng.sample::<f64, _>(Exp1) / restart_rate;
@@ -298,18 +272,18 @@ impl<'m> Partition<'m> {
         // Requests before the answer's retirement are the record's TTL's;
         // after it, the cause's (the app's own, when nothing upstream kept it).
         let stale = app.staleness();
-        let retire = (stale.retire - self.start) as f64;
+        let retire = self.clock.elapsed(stale.retire);
         let mut requests = 0;
         let mut a = from;
         while a < to {
-            let now = self.start + a as Millis;
+            let now = self.clock.at(a);
             // The stretch [a, end): warm-up, or one bucket and one version,
             // on one side of the answer's retirement.
             let (stretch, mut end) = if now < 0 {
-                (None, to.min(-self.start as f64))
+                (None, to.min(self.clock.elapsed(0)))
             } else {
                 let stretch = Stretch::at(self.model, now);
-                (Some(stretch), to.min((stretch.until - self.start) as f64))
+                (Some(stretch), to.min(self.clock.elapsed(stretch.until)))
             };
             if a < retire {
                 end = end.min(retire);
@@ -331,7 +305,7 @@ impl<'m> Partition<'m> {
                     let u: f64 = self.rng.random();
                     let inside = -(-per_address * (end - a)).exp_m1();
                     let gap = -(-u * inside).ln_1p() / per_address;
-                    self.start + (end - gap).max(a) as Millis
+                    self.clock.at((end - gap).max(a))
                 } else {
                     now
                 };
@@ -374,7 +348,7 @@ impl<'m> Partition<'m> {
                 cycle,
                 &mut self.busy_squeeze,
                 &mut self.rng,
-                self.start + elapsed as Millis,
+                self.clock.at(elapsed),
             ) {
                 continue;
             }

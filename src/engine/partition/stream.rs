@@ -68,7 +68,7 @@ pub(super) struct SharedStream {
     pub(super) restart_share: f64,
     pub(super) cycle: Option<DailyCycle>,
     pub(super) squeeze: CycleSqueeze,
-    pub(super) start: Millis,
+    pub(super) clock: super::clock::Clock,
 }
 
 impl SharedStream {
@@ -86,7 +86,7 @@ impl SharedStream {
         let elapsed = elapsed + rng.sample::<f64, _>(Exp1) * self.gap;
         let (kind, device) = if ONLY_REQUESTS {
             (ArrivalKind::Request, requesters.sample(rng))
-        } else if thinned_out(self.cycle, &mut self.squeeze, rng, self.start + elapsed as Millis) {
+        } else if thinned_out(self.cycle, &mut self.squeeze, rng, self.clock.at(elapsed)) {
             (ArrivalKind::Dropped, 0)
         } else if self.restart_share > 0.0 && rng.random::<f64>() < self.restart_share {
             let restarters = restarters.expect("restart rate > 0");
