@@ -1,9 +1,10 @@
 //! Clamping, stretching and fixed TTLs: how long a cache keeps an answer
 //! handed to it with a TTL. A fixed lifetime keeps every answer that long
 //! whatever its TTL (browsers, pinning ISPs); otherwise the TTL is clamped
-//! between a minimum and a maximum, then stretched (macOS keeps 1.25 × TTL
-//! + 2 s). The rule is monotone in the TTL, which the latest-old-answer
-//! bound relies on; its part of that bound is [`Bounds::stores`].
+//! between a minimum and a maximum, then stretched (macOS keeps the TTL
+//! × 1.25, plus 2 s). The rule is monotone in the TTL, which the
+//! latest-old-answer bound relies on; its part of that bound is
+//! [`Bounds::stores`].
 
 use crate::duration::Millis;
 
