@@ -19,7 +19,7 @@
 //! Device profiles pair an OS with an app, and are followed pair by pair.
 
 use crate::duration::{Millis, FOREVER};
-use crate::policy::{Bounds, Policy};
+use crate::policy::{Bounds, Policy, Stores};
 use crate::scenario::{Pool, Record, Scenario};
 use std::fmt;
 
@@ -68,15 +68,6 @@ impl Atom {
 /// envelope of its atoms.
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Reach(Vec<Atom>);
-
-/// A stretch of store times over which a cache keeps one upstream atom's
-/// answers either for one lifetime (kept as if handed `ttl`), or for a
-/// lifetime that falls as the TTL handed to it runs down to `expires`
-/// (then the first store lives longest).
-enum Stores {
-    Steady { from: Millis, to: Millis, ttl: Millis },
-    RunningDown { from: Millis, expires: Millis },
-}
 
 impl Reach {
     /// What the authoritative side hands: each version that carries an
@@ -164,11 +155,10 @@ impl Reach {
         }
         let mut reach = Reach(atoms);
         if let (Some(stale), Some(latest)) = (policy.serve_stale, reach.latest()) {
-            // Any copy, once expired, answers once more within `max_stale`,
-            // with the reply TTL.
+            // Any copy, once expired, answers once more with the reply TTL.
             reach.0.push(Atom::Flat {
                 from: DAWN,
-                to: latest.saturating_add(stale.max_stale).min(FOREVER),
+                to: stale.answers_until(latest).min(FOREVER),
                 ttl: stale.reply_ttl,
             });
         }
@@ -192,42 +182,11 @@ impl Reach {
 }
 
 /// The store times of one upstream atom, split where the cache's lifetime
-/// rule changes form: a copy stored while the atom hands `r` is kept
-/// `bounds.keep(r)`, constant where `r` is clamped (above the maximum,
-/// below the minimum) and falling with `r` in between.
+/// rule changes form (see [`Bounds::stores`]).
 fn store_times(atom: Atom, bounds: Bounds) -> Vec<Stores> {
     match atom {
         Atom::Flat { from, to, ttl } => vec![Stores::Steady { from, to, ttl }],
-        Atom::CountDown { from, expires } => {
-            let max = bounds.max.max(bounds.min);
-            // While more than the maximum is left, and once less than the minimum is.
-            let capped_until = expires.saturating_sub(max).clamp(from, expires);
-            let floored_from = expires
-                .saturating_sub(bounds.min.max(0))
-                .clamp(capped_until, expires);
-            let mut out = Vec::new();
-            if capped_until > from {
-                out.push(Stores::Steady {
-                    from,
-                    to: capped_until,
-                    ttl: max,
-                });
-            }
-            if floored_from > capped_until {
-                out.push(Stores::RunningDown {
-                    from: capped_until,
-                    expires,
-                });
-            }
-            if expires > floored_from {
-                out.push(Stores::Steady {
-                    from: floored_from,
-                    to: expires,
-                    ttl: bounds.min.max(0),
-                });
-            }
-            out
-        }
+        Atom::CountDown { from, expires } => bounds.stores(from, expires),
     }
 }
 

@@ -16,7 +16,7 @@ mod serve_stale;
 
 pub use evict::evicted_at;
 pub use lifetime::{Bounds, Stores};
-pub use prefetch::{stationary_remaining, Prefetch};
+pub use prefetch::{ceil, stationary_remaining, Prefetch};
 pub use presets::{preset, Preset, PresetKind, PRESETS, PUBLIC_RESOLVER_SHARDS};
 pub use reload::Reload;
 pub use serve_stale::ServeStale;
@@ -103,6 +103,20 @@ impl Policy {
     /// itself. The plain walk handles such a resolver too.
     pub fn keeps_or_prefetches(&self) -> bool {
         self.serve_stale.is_none() && self.evict_after.is_none() && !self.restamp && self.reload.is_none()
+    }
+
+    /// A hit may ask upstream (a prefetch refresh), so the cache never
+    /// serves a device on its own.
+    #[inline]
+    pub fn hit_asks_upstream(&self) -> bool {
+        self.prefetch.is_some()
+    }
+
+    /// An expired entry may still answer (serve-stale), asking upstream as
+    /// it does.
+    #[inline]
+    pub fn expired_answers(&self) -> bool {
+        self.serve_stale.is_some()
     }
 
     /// How much of an entry's `lifetime` is left when a hit triggers a

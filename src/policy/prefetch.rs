@@ -66,7 +66,7 @@ pub fn stationary_remaining<R: Rng>(
 /// The least whole number of milliseconds at or above `x` (0 ≤ `x` < 2⁶³),
 /// computed inline: `f64::ceil` is a library call on processors without SSE4.1.
 #[inline]
-pub(crate) fn ceil(x: f64) -> Millis {
+pub fn ceil(x: f64) -> Millis {
     let whole = x as Millis;
     if (whole as f64) < x {
         whole + 1

@@ -467,11 +467,7 @@ impl<'m> Partition<'m> {
         let device = &self.devices[d];
         let entry = &device.app;
         let live = device.caches.has(Layer::App) && live(entry, now);
-        if live
-            && self.model.policies[APP][device.app_pool as usize]
-                .prefetch
-                .is_none()
-        {
+        if live && !self.model.policies[APP][device.app_pool as usize].hit_asks_upstream() {
             let stale = entry.staleness();
             return Some(Answer {
                 version: entry.version,

@@ -10,6 +10,7 @@
 use super::events::Event;
 use super::{Layer, Partition};
 use crate::duration::Millis;
+use crate::policy::Reload;
 use rand::RngExt;
 
 /// A well-mixed 64-bit value of `x` (SplitMix64's finaliser): each
@@ -23,10 +24,10 @@ fn mix(mut x: u64) -> u64 {
 
 impl Partition<'_> {
     /// Device `d`'s first prune strictly after `t`: its cache prunes every
-    /// `within`, at a phase drawn uniformly for the device.
-    pub(super) fn next_prune(&self, d: usize, t: Millis, within: Millis) -> Millis {
-        let phase = (mix(self.prune_key ^ d as u64) % within as u64) as Millis;
-        phase + within * ((t - phase).div_euclid(within) + 1)
+    /// `within` of `reload`, at a phase drawn uniformly for the device.
+    pub(super) fn next_prune(&self, d: usize, t: Millis, reload: Reload) -> Millis {
+        let phase = (mix(self.prune_key ^ d as u64) % reload.within as u64) as Millis;
+        reload.next_prune(phase, t)
     }
 
     /// Queues the reload of device `d`'s OS entry when it stops answering, `at`.
@@ -73,10 +74,9 @@ impl Partition<'_> {
             let Some(reload) = self.policy(Layer::Os, d).reload else {
                 continue;
             };
-            let within = reload.within;
-            let cycle = within * (device.os.lifetime.div_euclid(within) + 1);
+            let cycle = reload.cycle(device.os.lifetime);
             let at = self.clock.start() + self.rng.random_range(0..cycle);
-            let expires = self.next_prune(d, at, within);
+            let expires = self.next_prune(d, at, reload);
             self.devices[d].os.expires = expires;
             self.schedule_reload(d, expires);
         }

@@ -86,7 +86,7 @@ pub(in crate::engine) fn own_window(
     record: &crate::scenario::Record,
 ) -> Millis {
     let idle = pool.connection.map_or(0, |c| c.idle_timeout.min(c.max_age));
-    let kept = if pool.policy.caches && pool.policy.prefetch.is_none() {
+    let kept = if pool.policy.caches && !pool.policy.hit_asks_upstream() {
         pool.policy.lifetime(record.longest_ttl())
     } else {
         0
@@ -210,7 +210,7 @@ impl<'m> Partition<'m> {
         self.devices[d].caches.has(Layer::App)
             && self.model.scenario.population.daily_cycle.is_none()
             && self.connection(d).is_none()
-            && self.policy(Layer::App, d).prefetch.is_none()
+            && !self.policy(Layer::App, d).hit_asks_upstream()
     }
 
     /// When busy device `b`'s app cache stops answering on its own, if it
@@ -371,12 +371,12 @@ impl<'m> Partition<'m> {
         if device.caches.has(Layer::App) {
             let policy = self.policy(Layer::App, d);
             if live(&device.app, now) {
-                return policy.prefetch.is_none();
+                return !policy.hit_asks_upstream();
             }
-            if policy.serve_stale.is_some() {
+            if policy.expired_answers() {
                 return false;
             }
         }
-        device.caches.has(Layer::Os) && live(&device.os, now) && self.policy(Layer::Os, d).prefetch.is_none()
+        device.caches.has(Layer::Os) && live(&device.os, now) && !self.policy(Layer::Os, d).hit_asks_upstream()
     }
 }

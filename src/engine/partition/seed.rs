@@ -3,7 +3,7 @@
 
 use super::{pass, Entry, Layer, Partition, Staleness};
 use crate::duration::Millis;
-use crate::policy::Policy;
+use crate::policy::{ceil, stationary_remaining, Policy, ServeStale};
 use rand::{Rng, RngExt};
 use rand_distr::{Exp1, Open01};
 
@@ -327,56 +327,27 @@ fn stationary<R: Rng>(
             first: 0,
         }
     };
-    if clear_rate > 0.0 {
+    let remaining = if clear_rate > 0.0 {
         // Cleared at random: held for min(renewal, clearing) of each cycle.
         let holds = -(-clear_rate * renewed_after as f64).exp_m1() / clear_rate;
         // holds / (holds + 1/rate), with one division (they are slow).
         let held = holds * rate / (holds * rate + 1.0);
-        if rng.random::<f64>() < held {
-            let until_renewal = ceil(rng.sample::<f64, _>(Open01) * renewed_after as f64).max(1);
-            return entry(start.saturating_add(until_renewal + window));
-        }
+        (rng.random::<f64>() < held)
+            .then(|| ceil(rng.sample::<f64, _>(Open01) * renewed_after as f64).max(1) + window)
     } else {
-        // A cycle: fresh for the lifetime less the prefetch window, then in
-        // the window until a hit renews it (mean (1 − e^(−λw))/λ), else
-        // expired and waiting for the next request (mean e^(−λw)/λ): 1/λ in all.
-        let fresh = renewed_after as f64 * rate;
-        let in_window = -(-rate * window as f64).exp_m1();
-        let u = rng.random::<f64>() * (fresh + 1.0);
-        if u < fresh {
-            let until_renewal = ceil(rng.sample::<f64, _>(Open01) * renewed_after as f64).max(1);
-            return entry(start.saturating_add(until_renewal + window));
-        }
-        if u < fresh + in_window {
-            // In the window with no hit yet: the time spent there has
-            // density ∝ e^(−λs) on (0, w).
-            let spent = -(-rng.random::<f64>() * in_window).ln_1p() / rate;
-            return entry(start.saturating_add((window - ceil(spent)).max(1)));
-        }
-    }
-    match policy.serve_stale {
-        // Expired for as long as the wait so far: exponential (memoryless);
-        // past `max_stale` it no longer answers.
-        Some(_) => entry(start - ceil(rng.sample::<f64, _>(Exp1) / rate)),
-        None => Entry::EMPTY,
-    }
-}
-
-/// The least whole number of milliseconds at or above `x` (0 ≤ `x` < 2⁶³),
-/// computed inline: `f64::ceil` is a library call on processors without SSE4.1.
-#[inline]
-fn ceil(x: f64) -> Millis {
-    let whole = x as Millis;
-    if (whole as f64) < x {
-        whole + 1
-    } else {
-        whole
+        stationary_remaining(rng, lifetime, window, rate)
+    };
+    match (remaining, policy.serve_stale) {
+        (Some(left), _) => entry(start.saturating_add(left)),
+        // Expired and waiting for the next request: serve-stale still has it.
+        (None, Some(_)) => entry(ServeStale::seeded_expiry(rng, start, rate)),
+        (None, None) => Entry::EMPTY,
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{ceil, stationary, Seeded};
+    use super::{stationary, Seeded};
     use crate::engine::Layer;
     use crate::policy::{Policy, Prefetch, ServeStale};
     use rand::{RngExt, SeedableRng};
@@ -478,22 +449,5 @@ mod tests {
             (mean_expired / 60_000.0 - 1.0).abs() < 0.03,
             "mean time expired {mean_expired} ms"
         );
-    }
-
-    #[test]
-    fn ceil_matches_the_library() {
-        for x in [
-            0.0f64,
-            1e-12,
-            0.5,
-            1.0,
-            1.0000001,
-            2.5,
-            299_999.99,
-            4.0e15 + 0.5,
-            9.0e17,
-        ] {
-            assert_eq!(ceil(x), x.ceil() as i64, "{x}");
-        }
     }
 }

@@ -7,8 +7,8 @@ use super::upstream::{next_in_rotation, Upstream};
 use super::{live, Answer, Entry, Partition, NO_VERSION};
 use crate::duration::Millis;
 use crate::engine::{Layer, LayerMask};
+use crate::policy::{evicted_at, restamp};
 use rand::RngExt;
-use rand_distr::Exp1;
 
 impl Partition<'_> {
     /// Asks the caches from `from` up, stopping at the first that holds a
@@ -104,7 +104,7 @@ impl Partition<'_> {
             } else {
                 entry.first
             };
-            let ttl = if policy.restamp { entry.lifetime } else { remaining };
+            let ttl = restamp::handed(policy.restamp, remaining, entry.lifetime);
             let answer = Answer {
                 version: entry.version,
                 ttl,
@@ -114,17 +114,14 @@ impl Partition<'_> {
                 stale: stale.kept_until(now + ttl, layer),
                 cause: stale.cause_at(now, layer),
             };
-            if policy.prefetch.is_some() && remaining <= policy.prefetch_point(entry.lifetime) {
+            if policy.hit_asks_upstream() && remaining <= policy.prefetch_point(entry.lifetime) {
                 let fresh = self.resolve(layer.up(), now, d);
                 self.store(layer, d, shard, fresh, now);
             }
             return Some(answer);
         }
         let serve = policy.serve_stale?;
-        if entry.version != NO_VERSION
-            && now < entry.expires.saturating_add(serve.max_stale)
-            && now < entry.evicted
-        {
+        if entry.version != NO_VERSION && serve.answers(entry.expires, now) && now < entry.evicted {
             let fresh = self.resolve(layer.up(), now, d);
             self.store(layer, d, shard, fresh, now);
             return Some(Answer {
@@ -158,12 +155,9 @@ impl Partition<'_> {
         // answer expires (see `reload.rs`).
         let reload = policy.reload.filter(|_| layer == Layer::Os);
         if let Some(r) = reload {
-            kept = self.next_prune(d, now + kept, r.within) - now;
+            kept = self.next_prune(d, now + kept, r) - now;
         }
-        let evicted = match policy.evict_after {
-            Some(mean) => now.saturating_add((self.rng.sample::<f64, _>(Exp1) * mean as f64) as Millis),
-            None => Millis::MAX,
-        };
+        let evicted = evicted_at(&mut self.rng, now, policy.evict_after);
         let stale = answer.stale.kept_until(now + kept, layer);
         *self.slot(layer, d, shard) = Entry::holding(&answer, kept, evicted, now, stale);
         if reload.is_some() {
