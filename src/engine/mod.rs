@@ -65,17 +65,13 @@ impl Layer {
     }
 }
 
-/// A set of layers, one bit each (in [`Layer`]'s order), plus a flag for
-/// chains the plain walk serves. A device keeps one: which layers of its
-/// chain have a cache.
+/// A set of layers, one bit each (in [`Layer`]'s order). A device keeps
+/// one: which layers of its chain have a cache.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LayerMask(u8);
 
 impl LayerMask {
     pub const EMPTY: LayerMask = LayerMask(0);
-    /// Not a layer: the chain takes the plain walk (every cache plain, but
-    /// the resolver may prefetch and be sharded).
-    pub const PLAIN: LayerMask = LayerMask(1 << 7);
 
     #[inline(always)]
     pub const fn of(layer: Layer) -> LayerMask {
@@ -88,10 +84,10 @@ impl LayerMask {
         LayerMask((yes as u8) << layer as u8)
     }
 
-    /// `layer` and every layer above it (the plain flag excluded).
+    /// `layer` and every layer above it.
     #[inline(always)]
     pub const fn from(layer: Layer) -> LayerMask {
-        LayerMask((u8::MAX << layer as u8) & !LayerMask::PLAIN.0)
+        LayerMask((u8::MAX << layer as u8) & ((1 << Layer::COUNT) - 1))
     }
 
     #[inline(always)]

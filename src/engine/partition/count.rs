@@ -16,14 +16,14 @@ impl Partition<'_> {
         } else {
             0
         };
-        let device = &mut self.devices[d];
+        let stamps = &mut self.counting.stamps[d];
         if bucket < self.model.answered_buckets {
             tally.answered_at[served.held_at] += served.requests;
         }
         let row = tally.row_mut(bucket);
         row[tally::REQUESTS] += served.requests;
-        if device.last_active != stamp {
-            device.last_active = stamp;
+        if stamps.active != stamp {
+            stamps.active = stamp;
             row[tally::ACTIVE_DEVICES] += 1;
         }
         if self.model.count_addresses {
@@ -33,17 +33,17 @@ impl Partition<'_> {
             row[tally::OLD] += served.requests;
             row[tally::VIA + served.held_at as usize] += served.requests;
             row[cause] += served.requests;
-            if device.last_old != stamp {
-                device.last_old = stamp;
+            if stamps.old != stamp {
+                stamps.old = stamp;
                 row[tally::DEVICES_OLD] += 1;
             }
             tally.last_old = tally.last_old.max(Some(served.last));
             // Walking every request checks the bound bulk counting rests on.
             assert!(
-                self.model.shortcuts.count_quietly || served.last < self.quiet_from,
+                self.model.shortcuts.count_quietly || served.last < self.counting.quiet_from,
                 "an old request at {} ms, after its partition went quiet at {} ms",
                 served.last,
-                self.quiet_from
+                self.counting.quiet_from
             );
         }
     }
@@ -52,14 +52,14 @@ impl Partition<'_> {
     /// record's TTL, or the pool of the layer it names in `d`'s chain.
     fn cause_slot(&self, code: u8, d: usize) -> u16 {
         let m = self.model;
-        let device = &self.devices[d];
+        let device = &self.caches.devices[d];
         let slot = match code {
             cause::CODE_TTL => cause::TTL,
             c if c == Layer::Connection as u8 => m.connection_slots.get(device.app_pool),
             c if c == Layer::App as u8 => m.cause_slots[APP].get(device.app_pool),
             c if c == Layer::Os as u8 => m.cause_slots[OS].get(device.os_pool),
             c if c == Layer::Router as u8 => {
-                m.cause_slots[ROUTER].get(self.households[device.household as usize].router_pool)
+                m.cause_slots[ROUTER].get(self.caches.households[device.household as usize].router_pool)
             }
             c if c == Layer::Resolver as u8 => {
                 m.cause_slots[RESOLVER].get(self.plan.resolver_pool.map_or(NO_POOL, |p| p as u8))

@@ -67,7 +67,7 @@ impl Partition<'_> {
             cause: cause::CODE_NONE,
         };
         let address = self.pick_address(&answer);
-        let device = &mut self.devices[d];
+        let device = &mut self.caches.devices[d];
         device.connect(address, opened, stale);
         device.conn_last = last;
         device.conn_requests = carried;

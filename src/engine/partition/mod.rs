@@ -8,6 +8,7 @@
 //! devices' next requests. Caches start in their stationary state (`seed`).
 
 mod clock;
+mod build;
 mod count;
 mod events;
 mod keepalive;
@@ -29,12 +30,12 @@ use crate::population::AliasTable;
 use crate::scenario::Connection;
 use clock::Clock;
 use events::{Event, Queue};
-use rand::{Rng, RngExt, SeedableRng};
+use rand::RngExt;
 use rand_xoshiro::Xoshiro256PlusPlus;
 pub(super) use run_ahead::own_window;
 use run_ahead::Busy;
 use state::{
-    live, Answer, Device, Entry, Household, Reached, Served, Staleness, NO_ADDRESS, NO_POOL, NO_VERSION,
+    live, Answer, Device, Entry, Household, Reached, Served, Stamps, Staleness, NO_ADDRESS, NO_POOL, NO_VERSION,
 };
 pub use state::{BYTES_PER_DEVICE, BYTES_PER_HOUSEHOLD};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -52,45 +53,67 @@ pub struct PartitionPlan {
     pub households: u32,
 }
 
-/// The state of one partition while it runs.
+/// The state of one partition while it runs: its caches, where its
+/// requests come from and what counting them needs, kept apart so that each
+/// can be borrowed on its own.
 pub struct Partition<'m> {
     model: &'m Model,
     plan: PartitionPlan,
+    /// When this partition's warm-up begins, and the conversions between
+    /// arrival times and milliseconds.
+    clock: Clock,
     rng: Xoshiro256PlusPlus,
+    caches: Caches,
+    arrivals: Arrivals,
+    counting: Counting,
+}
+
+/// Every cache and connection of a partition, and what the authoritative
+/// side keeps for it.
+struct Caches {
     devices: Vec<Device>,
     households: Vec<Household>,
+    /// The resolver instance's independent caches (one unless sharded).
     shards: Vec<Entry>,
+    /// Round-robin positions of each resolver shard and of the authoritative.
+    rotations: Vec<u32>,
+    authoritative_rotation: u32,
+    /// Each secondary's SOA refresh phase, shared by the whole replica.
+    secondary_phases: Vec<Millis>,
+    /// Whether some device's OS cache reloads by itself (see `reload.rs`),
+    /// and the key of its devices' prune phases, drawn only then.
+    reloads: bool,
+    prune_key: u64,
+    /// Whether the partition's resolver prefetches (the plain walk then
+    /// checks each hit against its prefetch window).
+    resolver_prefetches: bool,
+}
+
+/// Where a partition's requests come from: its shared stream's devices,
+/// drawn in proportion to their rates, and the busy devices that run ahead
+/// on streams of their own.
+struct Arrivals {
     requesters: AliasTable,
     restarters: Option<AliasTable>,
     /// Each device's requests per ms (before the daily cycle).
     rates: Vec<f64>,
-    /// Request and restart rates of the partition's shared stream: every
-    /// device but the busy ones.
+    /// Request and restart rates of the shared stream: every device but
+    /// the busy ones.
     request_rate: f64,
     restart_rate: f64,
     /// Devices whose requests come from their own streams (see [`Busy`]).
     busy: Vec<Busy>,
     /// Each busy device's next request that needs more than its private
-    /// state, by when it is due and busy index, and each reloading OS
-    /// cache's next reload (see `reload.rs`).
+    /// state, and each reloading OS cache's next reload.
     queue: Queue,
-    /// When this partition's warm-up begins, and the conversions between
-    /// arrival times and milliseconds.
-    clock: Clock,
-    /// Whether some device's OS cache reloads by itself (see `reload.rs`),
-    /// and the key of its devices' prune phases, drawn only then.
-    reloads: bool,
-    prune_key: u64,
-    /// Each secondary's SOA refresh phase, shared by the whole replica.
-    secondary_phases: Vec<Millis>,
-    /// Round-robin positions of each resolver shard and of the authoritative.
-    rotations: Vec<u32>,
-    authoritative_rotation: u32,
     /// The daily cycle where busy devices' streams last worked it out.
     busy_squeeze: CycleSqueeze,
-    /// Whether the partition's resolver prefetches (the plain walk then
-    /// checks each hit against its prefetch window).
-    resolver_prefetches: bool,
+}
+
+/// What counting a partition's requests needs beyond the tally.
+struct Counting {
+    /// Per device, the buckets it was last active and last old in.
+    stamps: Vec<Stamps>,
     /// From when no old answer can reach the partition's devices
     /// (`Millis::MAX`: never within the horizon; see `engine::quiet`)…
     quiet_from: Millis,
@@ -99,163 +122,7 @@ pub struct Partition<'m> {
     walk_until: Millis,
 }
 
-fn pick_pool<R: Rng>(rng: &mut R, cumulative: &[f64]) -> u8 {
-    if cumulative.is_empty() {
-        return NO_POOL;
-    }
-    let u: f64 = rng.random();
-    cumulative
-        .iter()
-        .position(|&c| u < c)
-        .unwrap_or(cumulative.len() - 1) as u8
-}
-
 impl<'m> Partition<'m> {
-    /// Draws the partition's households and devices from its own random stream.
-    pub fn new(
-        model: &'m Model,
-        plan: PartitionPlan,
-        seed: u64,
-        secondary_phases: Vec<Millis>,
-    ) -> Partition<'m> {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-        let s = &model.scenario;
-        let mut households = Vec::with_capacity(plan.households as usize);
-        // Room for the devices expected, so the tables rarely grow (a
-        // heavy-tailed count may have no finite mean: then a guess).
-        let per_household = s.population.devices_per_household.mean().min(8.0);
-        let expected = (plan.households as f64 * per_household * 1.1) as usize + 16;
-        let mut devices = Vec::with_capacity(expected);
-        let mut rates = Vec::with_capacity(expected);
-        let mut shared_rates = Vec::with_capacity(expected);
-        let mut restart_weights = Vec::with_capacity(expected);
-        let mut busy = Vec::new();
-        // Which layers cache, as bits by layer: a pool that caches nothing, or
-        // no pool at all, leaves its bit clear.
-        let caching = |table: usize, pool: u8, layer: Layer| -> LayerMask {
-            LayerMask::of_if(layer, model.facts[table].get(pool).caches)
-        };
-        // Whether a pool's cache, if any, is plain.
-        let plain = |table: usize, pool: u8| !model.facts[table].get(pool).elaborate;
-        let resolver_bit = plan
-            .resolver_pool
-            .map_or(LayerMask::EMPTY, |p| caching(RESOLVER, p as u8, Layer::Resolver));
-        // The plain walk also draws a resolver's shard and prefetches there.
-        let resolver_plain = plan.resolver_pool.is_none_or(|p| {
-            let policy = &s.resolvers[p].policy;
-            !policy.caches || policy.keeps_or_prefetches()
-        });
-        for h in 0..plan.households {
-            let router_pool = pick_pool(&mut rng, &model.router_cumulative);
-            households.push(Household {
-                router: Entry::EMPTY,
-                router_pool,
-            });
-            let household_bits = resolver_bit | caching(ROUTER, router_pool, Layer::Router);
-            let household_plain = model.shortcuts.plain_walk && resolver_plain && plain(ROUTER, router_pool);
-            let count = s.population.devices_per_household.sample_count(&mut rng);
-            for _ in 0..count {
-                let app_pool = pick_pool(&mut rng, &model.app_cumulative);
-                // A device profile is one draw for both layers.
-                let os_pool = if s.profiles {
-                    app_pool
-                } else {
-                    pick_pool(&mut rng, &model.os_cumulative)
-                };
-                let device_plain = household_plain && plain(OS, os_pool) && plain(APP, app_pool);
-                let caches = household_bits
-                    | caching(OS, os_pool, Layer::Os)
-                    | caching(APP, app_pool, Layer::App)
-                    | if device_plain {
-                        LayerMask::PLAIN
-                    } else {
-                        LayerMask::EMPTY
-                    };
-                let device = Device {
-                    app: Entry::EMPTY,
-                    os: Entry::EMPTY,
-                    conn_opened: 0,
-                    conn_last: 0,
-                    conn_retire: Millis::MIN,
-                    conn_cause: cause::CODE_NONE,
-                    conn_requests: 0,
-                    household: h,
-                    last_active: 0,
-                    last_old: 0,
-                    app_pool,
-                    os_pool,
-                    conn_address: NO_ADDRESS,
-                    os_reloads: 0,
-                    caches,
-                };
-                let per_day = s.population.requests_per_day.sample_requests_per_day(&mut rng);
-                let rate = per_day / crate::duration::DAY as f64;
-                let restart_rate = model.facts[APP].get(app_pool).restart_rate;
-                let pools = (app_pool, os_pool);
-                let rates_of_device = (rate, restart_rate);
-                if let Some(b) = Busy::new(model, devices.len() as u32, pools, rates_of_device) {
-                    busy.push(b);
-                    shared_rates.push(0.0);
-                    restart_weights.push(0.0);
-                } else {
-                    shared_rates.push(rate);
-                    restart_weights.push(restart_rate);
-                }
-                rates.push(rate);
-                devices.push(device);
-            }
-        }
-        let request_rate: f64 = shared_rates.iter().sum();
-        let restart_rate: f64 = restart_weights.iter().sum();
-        // Drawn only where a cache reloads, so other scenarios draw as before.
-        let reloads = model.facts[OS].0.iter().any(|f| f.reloads);
-        let prune_key = if reloads { rng.random() } else { 0 };
-        let quiet_from =
-            model.quiet_from[plan.resolver_pool.unwrap_or(s.resolvers.len())].unwrap_or(Millis::MAX);
-        let shards = plan
-            .resolver_pool
-            .map_or(0, |p| s.resolvers[p].policy.shards as usize);
-        let mut partition = Partition {
-            model,
-            plan,
-            rng,
-            requesters: AliasTable::new(&shared_rates),
-            rates: Vec::new(),
-            restarters: (restart_rate > 0.0).then(|| AliasTable::new(&restart_weights)),
-            devices,
-            households,
-            shards: vec![Entry::EMPTY; shards],
-            request_rate,
-            restart_rate,
-            busy,
-            queue: Queue::default(),
-            clock: Clock::new(0),
-            reloads,
-            prune_key,
-            secondary_phases,
-            rotations: vec![0; shards],
-            authoritative_rotation: 0,
-            busy_squeeze: CycleSqueeze::UNKNOWN,
-            quiet_from,
-            walk_until: walk_until(model, quiet_from),
-            resolver_prefetches: plan.resolver_pool.is_some_and(|p| {
-                let policy = &s.resolvers[p].policy;
-                policy.caches && policy.prefetch.is_some()
-            }),
-        };
-        partition.clock = Clock::new(-partition.warmup());
-        partition.seed_caches(partition.clock.start(), &rates);
-        partition.rates = rates;
-        partition.schedule_seeded_reloads();
-        partition
-    }
-
-    /// How far before the change this partition starts.
-    fn warmup(&self) -> Millis {
-        let s = &self.model.scenario;
-        super::warmup::warmup(s, self.plan.resolver_pool.map(|p| &s.resolvers[p].policy))
-    }
-
     /// Runs the partition from its warm-up start to the horizon, adding to `tally`.
     /// Events come in time order from two sources: the partition's shared
     /// stream (devices drawn in proportion to their rate) and the queue of
@@ -264,8 +131,8 @@ impl<'m> Partition<'m> {
     /// Ctrl-C (its counts are then discarded).
     #[inline(always)]
     pub fn run(&mut self, tally: &mut Tally, stop: &AtomicBool) {
-        let only_requests = self.restart_rate == 0.0 && self.model.scenario.population.daily_cycle.is_none();
-        match (only_requests, self.reloads) {
+        let only_requests = self.arrivals.restart_rate == 0.0 && self.model.scenario.population.daily_cycle.is_none();
+        match (only_requests, self.caches.reloads) {
             (true, false) => self.run_streams::<true, false>(tally, stop),
             (false, false) => self.run_streams::<false, false>(tally, stop),
             (true, true) => self.run_streams::<true, true>(tally, stop),
@@ -285,18 +152,18 @@ impl<'m> Partition<'m> {
         stop: &AtomicBool,
     ) {
         let clock = self.clock;
-        tally.devices += self.devices.len() as u64;
+        tally.devices += self.caches.devices.len() as u64;
         // The horizon, and where walking requests one by one ends.
         let horizon = clock.elapsed(self.model.scenario.duration);
-        let span = clock.elapsed(self.walk_until);
-        for b in 0..self.busy.len() {
+        let span = clock.elapsed(self.counting.walk_until);
+        for b in 0..self.arrivals.busy.len() {
             if let Some(first) = self.next_busy_request(b, 0.0, span) {
-                self.queue.push(first, Event::Busy(b as u32));
+                self.arrivals.queue.push(first, Event::Busy(b as u32));
             }
         }
-        let total_rate = self.request_rate + self.restart_rate;
+        let total_rate = self.arrivals.request_rate + self.arrivals.restart_rate;
         let shared_gap = 1.0 / (total_rate * self.model.peak_factor());
-        let restart_share = self.restart_rate / total_rate;
+        let restart_share = self.arrivals.restart_rate / total_rate;
         let bucket_len = self.model.scenario.bucket;
         let mut versions = VersionCursor::new(&self.model.scenario.record, clock.start());
         let mut simulated = 0u64;
@@ -320,11 +187,11 @@ impl<'m> Partition<'m> {
             squeeze: CycleSqueeze::UNKNOWN,
             clock,
         };
-        let mut next = stream.next::<ONLY_REQUESTS>(0.0, &self.requesters, self.restarters.as_ref());
-        let mut next_busy = self.queue.head();
+        let mut next = stream.next::<ONLY_REQUESTS>(0.0, &self.arrivals.requesters, self.arrivals.restarters.as_ref());
+        let mut next_busy = self.arrivals.queue.head();
         loop {
             if RELOADS {
-                next_busy = self.queue.head();
+                next_busy = self.arrivals.queue.head();
             }
             if simulated >= check_stop_at {
                 check_stop_at += STOP_CHECK;
@@ -336,11 +203,11 @@ impl<'m> Partition<'m> {
                 if next_busy >= span {
                     break;
                 }
-                match self.queue.pop().expect("the queue has a head") {
+                match self.arrivals.queue.pop().expect("the queue has a head") {
                     Event::Reload(d) => self.reload(d as usize, clock.at(next_busy)),
                     Event::Busy(b) => simulated += self.run_busy(b as usize, next_busy, span, tally),
                 }
-                next_busy = self.queue.head();
+                next_busy = self.arrivals.queue.head();
                 continue;
             }
             if next.elapsed >= span {
@@ -363,7 +230,7 @@ impl<'m> Partition<'m> {
                 // wait on serving this arrival, so the processor overlaps them.
                 let arrival = next;
                 next =
-                    stream.next::<ONLY_REQUESTS>(arrival.elapsed, &self.requesters, self.restarters.as_ref());
+                    stream.next::<ONLY_REQUESTS>(arrival.elapsed, &self.arrivals.requesters, self.arrivals.restarters.as_ref());
                 let d = arrival.device as usize;
                 let now = clock.at(arrival.elapsed);
                 match arrival.kind {
@@ -387,7 +254,7 @@ impl<'m> Partition<'m> {
                 }
                 // A reload queued while serving the segment ends it at its time.
                 let ends = if RELOADS {
-                    segment_end.min(self.queue.head())
+                    segment_end.min(self.arrivals.queue.head())
                 } else {
                     segment_end
                 };
@@ -404,7 +271,7 @@ impl<'m> Partition<'m> {
 
     /// An app restart clears the app's cache and closes its connection.
     fn restart(&mut self, d: usize) {
-        let device = &mut self.devices[d];
+        let device = &mut self.caches.devices[d];
         device.app = Entry::EMPTY;
         device.conn_address = NO_ADDRESS;
     }
@@ -413,7 +280,7 @@ impl<'m> Partition<'m> {
     /// layer whose held answer sent it there, and why.
     #[inline(always)]
     fn request(&mut self, now: Millis, d: usize) -> Reached {
-        if self.devices[d].caches.contains(LayerMask::PLAIN) {
+        if self.caches.devices[d].plain {
             return self.serve_plain(now, d);
         }
         self.serve_general(now, d)
@@ -432,7 +299,7 @@ impl<'m> Partition<'m> {
             .unwrap_or_else(|| self.resolve(Layer::App, now, d));
         let address = self.pick_address(&answer);
         if self.connection(d).is_some() {
-            self.devices[d].connect(address, now, answer.stale);
+            self.caches.devices[d].connect(address, now, answer.stale);
         }
         Reached {
             address,
@@ -446,7 +313,7 @@ impl<'m> Partition<'m> {
     #[inline(always)]
     fn connection_hit(&mut self, now: Millis, d: usize) -> Option<Reached> {
         let c = self.connection(d)?;
-        let (address, cause) = self.devices[d].connection_hit(c, now)?;
+        let (address, cause) = self.caches.devices[d].connection_hit(c, now)?;
         Some(Reached {
             address,
             held_at: Layer::Connection,
@@ -457,14 +324,14 @@ impl<'m> Partition<'m> {
     /// The keep-alive connection device `d`'s app keeps, if any.
     #[inline]
     fn connection(&self, d: usize) -> Option<Connection> {
-        self.model.connections.get(self.devices[d].app_pool)
+        self.model.connections.get(self.caches.devices[d].app_pool)
     }
 
     /// The common case, inline: a live answer in the app's own cache, under a
     /// policy with nothing to do on a hit (no prefetch).
     #[inline]
     fn app_hit(&self, now: Millis, d: usize) -> Option<Answer> {
-        let device = &self.devices[d];
+        let device = &self.caches.devices[d];
         let entry = &device.app;
         let live = device.caches.has(Layer::App) && live(entry, now);
         if live && !self.model.policies[APP][device.app_pool as usize].hit_asks_upstream() {
@@ -495,13 +362,13 @@ impl<'m> Partition<'m> {
     #[inline(always)]
     fn slot(&mut self, layer: Layer, d: usize, shard: usize) -> &mut Entry {
         match layer {
-            Layer::App => &mut self.devices[d].app,
-            Layer::Os => &mut self.devices[d].os,
+            Layer::App => &mut self.caches.devices[d].app,
+            Layer::Os => &mut self.caches.devices[d].os,
             Layer::Router => {
-                let h = self.devices[d].household as usize;
-                &mut self.households[h].router
+                let h = self.caches.devices[d].household as usize;
+                &mut self.caches.households[h].router
             }
-            _ => &mut self.shards[shard],
+            _ => &mut self.caches.shards[shard],
         }
     }
 
@@ -510,12 +377,12 @@ impl<'m> Partition<'m> {
     #[inline(always)]
     fn policy(&self, layer: Layer, d: usize) -> &'m Policy {
         let m = self.model;
-        let device = &self.devices[d];
+        let device = &self.caches.devices[d];
         match layer {
             Layer::App => &m.policies[APP][device.app_pool as usize],
             Layer::Os => &m.policies[OS][device.os_pool as usize],
             Layer::Router => {
-                &m.policies[ROUTER][self.households[device.household as usize].router_pool as usize]
+                &m.policies[ROUTER][self.caches.households[device.household as usize].router_pool as usize]
             }
             _ => &m.policies[RESOLVER][self.plan.resolver_pool.unwrap_or(0)],
         }

@@ -21,7 +21,7 @@ impl Partition<'_> {
     #[inline(always)]
     pub(super) fn serve_plain(&mut self, now: Millis, d: usize) -> Reached {
         let m = self.model;
-        let device = &mut self.devices[d];
+        let device = &mut self.caches.devices[d];
         let connection = m.connections.get(device.app_pool);
         if let Some(c) = connection {
             if let Some((address, cause)) = device.connection_hit(c, now) {
@@ -34,7 +34,7 @@ impl Partition<'_> {
         }
         let caches = device.caches;
         let has = |layer: Layer| caches.has(layer);
-        let household = &mut self.households[device.household as usize];
+        let household = &mut self.caches.households[device.household as usize];
         // The resolver shard this request would reach, drawn (as the general
         // walk draws it) only once the layers below have missed.
         let mut shard = 0;
@@ -50,10 +50,10 @@ impl Partition<'_> {
         } else if live_at(&household.router) {
             Some((household.router, Layer::Router))
         } else {
-            if has(Layer::Resolver) && self.shards.len() > 1 {
-                shard = self.rng.random_range(0..self.shards.len());
+            if has(Layer::Resolver) && self.caches.shards.len() > 1 {
+                shard = self.rng.random_range(0..self.caches.shards.len());
             }
-            self.shards
+            self.caches.shards
                 .get(shard)
                 .filter(|entry| has(Layer::Resolver) && live_at(entry))
                 .map(|entry| (*entry, Layer::Resolver))
@@ -74,10 +74,10 @@ impl Partition<'_> {
         };
         let (version, mut ttl, held_at, mut first, mut stale) = match held {
             Some((entry, Layer::Resolver)) => {
-                let first = next_in_rotation(record, &mut self.rotations[shard], entry.version);
+                let first = next_in_rotation(record, &mut self.caches.rotations[shard], entry.version);
                 let remaining = entry.expires - now;
                 let policy = &m.policies[RESOLVER];
-                if self.resolver_prefetches
+                if self.caches.resolver_prefetches
                     && remaining <= policy[resolver_pool as usize].prefetch_point(entry.lifetime)
                 {
                     // A hit late in the answer's life refreshes the shard;
@@ -85,10 +85,10 @@ impl Partition<'_> {
                     let upstream = Upstream {
                         model: m,
                         rng: &mut self.rng,
-                        secondary_phases: &self.secondary_phases,
-                        rotation: &mut self.authoritative_rotation,
+                        secondary_phases: &self.caches.secondary_phases,
+                        rotation: &mut self.caches.authoritative_rotation,
                     };
-                    self.shards[shard] = resolver_keeps(&upstream.answer(now)).0;
+                    self.caches.shards[shard] = resolver_keeps(&upstream.answer(now)).0;
                 }
                 (
                     entry.version,
@@ -109,8 +109,8 @@ impl Partition<'_> {
                 let upstream = Upstream {
                     model: m,
                     rng: &mut self.rng,
-                    secondary_phases: &self.secondary_phases,
-                    rotation: &mut self.authoritative_rotation,
+                    secondary_phases: &self.caches.secondary_phases,
+                    rotation: &mut self.caches.authoritative_rotation,
                 };
                 let a = upstream.answer(now);
                 (a.version, a.ttl, a.held_at, a.first, a.stale)
@@ -135,7 +135,7 @@ impl Partition<'_> {
             entry.keep_plain(version, first, kept, has(layer), now, *stale);
         };
         if held_at > Layer::Resolver && has(Layer::Resolver) {
-            if self.resolver_prefetches {
+            if self.caches.resolver_prefetches {
                 let answer = Answer {
                     version,
                     ttl,
@@ -144,12 +144,12 @@ impl Partition<'_> {
                     stale,
                     cause,
                 };
-                (self.shards[shard], ttl, stale) = resolver_keeps(&answer);
+                (self.caches.shards[shard], ttl, stale) = resolver_keeps(&answer);
             } else {
-                let entry = &mut self.shards[shard];
+                let entry = &mut self.caches.shards[shard];
                 keep(entry, Layer::Resolver, resolver_pool, &mut ttl, first, &mut stale);
             }
-            first = next_in_rotation(record, &mut self.rotations[shard], version);
+            first = next_in_rotation(record, &mut self.caches.rotations[shard], version);
         }
         let router_pool = household.router_pool;
         if held_at > Layer::Router {

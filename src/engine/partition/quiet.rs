@@ -36,14 +36,14 @@ impl Partition<'_> {
     pub(super) fn count_quiet(&mut self, from: f64, to: f64, tally: &mut Tally, stop: &AtomicBool) -> u64 {
         let m = self.model;
         let (clock, length) = (self.clock, m.scenario.bucket);
-        let (dense, sparse): (Vec<u32>, Vec<u32>) = (0..self.rates.len() as u32)
-            .filter(|&d| self.rates[d as usize] > 0.0)
-            .partition(|&d| self.rates[d as usize] * length as f64 >= DENSE_DEVICE);
-        let sparse_rates: Vec<f64> = sparse.iter().map(|&d| self.rates[d as usize]).collect();
+        let (dense, sparse): (Vec<u32>, Vec<u32>) = (0..self.arrivals.rates.len() as u32)
+            .filter(|&d| self.arrivals.rates[d as usize] > 0.0)
+            .partition(|&d| self.arrivals.rates[d as usize] * length as f64 >= DENSE_DEVICE);
+        let sparse_rates: Vec<f64> = sparse.iter().map(|&d| self.arrivals.rates[d as usize]).collect();
         let rate: f64 = sparse_rates.iter().sum();
         // The shared stream's table serves when it holds the same devices.
-        let own_table = (!dense.is_empty() || !self.busy.is_empty()).then(|| AliasTable::new(&sparse_rates));
-        let requesters = &self.requesters;
+        let own_table = (!dense.is_empty() || !self.arrivals.busy.is_empty()).then(|| AliasTable::new(&sparse_rates));
+        let requesters = &self.arrivals.requesters;
         let pick = |rng: &mut _| match &own_table {
             Some(table) => sparse[table.sample(rng)] as usize,
             None => requesters.sample(rng),
@@ -75,14 +75,14 @@ impl Partition<'_> {
             }
             let stamp = bucket as u32 + 1;
             let (mut count, mut active) = (0, 0);
-            let devices = &mut self.devices;
+            let stamps = &mut self.counting.stamps;
             let mut mark = |d: usize| {
-                let device = &mut devices[d];
-                active += u64::from(device.last_active != stamp);
-                device.last_active = stamp;
+                let last = &mut stamps[d].active;
+                active += u64::from(*last != stamp);
+                *last = stamp;
             };
             for &d in &dense {
-                let n = poisson(&mut self.rng, self.rates[d as usize] * exposure);
+                let n = poisson(&mut self.rng, self.arrivals.rates[d as usize] * exposure);
                 if n > 0 {
                     count += n;
                     mark(d as usize);

@@ -26,13 +26,13 @@ impl Partition<'_> {
     /// Device `d`'s first prune strictly after `t`: its cache prunes every
     /// `within` of `reload`, at a phase drawn uniformly for the device.
     pub(super) fn next_prune(&self, d: usize, t: Millis, reload: Reload) -> Millis {
-        let phase = (mix(self.prune_key ^ d as u64) % reload.within as u64) as Millis;
+        let phase = (mix(self.caches.prune_key ^ d as u64) % reload.within as u64) as Millis;
         reload.next_prune(phase, t)
     }
 
     /// Queues the reload of device `d`'s OS entry when it stops answering, `at`.
     pub(super) fn schedule_reload(&mut self, d: usize, at: Millis) {
-        self.queue.push(self.clock.elapsed(at), Event::Reload(d as u32));
+        self.arrivals.queue.push(self.clock.elapsed(at), Event::Reload(d as u32));
     }
 
     /// Device `d`'s OS cache prunes its entry at `now`: it fetches the answer
@@ -40,7 +40,7 @@ impl Partition<'_> {
     /// `count` times since its last use. An event left behind by an entry
     /// that was replaced since does nothing.
     pub(super) fn reload(&mut self, d: usize, now: Millis) {
-        let device = &self.devices[d];
+        let device = &self.caches.devices[d];
         if device.os.expires != now {
             return;
         }
@@ -53,7 +53,7 @@ impl Partition<'_> {
         let reloads = device.os_reloads + 1;
         let answer = self.resolve(Layer::Os.up(), now, d);
         self.store(Layer::Os, d, 0, answer, now);
-        self.devices[d].os_reloads = reloads;
+        self.caches.devices[d].os_reloads = reloads;
     }
 
     /// Queues the reload of every OS entry the seeding left answering, at a
@@ -63,11 +63,11 @@ impl Partition<'_> {
     /// never mixes by itself, so the seeding draws it, as it draws every
     /// other cache's phase.
     pub(super) fn schedule_seeded_reloads(&mut self) {
-        if !self.reloads {
+        if !self.caches.reloads {
             return;
         }
-        for d in 0..self.devices.len() {
-            let device = &self.devices[d];
+        for d in 0..self.caches.devices.len() {
+            let device = &self.caches.devices[d];
             if !device.caches.has(Layer::Os) || device.os.expires <= self.clock.start() {
                 continue;
             }
@@ -77,7 +77,7 @@ impl Partition<'_> {
             let cycle = reload.cycle(device.os.lifetime);
             let at = self.clock.start() + self.rng.random_range(0..cycle);
             let expires = self.next_prune(d, at, reload);
-            self.devices[d].os.expires = expires;
+            self.caches.devices[d].os.expires = expires;
             self.schedule_reload(d, expires);
         }
     }

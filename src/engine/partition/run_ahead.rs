@@ -131,7 +131,7 @@ impl<'m> Partition<'m> {
     /// state answers, and queues the first one it does not. Returns the
     /// number of requests served.
     pub(super) fn run_busy(&mut self, b: usize, mut elapsed: f64, span: f64, tally: &mut Tally) -> u64 {
-        let d = self.busy[b].device as usize;
+        let d = self.arrivals.busy[b].device as usize;
         let may_pin = self.may_pin(d);
         let mut requests = 0;
         let mut now = self.clock.at(elapsed);
@@ -194,7 +194,7 @@ impl<'m> Partition<'m> {
                     reached = self.request(now, d);
                     continue;
                 }
-                self.queue.push(elapsed, Event::Busy(b as u32));
+                self.arrivals.queue.push(elapsed, Event::Busy(b as u32));
             }
             if batch.requests > 0 {
                 self.count(tally, stretch.bucket, d, batch);
@@ -207,7 +207,7 @@ impl<'m> Partition<'m> {
     /// with nothing to do on a hit (no prefetch), no keep-alive connection
     /// sits in front, and no daily cycle thins its stream.
     fn may_pin(&self, d: usize) -> bool {
-        self.devices[d].caches.has(Layer::App)
+        self.caches.devices[d].caches.has(Layer::App)
             && self.model.scenario.population.daily_cycle.is_none()
             && self.connection(d).is_none()
             && !self.policy(Layer::App, d).hit_asks_upstream()
@@ -220,9 +220,9 @@ impl<'m> Partition<'m> {
     /// them one by one is cheaper.
     #[inline]
     fn pinned_until(&self, b: usize, now: Millis) -> Option<Millis> {
-        let Busy { device, rate, .. } = self.busy[b];
-        let app = &self.devices[device as usize].app;
-        let until = app.expires.min(app.evicted).min(self.walk_until);
+        let Busy { device, rate, .. } = self.arrivals.busy[b];
+        let app = &self.caches.devices[device as usize].app;
+        let until = app.expires.min(app.evicted).min(self.counting.walk_until);
         let pinned = live(app, now) && rate * (until - now) as f64 >= PINNED_MIN_REQUESTS;
         pinned.then_some(until)
     }
@@ -240,7 +240,7 @@ impl<'m> Partition<'m> {
             rate,
             restart_rate,
             ..
-        } = self.busy[b];
+        } = self.arrivals.busy[b];
         let d = device as usize;
         let mut to = self.clock.elapsed(until);
         let mut restart = false;
@@ -250,7 +250,7 @@ impl<'m> Partition<'m> {
                 (to, restart) = (at, true);
             }
         }
-        let app = self.devices[d].app;
+        let app = self.caches.devices[d].app;
         let record = &self.model.scenario.record;
         let mask = record.versions[app.version as usize].addresses;
         // The addresses requests go to, as bits: with several picked at
@@ -337,7 +337,7 @@ impl<'m> Partition<'m> {
             mean_gap,
             restart_share,
             ..
-        } = self.busy[b];
+        } = self.arrivals.busy[b];
         loop {
             elapsed += self.rng.sample::<f64, _>(Exp1) * mean_gap;
             if elapsed >= span {
@@ -346,7 +346,7 @@ impl<'m> Partition<'m> {
             let cycle = self.model.scenario.population.daily_cycle;
             if thinned_out(
                 cycle,
-                &mut self.busy_squeeze,
+                &mut self.arrivals.busy_squeeze,
                 &mut self.rng,
                 self.clock.at(elapsed),
             ) {
@@ -367,7 +367,7 @@ impl<'m> Partition<'m> {
     /// earlier ones. `false` when unsure, which is always exact: the request
     /// then waits its turn.
     fn privately_served(&self, now: Millis, d: usize) -> bool {
-        let device = &self.devices[d];
+        let device = &self.caches.devices[d];
         if device.caches.has(Layer::App) {
             let policy = self.policy(Layer::App, d);
             if live(&device.app, now) {

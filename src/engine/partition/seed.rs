@@ -24,17 +24,17 @@ impl<'m> Partition<'m> {
         let mut head = None;
         let misses = self.misses(rates, at_resolver);
         if let Some(pool) = resolver_pool.filter(|p| p.policy.caches) {
-            let per_shard = misses.to_resolver / self.shards.len().max(1) as f64;
-            for i in 0..self.shards.len() {
+            let per_shard = misses.to_resolver / self.caches.shards.len().max(1) as f64;
+            for i in 0..self.caches.shards.len() {
                 let law = (at_resolver, per_shard, 0.0);
-                self.shards[i] = stationary(&mut self.rng, at, law, &pool.policy, Layer::Resolver);
+                self.caches.shards[i] = stationary(&mut self.rng, at, law, &pool.policy, Layer::Resolver);
             }
             // One shard that only keeps answers: the copies below it expire
             // with its entry, fetched by one of the partition's requests.
-            if self.shards.len() == 1 && pool.policy.is_plain() {
+            if self.caches.shards.len() == 1 && pool.policy.is_plain() {
                 let fetcher = self.pick_weighted(rates, 0..rates.len());
                 head = Some(Head {
-                    entry: self.shards[0],
+                    entry: self.caches.shards[0],
                     fetcher,
                 });
             }
@@ -51,10 +51,10 @@ impl<'m> Partition<'m> {
             })
             .collect();
         let mut first = 0;
-        while first < self.devices.len() {
-            let h = self.devices[first].household as usize;
+        while first < self.caches.devices.len() {
+            let h = self.caches.devices[first].household as usize;
             let mut end = first + 1;
-            while end < self.devices.len() && self.devices[end].household as usize == h {
+            while end < self.caches.devices.len() && self.caches.devices[end].household as usize == h {
                 end += 1;
             }
             let chain = Chain {
@@ -87,7 +87,7 @@ impl<'m> Partition<'m> {
             since,
             misses,
         } = chain;
-        let router = s.routers.get(self.households[h].router_pool as usize);
+        let router = s.routers.get(self.caches.households[h].router_pool as usize);
         let at_router = pass(router, handed);
         if let Some(pool) = router.filter(|p| p.policy.caches) {
             let below = devices.clone().all(|d| self.device_relays(d, at_router));
@@ -104,17 +104,17 @@ impl<'m> Partition<'m> {
                     entry
                 }
             };
-            self.households[h].router = entry;
+            self.caches.households[h].router = entry;
         }
         for d in devices {
-            let device = self.devices[d];
+            let device = self.caches.devices[d];
             let (rate, mut head) = (rates[d], head);
             let os = s.oses.get(device.os_pool as usize);
             let at_os = pass(os, at_router);
             let app = s.apps.get(device.app_pool as usize);
             let app_relays = app.is_none_or(|p| !p.policy.caches || relays(&p.policy, at_os));
             if let Some(pool) = os.filter(|p| p.policy.caches) {
-                self.devices[d].os = match head {
+                self.caches.devices[d].os = match head {
                     Some(up) if app_relays && relays(&pool.policy, at_router) => {
                         up.copy_if(up.asked_by(d, since[d], at.start), at.start)
                     }
@@ -137,7 +137,7 @@ impl<'m> Partition<'m> {
             }
             if let Some(pool) = app.filter(|p| p.policy.caches) {
                 let restarts = pool.restarts_per_day / crate::duration::DAY as f64;
-                self.devices[d].app = match head {
+                self.caches.devices[d].app = match head {
                     Some(up) if restarts == 0.0 && relays(&pool.policy, at_os) => {
                         up.copy_if(up.asked_by(d, since[d], at.start), at.start)
                     }
@@ -182,9 +182,9 @@ impl<'m> Partition<'m> {
         };
         let mut household = 0.0;
         for (d, &rate) in rates.iter().enumerate() {
-            let device = self.devices[d];
+            let device = self.caches.devices[d];
             let h = device.household as usize;
-            let router = s.routers.get(self.households[h].router_pool as usize);
+            let router = s.routers.get(self.caches.households[h].router_pool as usize);
             let at_router = pass(router, handed);
             let os = s.oses.get(device.os_pool as usize);
             let app = s.apps.get(device.app_pool as usize);
@@ -192,9 +192,9 @@ impl<'m> Partition<'m> {
             misses.to_router[d] = through(os, misses.to_os[d], at_router);
             // Households' devices are contiguous: add each household's
             // router misses once its last device is in.
-            let first = d == 0 || self.devices[d - 1].household as usize != h;
+            let first = d == 0 || self.caches.devices[d - 1].household as usize != h;
             household = if first { 0.0 } else { household } + misses.to_router[d];
-            let last = rates.len() == d + 1 || self.devices[d + 1].household as usize != h;
+            let last = rates.len() == d + 1 || self.caches.devices[d + 1].household as usize != h;
             if last {
                 misses.to_resolver += through(router, household, handed);
             }
@@ -206,7 +206,7 @@ impl<'m> Partition<'m> {
     /// they are handed (at most `handed` at the OS).
     fn device_relays(&self, d: usize, handed: Millis) -> bool {
         let s = &self.model.scenario;
-        let device = self.devices[d];
+        let device = self.caches.devices[d];
         let os = s.oses.get(device.os_pool as usize);
         let app = s.apps.get(device.app_pool as usize);
         let caches_or_relays = |pool: Option<&crate::scenario::Pool>, handed| {

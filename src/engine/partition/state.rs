@@ -181,24 +181,35 @@ pub(super) struct Device {
     /// Requests the open connection has carried (for a server's limit).
     pub(super) conn_requests: u32,
     pub(super) household: u32,
-    /// Last bucket (+1) with a request, and with a request to an old address.
-    pub(super) last_active: u32,
-    pub(super) last_old: u32,
     pub(super) app_pool: u8,
     pub(super) os_pool: u8,
     pub(super) conn_address: u8,
     /// Reloads of the OS cache's entry since a lookup last used it (nscd).
     pub(super) os_reloads: u8,
-    /// The layers of this device's chain that have a cache, and
-    /// [`LayerMask::PLAIN`] when the plain walk serves it.
+    /// The layers of this device's chain that have a cache…
     pub(super) caches: LayerMask,
+    /// …and whether every one of them only keeps answers (the resolver may
+    /// prefetch and be sharded), so the plain walk serves it.
+    pub(super) plain: bool,
 }
 
-/// Memory per device while its partition runs, at most: its state, its
-/// alias-table column (8 bytes), its three rates while the tables are built
-/// (24 bytes), and, if it is busy, its stream and its place in the queue.
-pub const BYTES_PER_DEVICE: usize =
-    std::mem::size_of::<Device>() + 32 + std::mem::size_of::<Busy>() + std::mem::size_of::<(u64, u32)>();
+/// The buckets (+1) in which a device was last active, and last reached an
+/// old address: each counted once per bucket.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Stamps {
+    pub(super) active: u32,
+    pub(super) old: u32,
+}
+
+/// Memory per device while its partition runs, at most: its state and
+/// stamps, its alias-table column (8 bytes), its three rates while the
+/// tables are built (24 bytes), and, if it is busy, its stream and its
+/// place in the queue.
+pub const BYTES_PER_DEVICE: usize = std::mem::size_of::<Device>()
+    + std::mem::size_of::<Stamps>()
+    + 32
+    + std::mem::size_of::<Busy>()
+    + std::mem::size_of::<(u64, u64)>();
 /// Memory per household while its partition runs.
 pub const BYTES_PER_HOUSEHOLD: usize = std::mem::size_of::<Household>();
 
@@ -280,7 +291,7 @@ mod tests {
     #[test]
     fn state_is_small() {
         assert_eq!(std::mem::size_of::<Entry>(), 40);
-        assert_eq!(std::mem::size_of::<Device>(), 128);
+        assert_eq!(std::mem::size_of::<Device>(), 120);
         assert_eq!(std::mem::size_of::<Household>(), 48);
         assert_eq!(std::mem::size_of::<Busy>(), 40);
         assert_eq!(BYTES_PER_DEVICE, 216);

@@ -17,7 +17,7 @@ impl Partition<'_> {
     /// says which layers of its chain cache at all. The walk is spelt out
     /// layer by layer so each step compiles to that layer's own code.
     pub(super) fn resolve(&mut self, from: Layer, now: Millis, d: usize) -> Answer {
-        let caches = self.devices[d].caches & LayerMask::from(from);
+        let caches = self.caches.devices[d].caches & LayerMask::from(from);
         let mut missed = LayerMask::EMPTY;
         let mut shard = 0;
         let found = 'walk: {
@@ -26,8 +26,8 @@ impl Partition<'_> {
                     break 'walk Some(answer);
                 }
             }
-            if caches.has(Layer::Resolver) && self.shards.len() > 1 {
-                shard = self.rng.random_range(0..self.shards.len());
+            if caches.has(Layer::Resolver) && self.caches.shards.len() > 1 {
+                shard = self.rng.random_range(0..self.caches.shards.len());
             }
             self.ask(Layer::Resolver, caches, &mut missed, shard, now, d)
         };
@@ -70,8 +70,8 @@ impl Partition<'_> {
         let upstream = Upstream {
             model: self.model,
             rng: &mut self.rng,
-            secondary_phases: &self.secondary_phases,
-            rotation: &mut self.authoritative_rotation,
+            secondary_phases: &self.caches.secondary_phases,
+            rotation: &mut self.caches.authoritative_rotation,
         };
         upstream.answer(now)
     }
@@ -81,8 +81,8 @@ impl Partition<'_> {
     #[inline]
     pub(super) fn next_first(&mut self, shard: Option<usize>, version: u16) -> u8 {
         let counter = match shard {
-            Some(i) => &mut self.rotations[i],
-            None => &mut self.authoritative_rotation,
+            Some(i) => &mut self.caches.rotations[i],
+            None => &mut self.caches.authoritative_rotation,
         };
         next_in_rotation(&self.model.scenario.record, counter, version)
     }
@@ -96,7 +96,7 @@ impl Partition<'_> {
         let stale = entry.staleness();
         if live(&entry, now) {
             if layer == Layer::Os && policy.reload.is_some() {
-                self.devices[d].os_reloads = 0; // used: reloads count from here
+                self.caches.devices[d].os_reloads = 0; // used: reloads count from here
             }
             let remaining = entry.expires - now;
             let first = if layer == Layer::Resolver {
@@ -162,7 +162,7 @@ impl Partition<'_> {
         *self.slot(layer, d, shard) = Entry::holding(&answer, kept, evicted, now, stale);
         if reload.is_some() {
             // Fetched for a request: reloads count from here.
-            self.devices[d].os_reloads = 0;
+            self.caches.devices[d].os_reloads = 0;
             self.schedule_reload(d, now + kept);
         }
         Answer {

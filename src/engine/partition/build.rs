@@ -1,0 +1,202 @@
+//! Building a partition: its households and devices drawn from its own
+//! random stream (router, OS and app pools, request rates), which of them run
+//! ahead on streams of their own, and the tables its shared stream draws from;
+//! then every cache seeded in its stationary state.
+
+use super::{
+    cause, walk_until, Arrivals, Busy, Caches, Clock, Counting, CycleSqueeze, Device, Entry, Household, Layer,
+    LayerMask, Model, Partition, PartitionPlan, Queue, Stamps, APP, NO_ADDRESS, NO_POOL, OS, RESOLVER, ROUTER,
+};
+use crate::duration::{Millis, DAY};
+use crate::population::AliasTable;
+use rand::{Rng, RngExt, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// A pool drawn by its share (`cumulative`: the shares summed), or none.
+fn pick_pool<R: Rng>(rng: &mut R, cumulative: &[f64]) -> u8 {
+    if cumulative.is_empty() {
+        return NO_POOL;
+    }
+    let u: f64 = rng.random();
+    cumulative
+        .iter()
+        .position(|&c| u < c)
+        .unwrap_or(cumulative.len() - 1) as u8
+}
+
+/// The devices drawn for a partition, with what its arrivals need.
+struct Drawn {
+    households: Vec<Household>,
+    devices: Vec<Device>,
+    /// Every device's request rate, the shared stream's (0 for a busy
+    /// device) and its restart rate in the shared stream.
+    rates: Vec<f64>,
+    shared_rates: Vec<f64>,
+    restart_weights: Vec<f64>,
+    busy: Vec<Busy>,
+}
+
+/// Which layers of a device's chain cache, and whether the plain walk serves
+/// it, from the facts of its pools.
+struct Chains<'m> {
+    model: &'m Model,
+    resolver_bit: LayerMask,
+    /// The plain walk also draws a resolver's shard and prefetches there.
+    resolver_plain: bool,
+}
+
+impl Chains<'_> {
+    /// `layer`'s bit if the pool at `table` caches (no pool caches nothing).
+    fn caching(&self, table: usize, pool: u8, layer: Layer) -> LayerMask {
+        LayerMask::of_if(layer, self.model.facts[table].get(pool).caches)
+    }
+
+    /// Whether the pool's cache, if any, is plain.
+    fn plain(&self, table: usize, pool: u8) -> bool {
+        !self.model.facts[table].get(pool).elaborate
+    }
+}
+
+impl<'m> Partition<'m> {
+    /// Draws the partition's households and devices from its own random
+    /// stream and seeds its caches.
+    pub fn new(model: &'m Model, plan: PartitionPlan, seed: u64, secondary_phases: Vec<Millis>) -> Partition<'m> {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let s = &model.scenario;
+        let drawn = draw(model, plan, &mut rng);
+        let request_rate: f64 = drawn.shared_rates.iter().sum();
+        let restart_rate: f64 = drawn.restart_weights.iter().sum();
+        // Drawn only where a cache reloads, so other scenarios draw as before.
+        let reloads = model.facts[OS].0.iter().any(|f| f.reloads);
+        let prune_key = if reloads { rng.random() } else { 0 };
+        let quiet_from = model.quiet_from[plan.resolver_pool.unwrap_or(s.resolvers.len())].unwrap_or(Millis::MAX);
+        let shards = plan.resolver_pool.map_or(0, |p| s.resolvers[p].policy.shards as usize);
+        let stamps = vec![Stamps::default(); drawn.devices.len()];
+        let mut partition = Partition {
+            model,
+            plan,
+            clock: Clock::new(0),
+            rng,
+            caches: Caches {
+                devices: drawn.devices,
+                households: drawn.households,
+                shards: vec![Entry::EMPTY; shards],
+                rotations: vec![0; shards],
+                authoritative_rotation: 0,
+                secondary_phases,
+                reloads,
+                prune_key,
+                resolver_prefetches: plan.resolver_pool.is_some_and(|p| {
+                    let policy = &s.resolvers[p].policy;
+                    policy.caches && policy.hit_asks_upstream()
+                }),
+            },
+            arrivals: Arrivals {
+                requesters: AliasTable::new(&drawn.shared_rates),
+                restarters: (restart_rate > 0.0).then(|| AliasTable::new(&drawn.restart_weights)),
+                rates: Vec::new(),
+                request_rate,
+                restart_rate,
+                busy: drawn.busy,
+                queue: Queue::default(),
+                busy_squeeze: CycleSqueeze::UNKNOWN,
+            },
+            counting: Counting {
+                stamps,
+                quiet_from,
+                walk_until: walk_until(model, quiet_from),
+            },
+        };
+        partition.clock = Clock::new(-partition.warmup());
+        partition.seed_caches(partition.clock.start(), &drawn.rates);
+        partition.arrivals.rates = drawn.rates;
+        partition.schedule_seeded_reloads();
+        partition
+    }
+
+    /// How far before the change this partition starts.
+    fn warmup(&self) -> Millis {
+        let s = &self.model.scenario;
+        crate::engine::warmup::warmup(s, self.plan.resolver_pool.map(|p| &s.resolvers[p].policy))
+    }
+}
+
+/// Draws the households and devices of partition `plan`.
+fn draw(model: &Model, plan: PartitionPlan, rng: &mut Xoshiro256PlusPlus) -> Drawn {
+    let s = &model.scenario;
+    // Room for the devices expected, so the tables rarely grow (a
+    // heavy-tailed count may have no finite mean: then a guess).
+    let per_household = s.population.devices_per_household.mean().min(8.0);
+    let expected = (plan.households as f64 * per_household * 1.1) as usize + 16;
+    let mut drawn = Drawn {
+        households: Vec::with_capacity(plan.households as usize),
+        devices: Vec::with_capacity(expected),
+        rates: Vec::with_capacity(expected),
+        shared_rates: Vec::with_capacity(expected),
+        restart_weights: Vec::with_capacity(expected),
+        busy: Vec::new(),
+    };
+    let mut chains = Chains {
+        model,
+        resolver_bit: LayerMask::EMPTY,
+        resolver_plain: plan.resolver_pool.is_none_or(|p| {
+            let policy = &s.resolvers[p].policy;
+            !policy.caches || policy.keeps_or_prefetches()
+        }),
+    };
+    chains.resolver_bit = plan
+        .resolver_pool
+        .map_or(LayerMask::EMPTY, |p| chains.caching(RESOLVER, p as u8, Layer::Resolver));
+    for h in 0..plan.households {
+        let router_pool = pick_pool(rng, &model.router_cumulative);
+        drawn.households.push(Household {
+            router: Entry::EMPTY,
+            router_pool,
+        });
+        let household_bits = chains.resolver_bit | chains.caching(ROUTER, router_pool, Layer::Router);
+        let household_plain =
+            model.shortcuts.plain_walk && chains.resolver_plain && chains.plain(ROUTER, router_pool);
+        let count = s.population.devices_per_household.sample_count(rng);
+        for _ in 0..count {
+            let app_pool = pick_pool(rng, &model.app_cumulative);
+            // A device profile is one draw for both layers.
+            let os_pool = if s.profiles {
+                app_pool
+            } else {
+                pick_pool(rng, &model.os_cumulative)
+            };
+            let device = Device {
+                app: Entry::EMPTY,
+                os: Entry::EMPTY,
+                conn_opened: 0,
+                conn_last: 0,
+                conn_retire: Millis::MIN,
+                conn_cause: cause::CODE_NONE,
+                conn_requests: 0,
+                household: h,
+                app_pool,
+                os_pool,
+                conn_address: NO_ADDRESS,
+                os_reloads: 0,
+                caches: household_bits
+                    | chains.caching(OS, os_pool, Layer::Os)
+                    | chains.caching(APP, app_pool, Layer::App),
+                plain: household_plain && chains.plain(OS, os_pool) && chains.plain(APP, app_pool),
+            };
+            let rate = s.population.requests_per_day.sample_requests_per_day(rng) / DAY as f64;
+            let restart_rate = model.facts[APP].get(app_pool).restart_rate;
+            let index = drawn.devices.len() as u32;
+            if let Some(b) = Busy::new(model, index, (app_pool, os_pool), (rate, restart_rate)) {
+                drawn.busy.push(b);
+                drawn.shared_rates.push(0.0);
+                drawn.restart_weights.push(0.0);
+            } else {
+                drawn.shared_rates.push(rate);
+                drawn.restart_weights.push(restart_rate);
+            }
+            drawn.rates.push(rate);
+            drawn.devices.push(device);
+        }
+    }
+    drawn
+}
