@@ -4,8 +4,9 @@
 //! then every cache seeded in its stationary state.
 
 use super::{
-    cause, walk_until, Arrivals, Busy, Caches, Clock, Counting, CycleSqueeze, Device, Entry, Household, Layer,
-    LayerMask, Model, Partition, PartitionPlan, Queue, Stamps, APP, NO_ADDRESS, NO_POOL, OS, RESOLVER, ROUTER,
+    cause, walk_until, Arrivals, Busy, Caches, Clock, Counting, CycleSqueeze, Device, Entry, Household,
+    Layer, LayerMask, Model, Partition, PartitionPlan, Queue, Stamps, Streams, APP, NO_ADDRESS, NO_POOL, OS,
+    RESOLVER, ROUTER,
 };
 use crate::duration::{Millis, DAY};
 use crate::population::AliasTable;
@@ -60,7 +61,12 @@ impl Chains<'_> {
 impl<'m> Partition<'m> {
     /// Draws the partition's households and devices from its own random
     /// stream and seeds its caches.
-    pub fn new(model: &'m Model, plan: PartitionPlan, seed: u64, secondary_phases: Vec<Millis>) -> Partition<'m> {
+    pub fn new(
+        model: &'m Model,
+        plan: PartitionPlan,
+        seed: u64,
+        secondary_phases: Vec<Millis>,
+    ) -> Partition<'m> {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
         let s = &model.scenario;
         let drawn = draw(model, plan, &mut rng);
@@ -69,14 +75,17 @@ impl<'m> Partition<'m> {
         // Drawn only where a cache reloads, so other scenarios draw as before.
         let reloads = model.facts[OS].0.iter().any(|f| f.reloads);
         let prune_key = if reloads { rng.random() } else { 0 };
-        let quiet_from = model.quiet_from[plan.resolver_pool.unwrap_or(s.resolvers.len())].unwrap_or(Millis::MAX);
-        let shards = plan.resolver_pool.map_or(0, |p| s.resolvers[p].policy.shards as usize);
+        let quiet_from =
+            model.quiet_from[plan.resolver_pool.unwrap_or(s.resolvers.len())].unwrap_or(Millis::MAX);
+        let shards = plan
+            .resolver_pool
+            .map_or(0, |p| s.resolvers[p].policy.shards as usize);
         let stamps = vec![Stamps::default(); drawn.devices.len()];
         let mut partition = Partition {
             model,
             plan,
             clock: Clock::new(0),
-            rng,
+            streams: Streams::new(seed),
             caches: Caches {
                 devices: drawn.devices,
                 households: drawn.households,
@@ -144,9 +153,9 @@ fn draw(model: &Model, plan: PartitionPlan, rng: &mut Xoshiro256PlusPlus) -> Dra
             !policy.caches || policy.keeps_or_prefetches()
         }),
     };
-    chains.resolver_bit = plan
-        .resolver_pool
-        .map_or(LayerMask::EMPTY, |p| chains.caching(RESOLVER, p as u8, Layer::Resolver));
+    chains.resolver_bit = plan.resolver_pool.map_or(LayerMask::EMPTY, |p| {
+        chains.caching(RESOLVER, p as u8, Layer::Resolver)
+    });
     for h in 0..plan.households {
         let router_pool = pick_pool(rng, &model.router_cumulative);
         drawn.households.push(Household {

@@ -17,6 +17,7 @@
 //! if no restart came within it (chance e^(−ρg)), and none may have come
 //! since the last request.
 
+use super::upstream::pick_address;
 use super::{cause, Answer, Layer, Partition, Staleness};
 use crate::duration::{Millis, FOREVER};
 use crate::scenario::Connection;
@@ -40,19 +41,19 @@ impl Partition<'_> {
         }
         let record = &self.model.scenario.record;
         let ttl = record.versions[version].ttl;
-        let since = self.rng.sample::<f64, _>(Exp1) / rate;
-        if restart_rate > 0.0 && self.rng.random::<f64>() >= (-restart_rate * since).exp() {
+        let since = self.streams.seeding.sample::<f64, _>(Exp1) / rate;
+        if restart_rate > 0.0 && self.streams.seeding.random::<f64>() >= (-restart_rate * since).exp() {
             return; // the app restarted since its last request
         }
         let last = start
             .saturating_sub(since.min(FOREVER as f64) as Millis)
             .max(-FOREVER);
-        let (carried, age) = stationary_connection(&mut self.rng, c, (rate, restart_rate), ttl);
+        let (carried, age) = stationary_connection(&mut self.streams.seeding, c, (rate, restart_rate), ttl);
         let opened = last.saturating_sub(age).max(-FOREVER);
         // A connection opened in the past went to any of the addresses alike.
         let count = record.versions[version].addresses.count_ones();
         let first = if record.rotate {
-            self.rng.random_range(0..count) as u8
+            self.streams.seeding.random_range(0..count) as u8
         } else {
             0
         };
@@ -66,7 +67,7 @@ impl Partition<'_> {
             stale,
             cause: cause::CODE_NONE,
         };
-        let address = self.pick_address(&answer);
+        let address = pick_address(record, &mut self.streams.seeding, answer.version, answer.first);
         let device = &mut self.caches.devices[d];
         device.connect(address, opened, stale);
         device.conn_last = last;

@@ -7,8 +7,8 @@
 //! needs no event of its own, so the loop needs no event queue beyond the busy
 //! devices' next requests. Caches start in their stationary state (`seed`).
 
-mod clock;
 mod build;
+mod clock;
 mod count;
 mod events;
 mod keepalive;
@@ -30,12 +30,13 @@ use crate::population::AliasTable;
 use crate::scenario::Connection;
 use clock::Clock;
 use events::{Event, Queue};
-use rand::RngExt;
+use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 pub(super) use run_ahead::own_window;
 use run_ahead::Busy;
 use state::{
-    live, Answer, Device, Entry, Household, Reached, Served, Stamps, Staleness, NO_ADDRESS, NO_POOL, NO_VERSION,
+    live, Answer, Device, Entry, Household, Reached, Served, Staleness, Stamps, NO_ADDRESS, NO_POOL,
+    NO_VERSION,
 };
 pub use state::{BYTES_PER_DEVICE, BYTES_PER_HOUSEHOLD};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -62,10 +63,41 @@ pub struct Partition<'m> {
     /// When this partition's warm-up begins, and the conversions between
     /// arrival times and milliseconds.
     clock: Clock,
-    rng: Xoshiro256PlusPlus,
+    streams: Streams,
     caches: Caches,
     arrivals: Arrivals,
     counting: Counting,
+}
+
+/// The partition's random streams, one per mechanism, so that a draw more
+/// or less in one leaves every other's numbers alone. Its households and
+/// devices are drawn from the partition's own seed, before these.
+struct Streams {
+    /// Where caches and connections stand when the warm-up begins.
+    seeding: Xoshiro256PlusPlus,
+    /// The shared stream's arrivals: when, and from which device.
+    arrivals: Xoshiro256PlusPlus,
+    /// Busy devices' own arrivals (and their app restarts).
+    busy: Xoshiro256PlusPlus,
+    /// Serving requests: resolver shards, secondaries, addresses, eviction.
+    walk: Xoshiro256PlusPlus,
+    /// Requests counted in bulk: under pinned answers, and once quiet.
+    counts: Xoshiro256PlusPlus,
+}
+
+impl Streams {
+    /// Every mechanism's stream, from the partition's seed.
+    fn new(seed: u64) -> Streams {
+        let stream =
+            |mechanism: u64| Xoshiro256PlusPlus::seed_from_u64(super::stream_seed(seed, mechanism, 0));
+        Streams {
+            seeding: stream(1),
+            arrivals: stream(2),
+            busy: stream(3),
+            walk: stream(4),
+            counts: stream(5),
+        }
+    }
 }
 
 /// Every cache and connection of a partition, and what the authoritative
@@ -131,7 +163,8 @@ impl<'m> Partition<'m> {
     /// Ctrl-C (its counts are then discarded).
     #[inline(always)]
     pub fn run(&mut self, tally: &mut Tally, stop: &AtomicBool) {
-        let only_requests = self.arrivals.restart_rate == 0.0 && self.model.scenario.population.daily_cycle.is_none();
+        let only_requests =
+            self.arrivals.restart_rate == 0.0 && self.model.scenario.population.daily_cycle.is_none();
         match (only_requests, self.caches.reloads) {
             (true, false) => self.run_streams::<true, false>(tally, stop),
             (false, false) => self.run_streams::<false, false>(tally, stop),
@@ -171,12 +204,7 @@ impl<'m> Partition<'m> {
         // The current bucket, tracked as time moves on (no division per request).
         let (mut bucket, mut bucket_end) = (0usize, bucket_len);
         let mut stream = SharedStream {
-            rng: {
-                // 2^128 draws on: never overlaps the partition's own stream.
-                let mut rng = self.rng.clone();
-                rng.jump();
-                rng
-            },
+            rng: self.streams.arrivals.clone(),
             gap: if total_rate > 0.0 {
                 shared_gap
             } else {
@@ -187,7 +215,8 @@ impl<'m> Partition<'m> {
             squeeze: CycleSqueeze::UNKNOWN,
             clock,
         };
-        let mut next = stream.next::<ONLY_REQUESTS>(0.0, &self.arrivals.requesters, self.arrivals.restarters.as_ref());
+        let mut next =
+            stream.next::<ONLY_REQUESTS>(0.0, &self.arrivals.requesters, self.arrivals.restarters.as_ref());
         let mut next_busy = self.arrivals.queue.head();
         loop {
             if RELOADS {
@@ -229,8 +258,11 @@ impl<'m> Partition<'m> {
                 // Drawn one ahead from a stream of its own: the draws do not
                 // wait on serving this arrival, so the processor overlaps them.
                 let arrival = next;
-                next =
-                    stream.next::<ONLY_REQUESTS>(arrival.elapsed, &self.arrivals.requesters, self.arrivals.restarters.as_ref());
+                next = stream.next::<ONLY_REQUESTS>(
+                    arrival.elapsed,
+                    &self.arrivals.requesters,
+                    self.arrivals.restarters.as_ref(),
+                );
                 let d = arrival.device as usize;
                 let now = clock.at(arrival.elapsed);
                 match arrival.kind {
@@ -353,7 +385,7 @@ impl<'m> Partition<'m> {
     fn pick_address(&mut self, answer: &Answer) -> u8 {
         pick_address(
             &self.model.scenario.record,
-            &mut self.rng,
+            &mut self.streams.walk,
             answer.version,
             answer.first,
         )

@@ -51,9 +51,10 @@ impl Partition<'_> {
             Some((household.router, Layer::Router))
         } else {
             if has(Layer::Resolver) && self.caches.shards.len() > 1 {
-                shard = self.rng.random_range(0..self.caches.shards.len());
+                shard = self.streams.walk.random_range(0..self.caches.shards.len());
             }
-            self.caches.shards
+            self.caches
+                .shards
                 .get(shard)
                 .filter(|entry| has(Layer::Resolver) && live_at(entry))
                 .map(|entry| (*entry, Layer::Resolver))
@@ -84,7 +85,7 @@ impl Partition<'_> {
                     // this request still gets the answer it hit.
                     let upstream = Upstream {
                         model: m,
-                        rng: &mut self.rng,
+                        rng: &mut self.streams.walk,
                         secondary_phases: &self.caches.secondary_phases,
                         rotation: &mut self.caches.authoritative_rotation,
                     };
@@ -108,7 +109,7 @@ impl Partition<'_> {
             None => {
                 let upstream = Upstream {
                     model: m,
-                    rng: &mut self.rng,
+                    rng: &mut self.streams.walk,
                     secondary_phases: &self.caches.secondary_phases,
                     rotation: &mut self.caches.authoritative_rotation,
                 };
@@ -182,7 +183,7 @@ impl Partition<'_> {
                 &mut stale,
             );
         }
-        let address = pick_address(record, &mut self.rng, version, first);
+        let address = pick_address(record, &mut self.streams.walk, version, first);
         if connection.is_some() {
             device.connect(address, now, stale);
         }

@@ -42,7 +42,8 @@ impl Partition<'_> {
         let sparse_rates: Vec<f64> = sparse.iter().map(|&d| self.arrivals.rates[d as usize]).collect();
         let rate: f64 = sparse_rates.iter().sum();
         // The shared stream's table serves when it holds the same devices.
-        let own_table = (!dense.is_empty() || !self.arrivals.busy.is_empty()).then(|| AliasTable::new(&sparse_rates));
+        let own_table =
+            (!dense.is_empty() || !self.arrivals.busy.is_empty()).then(|| AliasTable::new(&sparse_rates));
         let requesters = &self.arrivals.requesters;
         let pick = |rng: &mut _| match &own_table {
             Some(table) => sparse[table.sample(rng)] as usize,
@@ -51,7 +52,7 @@ impl Partition<'_> {
         let stream_dense = rate * length as f64 >= DENSE_BUCKET;
         // Drawn gap by gap: the exposure left until the stream's next arrival.
         let mut until_next = if rate > 0.0 {
-            self.rng.sample::<f64, _>(Exp1) / rate
+            self.streams.counts.sample::<f64, _>(Exp1) / rate
         } else {
             f64::INFINITY
         };
@@ -82,23 +83,26 @@ impl Partition<'_> {
                 *last = stamp;
             };
             for &d in &dense {
-                let n = poisson(&mut self.rng, self.arrivals.rates[d as usize] * exposure);
+                let n = poisson(
+                    &mut self.streams.counts,
+                    self.arrivals.rates[d as usize] * exposure,
+                );
                 if n > 0 {
                     count += n;
                     mark(d as usize);
                 }
             }
             if stream_dense {
-                let n = poisson(&mut self.rng, rate * exposure);
+                let n = poisson(&mut self.streams.counts, rate * exposure);
                 for _ in 0..n {
-                    mark(pick(&mut self.rng));
+                    mark(pick(&mut self.streams.counts));
                 }
                 count += n;
             } else {
                 while until_next < exposure {
                     count += 1;
-                    mark(pick(&mut self.rng));
-                    until_next += self.rng.sample::<f64, _>(Exp1) / rate;
+                    mark(pick(&mut self.streams.counts));
+                    until_next += self.streams.counts.sample::<f64, _>(Exp1) / rate;
                 }
                 until_next -= exposure;
             }

@@ -32,7 +32,9 @@ impl Partition<'_> {
 
     /// Queues the reload of device `d`'s OS entry when it stops answering, `at`.
     pub(super) fn schedule_reload(&mut self, d: usize, at: Millis) {
-        self.arrivals.queue.push(self.clock.elapsed(at), Event::Reload(d as u32));
+        self.arrivals
+            .queue
+            .push(self.clock.elapsed(at), Event::Reload(d as u32));
     }
 
     /// Device `d`'s OS cache prunes its entry at `now`: it fetches the answer
@@ -75,7 +77,7 @@ impl Partition<'_> {
                 continue;
             };
             let cycle = reload.cycle(device.os.lifetime);
-            let at = self.clock.start() + self.rng.random_range(0..cycle);
+            let at = self.clock.start() + self.streams.seeding.random_range(0..cycle);
             let expires = self.next_prune(d, at, reload);
             self.caches.devices[d].os.expires = expires;
             self.schedule_reload(d, expires);

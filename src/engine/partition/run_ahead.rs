@@ -10,6 +10,7 @@
 
 use super::events::Event;
 use super::tally::Tally;
+use super::upstream::pick_address;
 use super::{cause, live, poisson, thinned_out, Answer, Layer, Model, Partition, Served, APP, OS};
 use crate::duration::Millis;
 use rand::RngExt;
@@ -245,7 +246,7 @@ impl<'m> Partition<'m> {
         let mut to = self.clock.elapsed(until);
         let mut restart = false;
         if restart_rate > 0.0 {
-            let at = from + self.rng.sample::<f64, _>(Exp1) / restart_rate;
+            let at = from + self.streams.counts.sample::<f64, _>(Exp1) / restart_rate;
             if at < to {
                 (to, restart) = (at, true);
             }
@@ -266,7 +267,7 @@ impl<'m> Partition<'m> {
                 stale: app.staleness(),
                 cause: cause::CODE_NONE,
             };
-            1u64 << self.pick_address(&answer)
+            1u64 << pick_address(record, &mut self.streams.counts, answer.version, answer.first)
         };
         let per_address = rate / targets.count_ones() as f64;
         // Requests before the answer's retirement are the record's TTL's;
@@ -293,7 +294,7 @@ impl<'m> Partition<'m> {
             while rest != 0 {
                 let address = rest.trailing_zeros() as u8;
                 rest &= rest - 1;
-                let n = poisson(&mut self.rng, per_address * (end - a));
+                let n = poisson(&mut self.streams.counts, per_address * (end - a));
                 requests += n;
                 let Some(stretch) = stretch.filter(|_| n > 0) else {
                     continue;
@@ -302,7 +303,7 @@ impl<'m> Partition<'m> {
                 // The last of n arrivals on [a, end): end less an exponential
                 // gap at the address's rate, given that it falls inside.
                 let last = if old {
-                    let u: f64 = self.rng.random();
+                    let u: f64 = self.streams.counts.random();
                     let inside = -(-per_address * (end - a)).exp_m1();
                     let gap = -(-u * inside).ln_1p() / per_address;
                     self.clock.at((end - gap).max(a))
@@ -339,7 +340,7 @@ impl<'m> Partition<'m> {
             ..
         } = self.arrivals.busy[b];
         loop {
-            elapsed += self.rng.sample::<f64, _>(Exp1) * mean_gap;
+            elapsed += self.streams.busy.sample::<f64, _>(Exp1) * mean_gap;
             if elapsed >= span {
                 return None;
             }
@@ -347,12 +348,12 @@ impl<'m> Partition<'m> {
             if thinned_out(
                 cycle,
                 &mut self.arrivals.busy_squeeze,
-                &mut self.rng,
+                &mut self.streams.busy,
                 self.clock.at(elapsed),
             ) {
                 continue;
             }
-            if restart_share > 0.0 && self.rng.random::<f64>() < restart_share {
+            if restart_share > 0.0 && self.streams.busy.random::<f64>() < restart_share {
                 self.restart(device as usize);
                 continue;
             }
@@ -377,6 +378,8 @@ impl<'m> Partition<'m> {
                 return false;
             }
         }
-        device.caches.has(Layer::Os) && live(&device.os, now) && !self.policy(Layer::Os, d).hit_asks_upstream()
+        device.caches.has(Layer::Os)
+            && live(&device.os, now)
+            && !self.policy(Layer::Os, d).hit_asks_upstream()
     }
 }

@@ -27,7 +27,8 @@ impl<'m> Partition<'m> {
             let per_shard = misses.to_resolver / self.caches.shards.len().max(1) as f64;
             for i in 0..self.caches.shards.len() {
                 let law = (at_resolver, per_shard, 0.0);
-                self.caches.shards[i] = stationary(&mut self.rng, at, law, &pool.policy, Layer::Resolver);
+                self.caches.shards[i] =
+                    stationary(&mut self.streams.seeding, at, law, &pool.policy, Layer::Resolver);
             }
             // One shard that only keeps answers: the copies below it expire
             // with its entry, fetched by one of the partition's requests.
@@ -44,7 +45,7 @@ impl<'m> Partition<'m> {
             .iter()
             .map(|&r| {
                 if r > 0.0 {
-                    self.rng.sample::<f64, _>(Exp1) / r
+                    self.streams.seeding.sample::<f64, _>(Exp1) / r
                 } else {
                     f64::INFINITY
                 }
@@ -98,7 +99,7 @@ impl<'m> Partition<'m> {
                 }
                 _ => {
                     let law = (at_router, misses.to_router[devices.clone()].iter().sum(), 0.0);
-                    let entry = stationary(&mut self.rng, at, law, &pool.policy, Layer::Router);
+                    let entry = stationary(&mut self.streams.seeding, at, law, &pool.policy, Layer::Router);
                     let fetcher = self.pick_weighted(rates, devices.clone());
                     head = pool.policy.is_plain().then_some(Head { entry, fetcher });
                     entry
@@ -120,7 +121,7 @@ impl<'m> Partition<'m> {
                     }
                     _ => {
                         let entry = stationary(
-                            &mut self.rng,
+                            &mut self.streams.seeding,
                             at,
                             (at_os, misses.to_os[d], 0.0),
                             &pool.policy,
@@ -143,7 +144,7 @@ impl<'m> Partition<'m> {
                     }
                     _ => {
                         let law = (pass(app, at_os), rate, restarts);
-                        stationary(&mut self.rng, at, law, &pool.policy, Layer::App)
+                        stationary(&mut self.streams.seeding, at, law, &pool.policy, Layer::App)
                     }
                 };
             }
@@ -219,7 +220,7 @@ impl<'m> Partition<'m> {
     /// request fetched an entry they share.
     fn pick_weighted(&mut self, rates: &[f64], devices: std::ops::Range<usize>) -> usize {
         let total: f64 = rates[devices.clone()].iter().sum();
-        let mut u = self.rng.random::<f64>() * total;
+        let mut u = self.streams.seeding.random::<f64>() * total;
         for d in devices.clone() {
             u -= rates[d];
             if u < 0.0 {

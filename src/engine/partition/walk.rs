@@ -27,7 +27,7 @@ impl Partition<'_> {
                 }
             }
             if caches.has(Layer::Resolver) && self.caches.shards.len() > 1 {
-                shard = self.rng.random_range(0..self.caches.shards.len());
+                shard = self.streams.walk.random_range(0..self.caches.shards.len());
             }
             self.ask(Layer::Resolver, caches, &mut missed, shard, now, d)
         };
@@ -69,7 +69,7 @@ impl Partition<'_> {
     pub(super) fn authoritative(&mut self, now: Millis) -> Answer {
         let upstream = Upstream {
             model: self.model,
-            rng: &mut self.rng,
+            rng: &mut self.streams.walk,
             secondary_phases: &self.caches.secondary_phases,
             rotation: &mut self.caches.authoritative_rotation,
         };
@@ -157,7 +157,7 @@ impl Partition<'_> {
         if let Some(r) = reload {
             kept = self.next_prune(d, now + kept, r) - now;
         }
-        let evicted = evicted_at(&mut self.rng, now, policy.evict_after);
+        let evicted = evicted_at(&mut self.streams.walk, now, policy.evict_after);
         let stale = answer.stale.kept_until(now + kept, layer);
         *self.slot(layer, d, shard) = Entry::holding(&answer, kept, evicted, now, stale);
         if reload.is_some() {
