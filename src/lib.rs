@@ -16,4 +16,5 @@ pub mod resources;
 pub mod scenario;
 pub mod server;
 pub mod shard;
+pub mod simulation;
 pub mod stats;

@@ -241,7 +241,7 @@ max_requests = 100
     };
     let long = simulate(&scenario("6h"));
     let parsed = cachesim::scenario::parse(&scenario("auto"), "t.toml", &[]).unwrap();
-    let shortest = format!("{}ms", cachesim::engine::warmup::shortest_exact(&parsed));
+    let shortest = format!("{}ms", cachesim::scenario::warmup::shortest_exact(&parsed));
     assert_eq!(shortest, "600000ms");
     for warmup in [shortest.as_str(), "auto"] {
         let r = simulate(&scenario(warmup));

@@ -13,6 +13,7 @@ mod fit;
 mod folders;
 mod golden;
 mod lab;
+mod layers;
 mod oracles;
 mod properties;
 mod report;

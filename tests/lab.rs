@@ -41,7 +41,7 @@ fn simulated_stale_seconds(ttl: &str, keepalive: &str) -> Vec<f64> {
     let (runs, bucket_s) = (s.runs, s.bucket as f64 / 1000.0);
     let model = Model::new(s);
     let tallies = engine::simulate(&model, runs, &AtomicBool::new(false), &|_| {}).unwrap();
-    let results = model.results(&tallies);
+    let results = cachesim::stats::Results::of(&model, &tallies);
     results
         .run_shares
         .iter()

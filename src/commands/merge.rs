@@ -201,7 +201,7 @@ pub fn merged(inputs: &[PathBuf]) -> Result<Simulated> {
         .into_iter()
         .map(|t| t.ok_or_else(|| Error::Internal("a run no shard covers".into())))
         .collect::<Result<_>>()?;
-    let results = model.results(&tallies);
+    let results = crate::stats::Results::of(&model, &tallies);
     Ok(Simulated {
         scenario: model.scenario,
         results,

@@ -2,7 +2,7 @@
 
 use super::{simulate, SimOptions, Simulated};
 use crate::error::Result;
-use crate::export::{self, text, Report};
+use crate::export::{self, text, Replaced, Report};
 use crate::plan::{Criterion, Plan};
 use std::path::{Path, PathBuf};
 
@@ -20,29 +20,6 @@ pub struct Ran {
     pub dir: PathBuf,
     /// What the folder held before, if anything: said, not silently lost.
     pub replaced: Option<Replaced>,
-}
-
-/// Results a run replaced in its folder.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Replaced {
-    pub scenario: String,
-    pub content_hash: String,
-    pub seed: u64,
-    pub runs: usize,
-}
-
-impl Replaced {
-    /// The results in `dir`, if it holds any.
-    fn in_folder(dir: &Path) -> Option<Replaced> {
-        let bytes = std::fs::read(dir.join("summary.json")).ok()?;
-        let s: export::summary::Summary = serde_json::from_slice(&bytes).ok()?;
-        Some(Replaced {
-            scenario: s.scenario,
-            content_hash: s.content_hash,
-            seed: s.seed,
-            runs: s.runs,
-        })
-    }
 }
 
 impl Ran {

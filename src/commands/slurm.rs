@@ -58,7 +58,7 @@ fn estimate(options: &SlurmOptions, scenarios: &[crate::scenario::Scenario]) -> 
     let per_task_s = scenarios
         .iter()
         .map(|s| {
-            let warmup = crate::engine::warmup::longest_warmup(s);
+            let warmup = crate::scenario::warmup::longest_warmup(s);
             let warmup_factor = 1.0 + warmup as f64 / s.duration.max(1) as f64;
             resources::estimate_requests(s) * warmup_factor
                 / (resources::REQUESTS_PER_THREAD_SECOND * threads as f64)

@@ -8,7 +8,6 @@ pub mod cause;
 mod partition;
 pub mod quiet;
 pub mod tally;
-pub mod warmup;
 
 pub use partition::{PartitionPlan, BYTES_PER_DEVICE, BYTES_PER_HOUSEHOLD};
 pub use tally::Tally;
@@ -454,16 +453,6 @@ impl Model {
                 .collect(),
             scenario,
         }
-    }
-
-    /// The runs' tallies (in run order) as results: means, intervals, causes.
-    pub fn results(&self, tallies: &[Tally]) -> crate::stats::Results {
-        crate::stats::Results::from_tallies(
-            tallies,
-            self.scenario.bucket,
-            self.scenario.record.addresses.clone(),
-            self.causes.clone(),
-        )
     }
 
     pub fn new_tally(&self) -> Tally {

@@ -3,8 +3,8 @@
 //! their old shares (linear and log), and a small report.html.
 
 use super::folder::Folder;
-use super::summary::THRESHOLDS;
 use super::sweep::{csv_cell, EARLY};
+use super::THRESHOLDS;
 use crate::duration::{self, percent};
 use serde_json::{json, Map, Value};
 

@@ -15,6 +15,29 @@ pub struct Folder {
     pub charts: ChartData,
 }
 
+/// Results a run replaced in its folder.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Replaced {
+    pub scenario: String,
+    pub content_hash: String,
+    pub seed: u64,
+    pub runs: usize,
+}
+
+impl Replaced {
+    /// The results in `dir`, if it holds any.
+    pub fn in_folder(dir: &Path) -> Option<Replaced> {
+        let bytes = std::fs::read(dir.join("summary.json")).ok()?;
+        let s: Summary = serde_json::from_slice(&bytes).ok()?;
+        Some(Replaced {
+            scenario: s.scenario,
+            content_hash: s.content_hash,
+            seed: s.seed,
+            runs: s.runs,
+        })
+    }
+}
+
 fn bad(path: &Path, what: impl std::fmt::Display) -> Error {
     Error::Usage(format!("{}: {what}", path.display()))
 }

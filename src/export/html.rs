@@ -3,7 +3,8 @@
 //! open in a browser or attach to a change plan.
 
 use super::charts::ChartData;
-use super::summary::{Summary, THRESHOLDS};
+use super::summary::Summary;
+use super::THRESHOLDS;
 use crate::duration::{self, percent};
 use crate::engine::Layer;
 use base64::Engine;

@@ -16,8 +16,15 @@ use crate::plan::Plan;
 use crate::scenario::Scenario;
 use crate::stats::Results;
 use charts::ChartData;
+pub use folder::Replaced;
 use std::path::{Path, PathBuf};
 use summary::Summary;
+
+/// The thresholds `below` reports, by the key they are written under.
+pub const THRESHOLDS: [(&str, f64); 4] = [("0.1", 0.1), ("0.01", 0.01), ("0.001", 0.001), ("0.0001", 0.0001)];
+
+/// Where "the tail" starts: once the mean old share stays under 1 %.
+pub const TAIL_THRESHOLD: f64 = 0.01;
 
 /// Everything a run produced, as the exporters see it.
 pub struct Report<'a> {

@@ -3,19 +3,13 @@
 //! value, written by `run` and read back by `chart` and the report.
 
 use super::hangs_on::HangsOn;
-use super::{text, Report};
+use super::{text, Report, TAIL_THRESHOLD, THRESHOLDS};
 use crate::engine::cause::CODE_NAMES;
 use crate::engine::PerLayer;
 use crate::plan::{Criterion, Plan};
 use crate::stats::Settled;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// The thresholds `below` reports, by the key they are written under.
-pub const THRESHOLDS: [(&str, f64); 4] = [("0.1", 0.1), ("0.01", 0.01), ("0.001", 0.001), ("0.0001", 0.0001)];
-
-/// Where "the tail" starts: once the mean old share stays under 1 %.
-pub const TAIL_THRESHOLD: f64 = 0.01;
 
 /// Share per layer, keyed by the layer's name.
 pub type ByLayer = BTreeMap<String, f64>;

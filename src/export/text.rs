@@ -2,8 +2,7 @@
 //! prints, the figures an SRE looks for first.
 
 use super::hangs_on::HangsOn;
-use super::summary::{TAIL_THRESHOLD, THRESHOLDS};
-use super::Report;
+use super::{Report, TAIL_THRESHOLD, THRESHOLDS};
 use crate::duration::{self, percent, significant, Millis};
 use crate::plan::{Criterion, Plan};
 use crate::stats::Settled;
@@ -106,7 +105,7 @@ pub fn plan_sentence(plan: &Plan, unbounded: Option<&str>) -> String {
 /// Says that a run replaced a folder's earlier results of another scenario,
 /// seed or number of runs (results of the same are not lost: they come back).
 pub fn replaced_note(
-    replaced: &crate::commands::run::Replaced,
+    replaced: &super::Replaced,
     now: &crate::scenario::Scenario,
     dir: &Path,
 ) -> Option<String> {

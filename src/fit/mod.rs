@@ -9,11 +9,11 @@ pub mod free;
 pub mod likelihood;
 pub mod search;
 
-use crate::commands::{SimOptions, STOP};
 use crate::engine::{self, Model};
 use crate::error::{Error, Result};
 use crate::observe::Curve;
 use crate::scenario::{self, Override, Scenario};
+use crate::simulation::{SimOptions, STOP};
 use crate::stats::Results;
 use free::FreeKey;
 use std::collections::HashMap;
@@ -85,7 +85,7 @@ impl Objective<'_> {
             .pool
             .install(|| engine::simulate(&model, runs, &STOP, &|_| {}))
             .map_err(|_| "interrupted".to_string())?;
-        let results = model.results(&tallies);
+        let results = crate::stats::Results::of(&model, &tallies);
         Ok((model.scenario, results, overrides))
     }
 
@@ -236,7 +236,11 @@ fn pseudo_curves(objective: &Objective, best: &[f64], curve: &Curve) -> Result<V
         .pool
         .install(|| engine::simulate(&model, bootstrap::CURVES, &STOP, &|_| {}))
         .map_err(|_| Error::Interrupted)?;
-    Ok(bootstrap::pseudo_curves(curve, &model.results(&tallies), seed))
+    Ok(bootstrap::pseudo_curves(
+        curve,
+        &crate::stats::Results::of(&model, &tallies),
+        seed,
+    ))
 }
 
 /// The profile interval (`lo`, `hi` in unit coordinates, `None` where

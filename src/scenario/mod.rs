@@ -11,6 +11,7 @@ mod error;
 mod model;
 mod overrides;
 mod raw;
+pub mod warmup;
 
 pub use error::{did_you_mean, ScenarioError};
 pub use model::*;

@@ -59,7 +59,7 @@ impl Work {
         let s = &model.scenario;
         let mut before = vec![0];
         for p in &model.partitions {
-            let warmup = crate::engine::warmup::warmup(s, p.resolver_pool.map(|r| &s.resolvers[r].policy));
+            let warmup = crate::scenario::warmup::warmup(s, p.resolver_pool.map(|r| &s.resolvers[r].policy));
             let seconds = ((warmup + s.duration) / crate::duration::SECOND).max(1) as u64;
             before.push(before.last().copied().unwrap_or(0) + u64::from(p.households) * seconds);
         }

@@ -113,6 +113,18 @@ pub struct Results {
 }
 
 impl Results {
+    /// The runs' tallies of `model` (in run order) as results: means,
+    /// intervals, causes.
+    pub fn of(model: &crate::engine::Model, tallies: &[Tally]) -> Results {
+        let s = &model.scenario;
+        Results::from_tallies(
+            tallies,
+            s.bucket,
+            s.record.addresses.clone(),
+            model.causes.clone(),
+        )
+    }
+
     pub fn from_tallies(
         tallies: &[Tally],
         bucket: Millis,

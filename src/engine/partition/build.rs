@@ -126,7 +126,7 @@ impl<'m> Partition<'m> {
     /// How far before the change this partition starts.
     fn warmup(&self) -> Millis {
         let s = &self.model.scenario;
-        crate::engine::warmup::warmup(s, self.plan.resolver_pool.map(|p| &s.resolvers[p].policy))
+        crate::scenario::warmup::warmup(s, self.plan.resolver_pool.map(|p| &s.resolvers[p].policy))
     }
 }
 

@@ -6,9 +6,9 @@
 //! every connection open at the change was opened from caches that had
 //! agreed, whatever its seeding.
 
+use super::model::{Pool, Scenario};
 use crate::duration::{Millis, DAY, MINUTE};
 use crate::policy::Policy;
-use crate::scenario::{Pool, Scenario};
 
 /// Warm-ups chosen automatically settle at least this long…
 pub const WARMUP_MIN: Millis = 10 * MINUTE;
@@ -119,9 +119,9 @@ pub fn longest_chain_lifetime(scenario: &Scenario, resolver: Option<&Policy>) ->
 
 #[cfg(test)]
 mod tests {
+    use super::super::parse;
     use super::*;
     use crate::duration::{MINUTE, SECOND};
-    use crate::scenario::parse;
 
     #[test]
     fn a_reloading_os_cache_is_remembered_for_every_reload() {
