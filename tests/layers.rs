@@ -80,11 +80,12 @@ fn references(text: &str, here: &[String]) -> Vec<Vec<String>> {
             };
             let after = &rest[path.len()..];
             // `a::{b, c::d}`: one path per item.
-            let items: Vec<String> = if after.starts_with('{') {
-                let body: String = after[1..].chars().take_while(|c| *c != '}').collect();
-                body.split(',').map(|i| format!("{path}{}", i.trim())).collect()
-            } else {
-                vec![path]
+            let items: Vec<String> = match after.strip_prefix('{') {
+                Some(braced) => {
+                    let body: String = braced.chars().take_while(|c| *c != '}').collect();
+                    body.split(',').map(|i| format!("{path}{}", i.trim())).collect()
+                }
+                None => vec![path],
             };
             for item in items {
                 let mut full = root.clone();
