@@ -40,11 +40,25 @@ use state::{
 };
 pub use state::{BYTES_PER_DEVICE, BYTES_PER_HOUSEHOLD};
 use std::sync::atomic::{AtomicBool, Ordering};
-use stream::{thinned_out, ArrivalKind, CycleSqueeze, SharedStream};
+use stream::{thinned_out, Arrival, ArrivalKind, CycleSqueeze, SharedStream};
 use upstream::{pick_address, VersionCursor};
 
 /// Requests between checks of the stop flag.
 const STOP_CHECK: u64 = 1 << 20;
+
+/// A stretch of the shared stream served in one go: within the warm-up or
+/// one bucket, and within one version of the record, so each arrival
+/// checks one bound.
+#[derive(Clone, Copy)]
+struct Segment {
+    /// Where it ends (time since the start).
+    end: f64,
+    bucket: usize,
+    /// After the change: its requests are counted.
+    counted: bool,
+    /// The addresses the record serves in it.
+    current: u64,
+}
 
 /// A partition to simulate: which resolver pool and how many households.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -194,27 +208,13 @@ impl<'m> Partition<'m> {
                 self.arrivals.queue.push(first, Event::Busy(b as u32));
             }
         }
-        let total_rate = self.arrivals.request_rate + self.arrivals.restart_rate;
-        let shared_gap = 1.0 / (total_rate * self.model.peak_factor());
-        let restart_share = self.arrivals.restart_rate / total_rate;
         let bucket_len = self.model.scenario.bucket;
         let mut versions = VersionCursor::new(&self.model.scenario.record, clock.start());
         let mut simulated = 0u64;
         let mut check_stop_at = STOP_CHECK;
         // The current bucket, tracked as time moves on (no division per request).
         let (mut bucket, mut bucket_end) = (0usize, bucket_len);
-        let mut stream = SharedStream {
-            rng: self.streams.arrivals.clone(),
-            gap: if total_rate > 0.0 {
-                shared_gap
-            } else {
-                f64::INFINITY
-            },
-            restart_share,
-            cycle: self.model.scenario.population.daily_cycle,
-            squeeze: CycleSqueeze::UNKNOWN,
-            clock,
-        };
+        let mut stream = self.shared_stream();
         let mut next =
             stream.next::<ONLY_REQUESTS>(0.0, &self.arrivals.requesters, self.arrivals.restarters.as_ref());
         let mut next_busy = self.arrivals.queue.head();
@@ -253,52 +253,92 @@ impl<'m> Partition<'m> {
             }
             let counted = now >= 0;
             let boundary = if counted { bucket_end } else { 0 }.min(versions.next_change());
-            let segment_end = clock.elapsed(boundary).min(next_busy).min(span);
-            loop {
-                // Drawn one ahead from a stream of its own: the draws do not
-                // wait on serving this arrival, so the processor overlaps them.
-                let arrival = next;
-                next = stream.next::<ONLY_REQUESTS>(
-                    arrival.elapsed,
-                    &self.arrivals.requesters,
-                    self.arrivals.restarters.as_ref(),
-                );
-                let d = arrival.device as usize;
-                let now = clock.at(arrival.elapsed);
-                match arrival.kind {
-                    ArrivalKind::Request => {
-                        simulated += 1;
-                        let reached = self.request(now, d);
-                        if counted {
-                            let served = Served {
-                                requests: 1,
-                                address: reached.address,
-                                held_at: reached.held_at,
-                                old: current & (1u64 << reached.address) == 0,
-                                cause: reached.cause,
-                                last: now,
-                            };
-                            self.count(tally, bucket, d, served);
-                        }
-                    }
-                    ArrivalKind::Restart => self.restart(d),
-                    ArrivalKind::Dropped => {}
-                }
-                // A reload queued while serving the segment ends it at its time.
-                let ends = if RELOADS {
-                    segment_end.min(self.arrivals.queue.head())
-                } else {
-                    segment_end
-                };
-                if next.elapsed >= ends || simulated >= check_stop_at {
-                    break;
-                }
-            }
+            let segment = Segment {
+                end: clock.elapsed(boundary).min(next_busy).min(span),
+                bucket,
+                counted,
+                current,
+            };
+            let counts = (&mut simulated, check_stop_at);
+            next = self.serve_segment::<ONLY_REQUESTS, RELOADS>(&mut stream, next, segment, tally, counts);
         }
         if span < horizon && !stop.load(Ordering::Relaxed) {
             simulated += self.count_quiet(span, horizon, tally, stop);
         }
         tally.simulated += simulated;
+    }
+
+    /// The partition's shared stream, from its arrivals' own random stream.
+    fn shared_stream(&self) -> SharedStream {
+        let arrivals = &self.arrivals;
+        let total_rate = arrivals.request_rate + arrivals.restart_rate;
+        SharedStream {
+            rng: self.streams.arrivals.clone(),
+            gap: if total_rate > 0.0 {
+                1.0 / (total_rate * self.model.peak_factor())
+            } else {
+                f64::INFINITY
+            },
+            restart_share: arrivals.restart_rate / total_rate,
+            cycle: self.model.scenario.population.daily_cycle,
+            squeeze: CycleSqueeze::UNKNOWN,
+            clock: self.clock,
+        }
+    }
+
+    /// Serves the shared stream's arrivals from `next` up to the end of
+    /// `segment` (or a reload queued on the way, or the next check of the
+    /// stop flag, when `simulated` reaches `check_stop_at`); returns the
+    /// first arrival after them. Each is drawn one
+    /// ahead from a stream of its own: the draws do not wait on serving
+    /// the arrival before, so the processor overlaps them.
+    #[inline(always)]
+    fn serve_segment<const ONLY_REQUESTS: bool, const RELOADS: bool>(
+        &mut self,
+        stream: &mut SharedStream,
+        mut next: Arrival,
+        segment: Segment,
+        tally: &mut Tally,
+        (simulated, check_stop_at): (&mut u64, u64),
+    ) -> Arrival {
+        loop {
+            let arrival = next;
+            next = stream.next::<ONLY_REQUESTS>(
+                arrival.elapsed,
+                &self.arrivals.requesters,
+                self.arrivals.restarters.as_ref(),
+            );
+            let d = arrival.device as usize;
+            let now = self.clock.at(arrival.elapsed);
+            match arrival.kind {
+                ArrivalKind::Request => {
+                    *simulated += 1;
+                    let reached = self.request(now, d);
+                    if segment.counted {
+                        let served = Served {
+                            requests: 1,
+                            address: reached.address,
+                            held_at: reached.held_at,
+                            old: segment.current & (1u64 << reached.address) == 0,
+                            cause: reached.cause,
+                            last: now,
+                        };
+                        self.count(tally, segment.bucket, d, served);
+                    }
+                }
+                ArrivalKind::Restart => self.restart(d),
+                ArrivalKind::Dropped => {}
+            }
+            // A reload queued while serving the segment ends it at its time.
+            let ends = if RELOADS {
+                segment.end.min(self.arrivals.queue.head())
+            } else {
+                segment.end
+            };
+            if next.elapsed >= ends || *simulated >= check_stop_at {
+                return next;
+            }
+        }
     }
 
     /// An app restart clears the app's cache and closes its connection.
