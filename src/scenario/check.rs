@@ -40,6 +40,70 @@ impl<'a> Checker<'a> {
 
     pub(super) fn scenario(&mut self, raw: RawScenario, file: &str) -> Checked<Scenario> {
         let sim = &raw.simulation;
+        let Horizon {
+            duration,
+            bucket,
+            warmup,
+            runs,
+        } = self.horizon(sim)?;
+        let record = self.record(&raw.record)?;
+        let population = self.population(&raw.population)?;
+        let authoritative = self.authoritative(raw.authoritative.as_ref())?;
+        let resolvers = self.pools(&raw.resolver, "resolver", true)?;
+        let routers = self.pools(&raw.router, "router", false)?;
+        let profiles = !raw.device.is_empty();
+        let (oses, mut apps) = if profiles {
+            self.no_layers_beside_profiles(&raw)?;
+            self.devices(&raw.device)?
+        } else {
+            (
+                self.pools(&raw.os, "os", false)?,
+                self.pools(&raw.app, "app", false)?,
+            )
+        };
+        // The server's limits live on in each app's connection.
+        if let Some(server) = self.server(raw.server.as_ref())? {
+            self.limit_connections(&mut apps, &server, profiles);
+        }
+        let name = raw.name.unwrap_or_else(|| {
+            Path::new(file)
+                .file_stem()
+                .map_or("scenario".into(), |s| s.to_string_lossy().into_owned())
+        });
+        if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+            return self.fail(
+                "name",
+                format!("\"{name}\" cannot name a results folder; use letters, digits and dashes"),
+            );
+        }
+        let scenario = Scenario {
+            name,
+            description: raw.description.unwrap_or_default(),
+            file: file.to_string(),
+            content_hash: String::new(),
+            text: String::new(),
+            overrides: Vec::new(),
+            duration,
+            warmup,
+            bucket,
+            runs,
+            seed: sim.seed.unwrap_or(1),
+            record,
+            population,
+            authoritative,
+            resolvers,
+            routers,
+            oses,
+            apps,
+            profiles,
+            warnings: Vec::new(),
+        };
+        self.exact_start(&scenario)?;
+        Ok(scenario)
+    }
+
+    /// `[simulation]`'s horizon, bucket, warm-up and runs.
+    fn horizon(&self, sim: &raw::RawSimulation) -> Checked<Horizon> {
         let duration =
             self.optional_duration(sim.duration.as_ref(), "simulation.duration", 48 * duration::HOUR)?;
         if duration <= 0 || duration >= FOREVER {
@@ -89,60 +153,12 @@ impl<'a> Checker<'a> {
                 format!("{runs} runs: accepted are 1 to 100000"),
             );
         }
-        let record = self.record(&raw.record)?;
-        let population = self.population(&raw.population)?;
-        let authoritative = self.authoritative(raw.authoritative.as_ref())?;
-        let resolvers = self.pools(&raw.resolver, "resolver", true)?;
-        let routers = self.pools(&raw.router, "router", false)?;
-        let profiles = !raw.device.is_empty();
-        let (oses, mut apps) = if profiles {
-            self.no_layers_beside_profiles(&raw)?;
-            self.devices(&raw.device)?
-        } else {
-            (
-                self.pools(&raw.os, "os", false)?,
-                self.pools(&raw.app, "app", false)?,
-            )
-        };
-        // The server's limits live on in each app's connection.
-        if let Some(server) = self.server(raw.server.as_ref())? {
-            self.limit_connections(&mut apps, &server, profiles);
-        }
-        let name = raw.name.unwrap_or_else(|| {
-            Path::new(file)
-                .file_stem()
-                .map_or("scenario".into(), |s| s.to_string_lossy().into_owned())
-        });
-        if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
-            return self.fail(
-                "name",
-                format!("\"{name}\" cannot name a results folder; use letters, digits and dashes"),
-            );
-        }
-        let scenario = Scenario {
-            name,
-            description: raw.description.unwrap_or_default(),
-            file: file.to_string(),
-            content_hash: String::new(),
-            text: String::new(),
-            overrides: Vec::new(),
+        Ok(Horizon {
             duration,
-            warmup,
             bucket,
+            warmup,
             runs: runs as u32,
-            seed: sim.seed.unwrap_or(1),
-            record,
-            population,
-            authoritative,
-            resolvers,
-            routers,
-            oses,
-            apps,
-            profiles,
-            warnings: Vec::new(),
-        };
-        self.exact_start(&scenario)?;
-        Ok(scenario)
+        })
     }
 
     /// Refuses a warm-up too short for the engine's start to be exact:
@@ -508,3 +524,11 @@ impl<'a> Checker<'a> {
 
 #[cfg(test)]
 mod tests;
+
+/// `[simulation]` checked: how long, in what buckets, from when, how often.
+struct Horizon {
+    duration: Millis,
+    bucket: Millis,
+    warmup: Option<Millis>,
+    runs: u32,
+}
