@@ -204,7 +204,7 @@ fn merge_refuses_a_truncated_or_damaged_shard_and_names_it() {
     let (_, shards) = small_shards(dir.path(), 2, &[]);
     let file = shards.join("shard-0001-of-0002.cachesim");
     let bytes = std::fs::read(&file).unwrap();
-    std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
+    std::fs::write(&file, &bytes[..bytes.len() - 10]).unwrap();
     let message = refused(&["merge", p(&shards)]);
     assert!(
         message.contains("shard-0001-of-0002.cachesim: truncated"),
@@ -221,6 +221,43 @@ fn merge_refuses_a_truncated_or_damaged_shard_and_names_it() {
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
     assert!(refused(&["merge", p(&empty)]).contains("no shard files"));
+}
+
+/// Rewrites the manifest's engine of the shard file at `file` (keeping its
+/// checksum right), as a shard of another build would have it.
+fn counted_by(file: &Path, engine: &str) {
+    let bytes = std::fs::read(file).unwrap();
+    let len = u32::from_le_bytes(bytes[16..20].try_into().unwrap()) as usize;
+    let mut manifest: serde_json::Value = serde_json::from_slice(&bytes[20..20 + len]).unwrap();
+    manifest["engine"] = serde_json::json!(engine);
+    let manifest = serde_json::to_vec(&manifest).unwrap();
+    let mut out = bytes[..16].to_vec();
+    out.extend((manifest.len() as u32).to_le_bytes());
+    out.extend(manifest);
+    out.extend_from_slice(&bytes[20 + len..bytes.len() - 4]);
+    let crc = crc32fast::hash(&out);
+    out.extend(crc.to_le_bytes());
+    std::fs::write(file, out).unwrap();
+}
+
+/// Counts of another engine (another build whose numbers differ) are
+/// never merged with this one's, nor answered again by `plan DIR`.
+#[test]
+fn counts_of_another_engine_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, shards) = small_shards(dir.path(), 2, &[]);
+    counted_by(&shards.join("shard-0001-of-0002.cachesim"), "0123456789abcdef");
+    let message = refused(&["merge", p(&shards)]);
+    assert!(
+        message.contains("shard-0001-of-0002.cachesim: counted by another engine (0123456789abcdef"),
+        "{message}"
+    );
+    let scenario = dir.path().join("small.toml");
+    let out = dir.path().join("out");
+    ok(&["run", p(&scenario), "--quiet", "--out", p(&out)]);
+    counted_by(&out.join("runs.cachesim"), "0123456789abcdef");
+    let message = refused(&["plan", p(&out)]);
+    assert!(message.contains("counted by another engine"), "{message}");
 }
 
 #[test]

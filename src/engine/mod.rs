@@ -19,6 +19,12 @@ use rayon::prelude::*;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+/// The engine's identity: a fingerprint of its golden outputs' numbers
+/// (see `build.rs`), the same for every build whose results are the same.
+/// Shards and results folders record it; counts of different engines are
+/// never merged or answered again as if they were this one's.
+pub const IDENTITY: &str = env!("CACHESIM_ENGINE");
+
 /// The layers between a user and the authoritative server, leaf to root.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Layer {

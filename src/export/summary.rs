@@ -31,6 +31,8 @@ pub struct Summary {
     pub cachesim_version: String,
     pub content_hash: String,
     pub description: String,
+    /// The engine that counted (see `engine::IDENTITY`).
+    pub engine: String,
     pub devices: f64,
     pub duration_s: f64,
     pub file: String,
@@ -202,6 +204,7 @@ impl Summary {
             below,
             bucket_s: seconds(s.bucket),
             cachesim_version: env!("CARGO_PKG_VERSION").to_string(),
+            engine: crate::engine::IDENTITY.to_string(),
             content_hash: s.content_hash.clone(),
             description: s.description.clone(),
             devices: r.devices_mean,

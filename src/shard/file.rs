@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use std::path::Path;
 
-/// Bumped whenever the layout or the meaning of the counts changes.
-pub const FORMAT: u32 = 1;
+/// Bumped whenever the layout or the meaning of the manifest changes (the
+/// counts' meaning is the engine's identity, in the manifest).
+pub const FORMAT: u32 = 2;
 
 const HEADER: &[u8; 16] = b"cachesim shard\n\0";
 
@@ -23,6 +24,9 @@ const HEADER: &[u8; 16] = b"cachesim shard\n\0";
 pub struct Manifest {
     pub format: u32,
     pub cachesim_version: String,
+    /// The engine that counted (see [`crate::engine::IDENTITY`]).
+    #[serde(default)]
+    pub engine: String,
     pub scenario: String,
     /// The scenario file as it was named on the command line.
     pub file: String,
@@ -77,6 +81,7 @@ impl Manifest {
         Manifest {
             format: FORMAT,
             cachesim_version: env!("CARGO_PKG_VERSION").to_string(),
+            engine: crate::engine::IDENTITY.to_string(),
             scenario: scenario.name.clone(),
             file: scenario.file.clone(),
             content_hash: scenario.content_hash.clone(),
@@ -87,6 +92,32 @@ impl Manifest {
             shard,
             pairs,
         }
+    }
+}
+
+impl Manifest {
+    /// Refuses counts this cachesim cannot take as its own: of another
+    /// shard format, or counted by another engine (whose numbers would mix
+    /// with this one's as if they were the same).
+    fn counted_here(&self) -> Result<(), String> {
+        if self.format != FORMAT {
+            return Err(format!(
+                "written by cachesim {} (shard format {}; this cachesim {} reads format {FORMAT}); \
+                 simulate it again with this cachesim",
+                self.cachesim_version,
+                self.format,
+                env!("CARGO_PKG_VERSION")
+            ));
+        }
+        if self.engine != crate::engine::IDENTITY {
+            return Err(format!(
+                "counted by another engine ({}; this cachesim's is {}), whose numbers are not this one's; \
+                 simulate it again with this cachesim",
+                self.engine,
+                crate::engine::IDENTITY
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -141,6 +172,7 @@ impl ShardFile {
             ));
         }
         let manifest = manifest.ok_or("its manifest cannot be read")?;
+        manifest.counted_here()?;
         let start = HEADER.len() + 4 + manifest_len(bytes).unwrap_or(0);
         let tallies = postcard::from_bytes(&body[start..]).map_err(|e| {
             format!(
@@ -176,7 +208,8 @@ mod tests {
         ShardFile {
             manifest: Manifest {
                 format: FORMAT,
-                cachesim_version: "0.1.0".into(),
+                cachesim_version: "0.2.0".into(),
+                engine: crate::engine::IDENTITY.into(),
                 scenario: "s".into(),
                 file: "s.toml".into(),
                 content_hash: "00".into(),
@@ -209,6 +242,18 @@ mod tests {
         assert!(ShardFile::from_bytes(b"hello")
             .unwrap_err()
             .contains("not a cachesim shard"));
+    }
+
+    #[test]
+    fn counts_of_another_engine_or_format_are_refused() {
+        let mut other = sample();
+        other.manifest.engine = "0123456789abcdef".into();
+        let said = ShardFile::from_bytes(&other.to_bytes()).unwrap_err();
+        assert!(said.contains("another engine (0123456789abcdef"), "{said}");
+        let mut old = sample();
+        old.manifest.format = 1;
+        let said = ShardFile::from_bytes(&old.to_bytes()).unwrap_err();
+        assert!(said.contains("shard format 1"), "{said}");
     }
 
     #[test]
