@@ -17,10 +17,23 @@ pub const FOREVER: Millis = i64::MAX / 8;
 /// The largest TTL a DNS message can carry (RFC 2181 §8: 2^31 − 1 seconds).
 pub const MAX_DNS_TTL: Millis = (i32::MAX as Millis) * SECOND;
 
+/// A duration that cannot be read, and what would be.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    #[error("\"{text}\" has no unit; write e.g. \"{body}s\", \"{body}m\" or \"{body}h\"")]
+    NoUnit { text: String, body: String },
+    #[error(
+        "\"{text}\" is not a duration ({reason}); write e.g. \"250ms\", \"60s\", \"15m\", \"24h\" or \"2d\""
+    )]
+    NotADuration { text: String, reason: String },
+    #[error("\"{text}\" is longer than the engine's clock holds; use \"forever\"")]
+    TooLong { text: String },
+}
+
 /// Parses a duration with a unit. Accepts `forever`, humantime's units
 /// (`ms`, `s`, `m`, `h`, `d`, `w`, combined as in `1h30m`) and a leading `-`
 /// for times before the change (schedules).
-pub fn parse_duration(text: &str) -> Result<Millis, String> {
+pub fn parse_duration(text: &str) -> Result<Millis, DurationError> {
     let trimmed = text.trim();
     if trimmed.eq_ignore_ascii_case("forever") {
         return Ok(FOREVER);
@@ -30,20 +43,20 @@ pub fn parse_duration(text: &str) -> Result<Millis, String> {
         None => (1, trimmed),
     };
     if !body.is_empty() && body.chars().all(|c| c.is_ascii_digit() || c == '.') {
-        return Err(format!(
-            "\"{text}\" has no unit; write e.g. \"{body}s\", \"{body}m\" or \"{body}h\""
-        ));
+        return Err(DurationError::NoUnit {
+            text: text.to_string(),
+            body: body.to_string(),
+        });
     }
-    let parsed = humantime::parse_duration(body).map_err(|e| {
-        format!(
-            "\"{text}\" is not a duration ({e}); write e.g. \"250ms\", \"60s\", \"15m\", \"24h\" or \"2d\""
-        )
+    let parsed = humantime::parse_duration(body).map_err(|e| DurationError::NotADuration {
+        text: text.to_string(),
+        reason: e.to_string(),
     })?;
     let ms = parsed.as_millis();
     if ms > FOREVER as u128 {
-        return Err(format!(
-            "\"{text}\" is longer than the engine's clock holds; use \"forever\""
-        ));
+        return Err(DurationError::TooLong {
+            text: text.to_string(),
+        });
     }
     Ok(sign * ms as Millis)
 }
@@ -187,7 +200,7 @@ mod tests {
 
     #[test]
     fn refuses_numbers_without_unit_and_garbage() {
-        assert!(parse_duration("300").unwrap_err().contains("no unit"));
+        assert!(parse_duration("300").unwrap_err().to_string().contains("no unit"));
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("").is_err());
         assert!(parse_duration("99999999999999999d").is_err());

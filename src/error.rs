@@ -2,7 +2,7 @@
 //! 2 for bad input (the user can fix it), 1 for internal or I/O failures,
 //! 130 when interrupted.
 
-use crate::scenario::ScenarioError;
+use crate::scenario::{OverrideError, ScenarioError, TableError};
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
@@ -11,6 +11,13 @@ pub enum Error {
     Scenario(Box<ScenarioError>),
     #[error("{0}")]
     Usage(String),
+    #[error(transparent)]
+    Override(#[from] OverrideError),
+    #[error(transparent)]
+    Table(#[from] TableError),
+    /// Bad input found by a module above this one, typed there.
+    #[error(transparent)]
+    Input(Box<dyn std::error::Error + Send + Sync>),
     /// The results folder cannot be created or written: found before simulating.
     #[error("cannot create the results folder {}: {source}", dir.display())]
     ResultsFolder { dir: PathBuf, source: std::io::Error },
@@ -24,6 +31,12 @@ pub enum Error {
     /// A shard file that cannot be merged: missing, duplicate, foreign or damaged.
     #[error("{}: {message}", path.display())]
     Shard { path: PathBuf, message: String },
+    /// A shard file that cannot be read as one.
+    #[error("{}: {source}", path.display())]
+    ShardFile {
+        path: PathBuf,
+        source: crate::shard::file::ShardFileError,
+    },
     #[error("interrupted: stopped before the simulation finished; no results were written")]
     Interrupted,
     #[error("{0}")]
@@ -35,9 +48,13 @@ impl Error {
         match self {
             Error::Scenario(_)
             | Error::Usage(_)
+            | Error::Override(_)
+            | Error::Table(_)
+            | Error::Input(_)
             | Error::ResultsFolder { .. }
             | Error::TooBig { .. }
-            | Error::Shard { .. } => 2,
+            | Error::Shard { .. }
+            | Error::ShardFile { .. } => 2,
             Error::Interrupted => 130,
             Error::Write { .. } | Error::Read { .. } | Error::Internal(_) => 1,
         }

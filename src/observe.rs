@@ -138,55 +138,76 @@ pub struct Curve {
     pub old: Vec<f64>,
 }
 
+/// What is wrong with an observed.csv, with the line.
+#[derive(Debug, thiserror::Error)]
+pub enum CurveError {
+    #[error("not CSV: {0}")]
+    NotCsv(csv::Error),
+    #[error("its columns are {0:?}; expected time_s,requests,old_requests (what cachesim observe writes)")]
+    Columns(Vec<String>),
+    #[error("line {line}: {source}")]
+    Line { line: usize, source: csv::Error },
+    #[error("line {line}: {column} is not a count or time: {value:?}")]
+    NotANumber {
+        line: usize,
+        column: String,
+        value: String,
+    },
+    #[error("line {line}: more old requests ({old}) than requests ({requests})")]
+    MoreOld { line: usize, old: f64, requests: f64 },
+    #[error("fewer than two buckets: nothing to fit")]
+    TooShort,
+    #[error("line {line}: buckets must start at 0 and be evenly spaced ({bucket} s apart)")]
+    Uneven { line: usize, bucket: f64 },
+}
+
 /// Reads observed.csv; the error says what is wrong, with the line.
-pub fn read_curve(bytes: &[u8]) -> Result<Curve, String> {
+pub fn read_curve(bytes: &[u8]) -> Result<Curve, CurveError> {
     let mut reader = csv::Reader::from_reader(bytes);
     let header: Vec<String> = reader
         .headers()
-        .map_err(|e| format!("not CSV: {e}"))?
+        .map_err(CurveError::NotCsv)?
         .iter()
         .map(String::from)
         .collect();
     if header != ["time_s", "requests", "old_requests"] {
-        return Err(format!(
-            "its columns are {header:?}; expected time_s,requests,old_requests (what cachesim observe writes)"
-        ));
+        return Err(CurveError::Columns(header));
     }
     let (mut times, mut requests, mut old) = (Vec::new(), Vec::new(), Vec::new());
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
-        let record = record.map_err(|e| format!("line {line}: {e}"))?;
-        let number = |c: usize| -> Result<f64, String> {
+        let record = record.map_err(|source| CurveError::Line { line, source })?;
+        let number = |c: usize| -> Result<f64, CurveError> {
             record[c]
                 .trim()
                 .parse::<f64>()
                 .ok()
                 .filter(|x| x.is_finite() && *x >= 0.0)
-                .ok_or(format!(
-                    "line {line}: {} is not a count or time: {:?}",
-                    header[c], &record[c]
-                ))
+                .ok_or_else(|| CurveError::NotANumber {
+                    line,
+                    column: header[c].clone(),
+                    value: record[c].to_string(),
+                })
         };
         let (t, n, k) = (number(0)?, number(1)?, number(2)?);
         if k > n {
-            return Err(format!(
-                "line {line}: more old requests ({k}) than requests ({n})"
-            ));
+            return Err(CurveError::MoreOld {
+                line,
+                old: k,
+                requests: n,
+            });
         }
         times.push(t);
         requests.push(n);
         old.push(k);
     }
     if times.len() < 2 {
-        return Err("fewer than two buckets: nothing to fit".into());
+        return Err(CurveError::TooShort);
     }
     let bucket = times[1] - times[0];
     for (i, pair) in times.windows(2).enumerate() {
         if (pair[1] - pair[0] - bucket).abs() > 1e-6 || times[0] != 0.0 || bucket <= 0.0 {
-            return Err(format!(
-                "line {}: buckets must start at 0 and be evenly spaced ({bucket} s apart)",
-                i + 3
-            ));
+            return Err(CurveError::Uneven { line: i + 3, bucket });
         }
     }
     Ok(Curve {
@@ -257,17 +278,21 @@ mod tests {
     fn a_bad_curve_is_refused_with_its_line() {
         assert!(read_curve(b"t,n\n0,1\n")
             .unwrap_err()
+            .to_string()
             .contains("expected time_s,requests,old_requests"));
         assert!(read_curve(b"time_s,requests,old_requests\n0,5,6\n60,1,0\n")
             .unwrap_err()
+            .to_string()
             .contains("line 2"));
         assert!(
             read_curve(b"time_s,requests,old_requests\n0,5,1\n60,1,0\n200,1,0\n")
                 .unwrap_err()
+                .to_string()
                 .contains("line 4")
         );
         assert!(read_curve(b"time_s,requests,old_requests\n0,5,1\n")
             .unwrap_err()
+            .to_string()
             .contains("fewer than two"));
     }
 }

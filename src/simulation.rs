@@ -35,16 +35,16 @@ impl SimOptions {
         let mut overrides: Vec<Override> = self
             .sets
             .iter()
-            .map(|a| Override::parse(a).map_err(Error::Usage))
+            .map(|a| Override::parse(a).map_err(Error::from))
             .collect::<Result<_>>()?;
         if let Some(runs) = self.runs {
             overrides.push(
-                Override::from_flag("--runs", "simulation.runs", &runs.to_string()).map_err(Error::Usage)?,
+                Override::from_flag("--runs", "simulation.runs", &runs.to_string()).map_err(Error::from)?,
             );
         }
         if let Some(seed) = self.seed {
             overrides.push(
-                Override::from_flag("--seed", "simulation.seed", &seed.to_string()).map_err(Error::Usage)?,
+                Override::from_flag("--seed", "simulation.seed", &seed.to_string()).map_err(Error::from)?,
             );
         }
         Ok(overrides)

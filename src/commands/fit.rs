@@ -66,8 +66,7 @@ fn files(fitted: &Fitted, options: &FitOptions) -> Result<Vec<(String, Vec<u8>)>
     });
     let mut json_bytes = serde_json::to_vec_pretty(&fit_json).expect("JSON serializes");
     json_bytes.push(b'\n');
-    let table =
-        crate::scenario::table_with(&fitted.scenario.text, &fitted.overrides).map_err(Error::Usage)?;
+    let table = crate::scenario::table_with(&fitted.scenario.text, &fitted.overrides).map_err(Error::from)?;
     let mut toml_text = format!(
         "# Fitted by cachesim fit to {} from {}:\n",
         options.observed.display(),

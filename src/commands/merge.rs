@@ -65,7 +65,10 @@ fn shard_paths(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
 fn read_complete_set(paths: &[PathBuf]) -> Result<Vec<(PathBuf, ShardFile)>> {
     let mut shards: Vec<(PathBuf, ShardFile)> = Vec::new();
     for path in paths {
-        let shard = ShardFile::read(path).map_err(|m| refuse(path, m))?;
+        let shard = ShardFile::read(path).map_err(|source| Error::ShardFile {
+            path: path.clone(),
+            source,
+        })?;
         shards.push((path.clone(), shard));
     }
     let (first_path, first) = (&shards[0].0, &shards[0].1.manifest);
@@ -161,7 +164,7 @@ pub fn merged(inputs: &[PathBuf]) -> Result<Simulated> {
     let overrides: Vec<Override> = first
         .overrides
         .iter()
-        .map(|o| Override::parse(o).map_err(Error::Usage))
+        .map(|o| Override::parse(o).map_err(Error::from))
         .collect::<Result<_>>()?;
     let scenario = scenario::parse(&first.text, &first.file, &overrides)?;
     if scenario.content_hash != first.content_hash {

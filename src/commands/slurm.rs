@@ -101,7 +101,7 @@ pub fn slurm(options: &SlurmOptions) -> Result<(PathBuf, Request)> {
         .map(|c| {
             let extra = sets_of(c)
                 .iter()
-                .map(|s| crate::scenario::Override::parse(s).map_err(Error::Usage))
+                .map(|s| crate::scenario::Override::parse(s).map_err(Error::from))
                 .collect::<Result<Vec<_>>>()?;
             options.sim.load(&extra)
         })

@@ -71,7 +71,7 @@ pub fn sweep(
         let overrides: Vec<Override> = varies
             .iter()
             .zip(&combination)
-            .map(|(v, value)| Override::parse(&format!("{}={value}", v.key)).map_err(Error::Usage))
+            .map(|(v, value)| Override::parse(&format!("{}={value}", v.key)).map_err(Error::from))
             .collect::<Result<_>>()?;
         scenarios.push((combination, sim.load(&overrides)?));
     }

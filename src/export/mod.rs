@@ -83,7 +83,7 @@ pub fn redraw(dir: &Path) -> Result<Vec<String>> {
     Ok(names)
 }
 
-fn chart_error(e: String) -> Error {
+fn chart_error(e: charts::ChartError) -> Error {
     Error::Internal(format!("cannot draw the charts: {e}"))
 }
 

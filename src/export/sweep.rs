@@ -230,14 +230,27 @@ pub struct SweepFile {
     pub points: Vec<Point>,
 }
 
+/// What is wrong with a `sweep.json`.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepFileError {
+    #[error("not valid JSON: {0}")]
+    NotJson(#[from] serde_json::Error),
+    #[error("no \"{0}\"")]
+    Missing(&'static str),
+    #[error("a key that is not a string")]
+    KeyNotAString,
+    #[error("no value of {0}")]
+    NoValue(String),
+}
+
 /// Reads `sweep.json` back; the error says what is wrong with it.
-pub fn read_file_json(bytes: &[u8]) -> Result<SweepFile, String> {
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("not valid JSON: {e}"))?;
+pub fn read_file_json(bytes: &[u8]) -> Result<SweepFile, SweepFileError> {
+    let v: Value = serde_json::from_slice(bytes)?;
     let keys: Vec<String> = v["keys"]
         .as_array()
-        .ok_or("no \"keys\"")?
+        .ok_or(SweepFileError::Missing("keys"))?
         .iter()
-        .map(|k| k.as_str().map(String::from).ok_or("a key that is not a string"))
+        .map(|k| k.as_str().map(String::from).ok_or(SweepFileError::KeyNotAString))
         .collect::<Result<_, _>>()?;
     let criterion = match (
         v["criterion"]["tolerance"].as_f64(),
@@ -245,9 +258,9 @@ pub fn read_file_json(bytes: &[u8]) -> Result<SweepFile, String> {
     ) {
         (Some(t), _) => Criterion::Tolerance(t),
         (None, Some(n)) => Criterion::MaxLost(n),
-        _ => return Err("no \"criterion\"".into()),
+        _ => return Err(SweepFileError::Missing("criterion")),
     };
-    let rows = v["points"].as_array().ok_or("no \"points\"")?;
+    let rows = v["points"].as_array().ok_or(SweepFileError::Missing("points"))?;
     let points = rows
         .iter()
         .map(|row| {
@@ -257,7 +270,7 @@ pub fn read_file_json(bytes: &[u8]) -> Result<SweepFile, String> {
                     row["values"][k]
                         .as_str()
                         .map(String::from)
-                        .ok_or(format!("no value of {k}"))
+                        .ok_or_else(|| SweepFileError::NoValue(k.clone()))
                 })
                 .collect::<Result<_, _>>()?;
             let n = |name: &str| row[name].as_f64();
@@ -293,7 +306,7 @@ pub fn read_file_json(bytes: &[u8]) -> Result<SweepFile, String> {
                 within_noise: row["within_noise"].as_bool().unwrap_or(false),
             })
         })
-        .collect::<Result<_, String>>()?;
+        .collect::<Result<_, SweepFileError>>()?;
     Ok(SweepFile {
         scenario: v["scenario"].as_str().unwrap_or("sweep").to_string(),
         keys,

@@ -39,48 +39,89 @@ fn lookup<'a>(table: &'a Table, key: &str) -> Option<&'a Value> {
     Some(value)
 }
 
+/// A `--free` argument that cannot be fitted, and what would be.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum FreeKeyError {
+    #[error(
+        "--free {0}: write KEY=LO..HI, e.g. resolver.1.share=0.01..0.2 or app.0.connection.max_age=1m..2h"
+    )]
+    Form(String),
+    #[error(
+        "--free {argument}: the scenario has no key {key}; a free key must be written in the \
+         scenario (inline a preset to free one of its values: policy = {{ preset = \"…\", fixed_ttl = \"24h\" }})"
+    )]
+    NoSuchKey { argument: String, key: String },
+    #[error("--free {argument}: {key} is {value}, not a number or a duration")]
+    NotANumber {
+        argument: String,
+        key: String,
+        value: String,
+    },
+    #[error("--free {argument}: {text}: {source}")]
+    Duration {
+        argument: String,
+        text: String,
+        source: duration::DurationError,
+    },
+    #[error("--free {argument}: {text} is not a number")]
+    Number { argument: String, text: String },
+    #[error("--free {0}: the range must have LO < HI")]
+    Empty(String),
+    #[error("--free {0}: a share's range lies within 0..1")]
+    Share(String),
+}
+
+impl From<FreeKeyError> for crate::error::Error {
+    fn from(e: FreeKeyError) -> Self {
+        crate::error::Error::Input(Box::new(e))
+    }
+}
+
 impl FreeKey {
     /// Parses `KEY=LO..HI` against the scenario's table (overrides applied).
-    pub fn parse(argument: &str, table: &Table) -> Result<FreeKey, String> {
-        let form = "write KEY=LO..HI, e.g. resolver.1.share=0.01..0.2 or app.0.connection.max_age=1m..2h";
-        let (key, range) = argument
-            .split_once('=')
-            .ok_or(format!("--free {argument}: {form}"))?;
-        let (lo, hi) = range
-            .split_once("..")
-            .ok_or(format!("--free {argument}: {form}"))?;
+    pub fn parse(argument: &str, table: &Table) -> Result<FreeKey, FreeKeyError> {
+        let form = || FreeKeyError::Form(argument.to_string());
+        let (key, range) = argument.split_once('=').ok_or_else(form)?;
+        let (lo, hi) = range.split_once("..").ok_or_else(form)?;
         let key = key.trim().to_string();
-        let current = lookup(table, &key).ok_or(format!(
-            "--free {argument}: the scenario has no key {key}; a free key must be written in the \
-             scenario (inline a preset to free one of its values: policy = {{ preset = \"…\", fixed_ttl = \"24h\" }})"
-        ))?;
+        let current = lookup(table, &key).ok_or_else(|| FreeKeyError::NoSuchKey {
+            argument: argument.to_string(),
+            key: key.clone(),
+        })?;
         let kind = match current {
             Value::Float(_) => Kind::Float,
             Value::Integer(_) => Kind::Integer,
             Value::String(s) if duration::parse_duration(s).is_ok() => Kind::Duration,
             other => {
-                return Err(format!(
-                    "--free {argument}: {key} is {other}, not a number or a duration"
-                ))
+                return Err(FreeKeyError::NotANumber {
+                    argument: argument.to_string(),
+                    key,
+                    value: other.to_string(),
+                })
             }
         };
-        let value = |text: &str| -> Result<f64, String> {
+        let value = |text: &str| -> Result<f64, FreeKeyError> {
             let text = text.trim();
             match kind {
                 Kind::Duration => duration::parse_duration(text)
                     .map(|ms| ms as f64)
-                    .map_err(|e| format!("--free {argument}: {text}: {e}")),
-                _ => text
-                    .parse::<f64>()
-                    .map_err(|_| format!("--free {argument}: {text} is not a number")),
+                    .map_err(|source| FreeKeyError::Duration {
+                        argument: argument.to_string(),
+                        text: text.to_string(),
+                        source,
+                    }),
+                _ => text.parse::<f64>().map_err(|_| FreeKeyError::Number {
+                    argument: argument.to_string(),
+                    text: text.to_string(),
+                }),
             }
         };
         let (lo, hi) = (value(lo)?, value(hi)?);
         if lo >= hi || !lo.is_finite() || !hi.is_finite() {
-            return Err(format!("--free {argument}: the range must have LO < HI"));
+            return Err(FreeKeyError::Empty(argument.to_string()));
         }
         if key.ends_with(".share") && (lo < 0.0 || hi > 1.0) {
-            return Err(format!("--free {argument}: a share's range lies within 0..1"));
+            return Err(FreeKeyError::Share(argument.to_string()));
         }
         Ok(FreeKey { key, lo, hi, kind })
     }
@@ -265,7 +306,7 @@ mod tests {
             ("resolver.1.share", "KEY=LO..HI"),
             ("resolver.1.policy=1..2", "not a number"),
         ] {
-            let e = FreeKey::parse(bad, &t).unwrap_err();
+            let e = FreeKey::parse(bad, &t).unwrap_err().to_string();
             assert!(e.contains(needle), "{bad}: {e}");
         }
     }

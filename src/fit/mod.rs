@@ -6,6 +6,8 @@
 
 pub mod bootstrap;
 pub mod free;
+
+pub use free::FreeKeyError;
 pub mod likelihood;
 pub mod search;
 
@@ -63,7 +65,7 @@ struct Objective<'a> {
     /// Every candidate's loss and results (the bootstrap fits again along
     /// the profiles from them).
     seen: HashMap<Vec<u64>, (f64, Option<std::sync::Arc<Results>>)>,
-    first_error: Option<String>,
+    first_error: Option<Error>,
 }
 
 impl Objective<'_> {
@@ -74,17 +76,17 @@ impl Objective<'_> {
     }
 
     /// The scenario and results at `u`, or why there are none.
-    fn simulate(&self, u: &[f64]) -> std::result::Result<(Scenario, Results, Vec<Override>), String> {
+    fn simulate(&self, u: &[f64]) -> Result<(Scenario, Results, Vec<Override>)> {
         let overrides = self
             .overrides(u)
-            .ok_or("the freed shares add up to more than 1")?;
-        let s = scenario::parse(&self.base.text, &self.base.file, &overrides).map_err(|e| e.to_string())?;
+            .ok_or_else(|| Error::Usage("the freed shares add up to more than 1".into()))?;
+        let s = scenario::parse(&self.base.text, &self.base.file, &overrides)?;
         let runs = s.runs;
         let model = Model::new(s);
         let tallies = self
             .pool
             .install(|| engine::simulate(&model, runs, &STOP, &|_| {}))
-            .map_err(|_| "interrupted".to_string())?;
+            .map_err(|_| Error::Interrupted)?;
         let results = crate::stats::Results::of(&model, &tallies);
         Ok((model.scenario, results, overrides))
     }
@@ -122,7 +124,7 @@ fn covering(curve: &Curve) -> Result<Vec<Override>> {
     ["simulation.bucket", "simulation.duration"]
         .iter()
         .zip([curve.bucket_ms, length])
-        .map(|(key, ms)| Override::parse(&format!("{key}={ms}ms")).map_err(Error::Usage))
+        .map(|(key, ms)| Override::parse(&format!("{key}={ms}ms")).map_err(Error::from))
         .collect()
 }
 
@@ -133,10 +135,10 @@ pub fn fit(sim: &SimOptions, curve: Curve, free_args: &[String]) -> Result<Fitte
     let cover = covering(&curve)?;
     let base = sim.load(&cover)?;
     let base_overrides: Vec<Override> = [sim.overrides()?, cover].concat();
-    let table = scenario::table_with(&base.text, &base_overrides).map_err(Error::Usage)?;
+    let table = scenario::table_with(&base.text, &base_overrides).map_err(Error::from)?;
     let free: Vec<FreeKey> = free_args
         .iter()
-        .map(|a| FreeKey::parse(a, &table).map_err(Error::Usage))
+        .map(|a| FreeKey::parse(a, &table).map_err(Error::from))
         .collect::<Result<_>>()?;
     let pool = sim.thread_pool()?;
     let mut objective = Objective {
@@ -156,10 +158,14 @@ pub fn fit(sim: &SimOptions, curve: Curve, free_args: &[String]) -> Result<Fitte
     if !loss.is_finite() {
         return Err(Error::Usage(format!(
             "no value in the ranges gives a scenario cachesim can simulate: {}",
-            objective.first_error.clone().unwrap_or_default()
+            objective
+                .first_error
+                .as_ref()
+                .map(Error::to_string)
+                .unwrap_or_default()
         )));
     }
-    let (scenario, results, overrides) = objective.simulate(&best).map_err(Error::Usage)?;
+    let (scenario, results, overrides) = objective.simulate(&best)?;
     let dispersion = likelihood::dispersion(&curve, &results);
     let pseudo = pseudo_curves(&objective, &best, &curve)?;
     let level = loss + 0.5 * CHI2_95 * dispersion;
@@ -228,7 +234,7 @@ fn pseudo_curves(objective: &Objective, best: &[f64], curve: &Curve) -> Result<V
         ("simulation.seed", seed),
         ("simulation.runs", u64::from(bootstrap::CURVES)),
     ] {
-        overrides.push(Override::parse(&format!("{key}={value}")).map_err(Error::Usage)?);
+        overrides.push(Override::parse(&format!("{key}={value}")).map_err(Error::from)?);
     }
     let s = scenario::parse(&objective.base.text, &objective.base.file, &overrides)?;
     let model = Model::new(s);

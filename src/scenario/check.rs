@@ -189,7 +189,7 @@ impl<'a> Checker<'a> {
 
     fn duration(&self, value: &Value, key: &str) -> Checked<Millis> {
         match value {
-            Value::String(s) => duration::parse_duration(s).or_else(|e| self.fail(key, e)),
+            Value::String(s) => duration::parse_duration(s).or_else(|e| self.fail(key, e.to_string())),
             Value::Integer(n) => self.fail(key, format!("{n} has no unit; write e.g. \"{n}s\" or \"{n}m\"")),
             Value::Float(x) => self.fail(key, format!("{x} has no unit; write e.g. \"{x}s\"")),
             other => self.fail(

@@ -15,7 +15,7 @@ pub mod warmup;
 
 pub use error::{did_you_mean, ScenarioError};
 pub use model::*;
-pub use overrides::Override;
+pub use overrides::{Override, OverrideError};
 
 use check::Checker;
 use error::Locator;
@@ -57,13 +57,13 @@ pub fn parse(text: &str, file: &str, overrides: &[Override]) -> Result<Scenario,
             message: format!("not valid TOML: {}", e.message().trim()),
         }
     })?;
-    overrides::apply_all(&mut table, overrides).map_err(|message| ScenarioError {
+    overrides::apply_all(&mut table, overrides).map_err(|e| ScenarioError {
         file: file.to_string(),
         line: None,
         column: None,
         key: None,
         from_override: None,
-        message,
+        message: e.to_string(),
     })?;
     let raw: RawScenario =
         serde_path_to_error::deserialize(Value::Table(table)).map_err(|e| serde_error(&locator, file, e))?;
@@ -81,11 +81,19 @@ pub fn parse(text: &str, file: &str, overrides: &[Override]) -> Result<Scenario,
     Ok(scenario)
 }
 
+/// A scenario's text that cannot be read as a table with its overrides.
+#[derive(Debug, thiserror::Error)]
+pub enum TableError {
+    #[error("not valid TOML: {}", .0.message().trim())]
+    NotToml(toml::de::Error),
+    #[error(transparent)]
+    Override(#[from] OverrideError),
+}
+
 /// The scenario's TOML table with `overrides` applied, before validation:
 /// what `fit` reads a free key's current value from and writes fitted.toml from.
-pub fn table_with(text: &str, overrides: &[Override]) -> Result<Table, String> {
-    let mut table: Table =
-        toml::from_str(text).map_err(|e| format!("not valid TOML: {}", e.message().trim()))?;
+pub fn table_with(text: &str, overrides: &[Override]) -> Result<Table, TableError> {
+    let mut table: Table = toml::from_str(text).map_err(TableError::NotToml)?;
     overrides::apply_all(&mut table, overrides)?;
     Ok(table)
 }

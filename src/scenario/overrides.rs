@@ -3,6 +3,30 @@
 
 use toml::{Table, Value};
 
+/// A `--set` argument that cannot be applied, with what would be.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum OverrideError {
+    #[error("--set {argument}: expected KEY=VALUE, e.g. record.ttl=60s")]
+    NoValue { argument: String },
+    #[error("--set {argument}: \"{path}\" is not a dotted key such as simulation.runs")]
+    NotAKey { argument: String, path: String },
+    #[error("--set {argument}: `{list}` is a list; use an index from 0, not \"{segment}\"")]
+    NotAnIndex {
+        argument: String,
+        list: String,
+        segment: String,
+    },
+    #[error("--set {argument}: `{list}` has {len} entries (index 0 to {}); {index} is out of range", len.saturating_sub(1))]
+    OutOfRange {
+        argument: String,
+        list: String,
+        len: usize,
+        index: usize,
+    },
+    #[error("--set {argument}: `{key}` is a single value, not a table")]
+    NotATable { argument: String, key: String },
+}
+
 /// One parsed `--set` argument.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Override {
@@ -17,15 +41,16 @@ pub struct Override {
 
 impl Override {
     /// Parses `KEY=VALUE`; VALUE is read as TOML where it parses, else as a string.
-    pub fn parse(argument: &str) -> Result<Override, String> {
-        let (path, raw) = argument
-            .split_once('=')
-            .ok_or_else(|| format!("--set {argument}: expected KEY=VALUE, e.g. record.ttl=60s"))?;
+    pub fn parse(argument: &str) -> Result<Override, OverrideError> {
+        let (path, raw) = argument.split_once('=').ok_or_else(|| OverrideError::NoValue {
+            argument: argument.to_string(),
+        })?;
         let path = path.trim();
         if path.is_empty() || path.split('.').any(str::is_empty) {
-            return Err(format!(
-                "--set {argument}: \"{path}\" is not a dotted key such as simulation.runs"
-            ));
+            return Err(OverrideError::NotAKey {
+                argument: argument.to_string(),
+                path: path.to_string(),
+            });
         }
         let value = toml::from_str::<Table>(&format!("v = {raw}"))
             .ok()
@@ -41,7 +66,7 @@ impl Override {
 
     /// `KEY=VALUE` as set by a flag of its own (`--runs 8` for
     /// `simulation.runs=8`), named so in error messages.
-    pub fn from_flag(flag: &str, path: &str, value: &str) -> Result<Override, String> {
+    pub fn from_flag(flag: &str, path: &str, value: &str) -> Result<Override, OverrideError> {
         let mut o = Override::parse(&format!("{path}={value}"))?;
         o.written = format!("{flag} {value}");
         Ok(o)
@@ -50,14 +75,14 @@ impl Override {
 
 /// Applies overrides in order, creating tables on the way where needed;
 /// entries of an array of tables are addressed by index from 0.
-pub fn apply_all(root: &mut Table, overrides: &[Override]) -> Result<(), String> {
+pub fn apply_all(root: &mut Table, overrides: &[Override]) -> Result<(), OverrideError> {
     for o in overrides {
         apply_one(root, o)?;
     }
     Ok(())
 }
 
-fn apply_one(root: &mut Table, o: &Override) -> Result<(), String> {
+fn apply_one(root: &mut Table, o: &Override) -> Result<(), OverrideError> {
     let segments: Vec<&str> = o.path.split('.').collect();
     let mut value: &mut Value = root
         .entry(segments[0].to_string())
@@ -70,32 +95,28 @@ fn apply_one(root: &mut Table, o: &Override) -> Result<(), String> {
         let is_last = i == segments.len() - 1;
         value = match value {
             Value::Array(items) => {
-                let index: usize = segment.parse().map_err(|_| {
-                    format!(
-                        "--set {}: `{}` is a list; use an index from 0, not \"{segment}\"",
-                        o.argument,
-                        segments[..i].join(".")
-                    )
+                let list = || segments[..i].join(".");
+                let index: usize = segment.parse().map_err(|_| OverrideError::NotAnIndex {
+                    argument: o.argument.clone(),
+                    list: list(),
+                    segment: segment.to_string(),
                 })?;
                 let len = items.len();
-                items.get_mut(index).ok_or_else(|| {
-                    format!(
-                        "--set {}: `{}` has {len} entries (index 0 to {}); {index} is out of range",
-                        o.argument,
-                        segments[..i].join("."),
-                        len.saturating_sub(1)
-                    )
+                items.get_mut(index).ok_or_else(|| OverrideError::OutOfRange {
+                    argument: o.argument.clone(),
+                    list: list(),
+                    len,
+                    index,
                 })?
             }
             Value::Table(table) => table
                 .entry(segment.to_string())
                 .or_insert_with(|| Value::Table(Table::new())),
             _ => {
-                return Err(format!(
-                    "--set {}: `{}` is a single value, not a table",
-                    o.argument,
-                    segments[..i].join(".")
-                ))
+                return Err(OverrideError::NotATable {
+                    argument: o.argument.clone(),
+                    key: segments[..i].join("."),
+                })
             }
         };
         if is_last {
@@ -146,8 +167,8 @@ mod tests {
     fn explains_bad_indices() {
         let mut root = table("[[resolver]]\nshare = 1.0\n");
         let err = apply_all(&mut root, &[Override::parse("resolver.3.share=1").unwrap()]).unwrap_err();
-        assert!(err.contains("has 1 entries"), "{err}");
+        assert!(err.to_string().contains("has 1 entries"), "{err}");
         let err = apply_all(&mut root, &[Override::parse("resolver.x.share=1").unwrap()]).unwrap_err();
-        assert!(err.contains("use an index"), "{err}");
+        assert!(err.to_string().contains("use an index"), "{err}");
     }
 }

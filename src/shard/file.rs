@@ -95,27 +95,58 @@ impl Manifest {
     }
 }
 
+/// What is wrong with a shard file, in words a user can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum ShardFileError {
+    #[error("cannot read it: {0}")]
+    Read(#[from] std::io::Error),
+    #[error("not a cachesim shard file (it does not start with the shard header)")]
+    NotAShard,
+    #[error("truncated{}", rerun(.0))]
+    Truncated(Option<Shard>),
+    #[error("truncated or damaged (its checksum does not match){}", rerun(.0))]
+    Damaged(Option<Shard>),
+    #[error("its manifest cannot be read")]
+    Manifest,
+    #[error("its counts cannot be read ({reason}){}", rerun(&Some(*.shard)))]
+    Counts { reason: String, shard: Shard },
+    #[error(
+        "written by cachesim {version} (shard format {format}; this cachesim {} reads format {FORMAT}); \
+         simulate it again with this cachesim",
+        env!("CARGO_PKG_VERSION")
+    )]
+    OtherFormat { version: String, format: u32 },
+    #[error(
+        "counted by another engine ({engine}; this cachesim's is {}), whose numbers are not this one's; \
+         simulate it again with this cachesim",
+        crate::engine::IDENTITY
+    )]
+    OtherEngine { engine: String },
+}
+
+/// What to do about a damaged shard: run it (or, unknown, that one) again.
+fn rerun(shard: &Option<Shard>) -> String {
+    match shard {
+        Some(s) => format!("; run shard {s} again"),
+        None => "; run that shard again".to_string(),
+    }
+}
+
 impl Manifest {
     /// Refuses counts this cachesim cannot take as its own: of another
     /// shard format, or counted by another engine (whose numbers would mix
     /// with this one's as if they were the same).
-    fn counted_here(&self) -> Result<(), String> {
+    fn counted_here(&self) -> Result<(), ShardFileError> {
         if self.format != FORMAT {
-            return Err(format!(
-                "written by cachesim {} (shard format {}; this cachesim {} reads format {FORMAT}); \
-                 simulate it again with this cachesim",
-                self.cachesim_version,
-                self.format,
-                env!("CARGO_PKG_VERSION")
-            ));
+            return Err(ShardFileError::OtherFormat {
+                version: self.cachesim_version.clone(),
+                format: self.format,
+            });
         }
         if self.engine != crate::engine::IDENTITY {
-            return Err(format!(
-                "counted by another engine ({}; this cachesim's is {}), whose numbers are not this one's; \
-                 simulate it again with this cachesim",
-                self.engine,
-                crate::engine::IDENTITY
-            ));
+            return Err(ShardFileError::OtherEngine {
+                engine: self.engine.clone(),
+            });
         }
         Ok(())
     }
@@ -148,37 +179,28 @@ impl ShardFile {
     }
 
     /// Reads a shard file; the error says what is wrong with it, in words.
-    pub fn read(path: &Path) -> Result<ShardFile, String> {
-        let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
-        ShardFile::from_bytes(&bytes)
+    pub fn read(path: &Path) -> Result<ShardFile, ShardFileError> {
+        ShardFile::from_bytes(&std::fs::read(path)?)
     }
 
-    pub fn from_bytes(bytes: &[u8]) -> Result<ShardFile, String> {
+    pub fn from_bytes(bytes: &[u8]) -> Result<ShardFile, ShardFileError> {
         if !bytes.starts_with(HEADER) {
-            return Err("not a cachesim shard file (it does not start with the shard header)".into());
+            return Err(ShardFileError::NotAShard);
         }
         let manifest = Self::manifest(bytes);
-        let rerun = |m: &Option<Manifest>| match m {
-            Some(m) => format!("; run shard {} again", m.shard),
-            None => "; run that shard again".to_string(),
-        };
+        let shard = manifest.as_ref().map(|m| m.shard);
         let Some((body, crc)) = bytes.split_last_chunk::<4>() else {
-            return Err(format!("truncated{}", rerun(&manifest)));
+            return Err(ShardFileError::Truncated(shard));
         };
         if crc32fast::hash(body) != u32::from_le_bytes(*crc) {
-            return Err(format!(
-                "truncated or damaged (its checksum does not match){}",
-                rerun(&manifest)
-            ));
+            return Err(ShardFileError::Damaged(shard));
         }
-        let manifest = manifest.ok_or("its manifest cannot be read")?;
+        let manifest = manifest.ok_or(ShardFileError::Manifest)?;
         manifest.counted_here()?;
         let start = HEADER.len() + 4 + manifest_len(bytes).unwrap_or(0);
-        let tallies = postcard::from_bytes(&body[start..]).map_err(|e| {
-            format!(
-                "its counts cannot be read ({e}){}",
-                rerun(&Some(manifest.clone()))
-            )
+        let tallies = postcard::from_bytes(&body[start..]).map_err(|e| ShardFileError::Counts {
+            reason: e.to_string(),
+            shard: manifest.shard,
         })?;
         Ok(ShardFile { manifest, tallies })
     }
@@ -227,20 +249,26 @@ mod tests {
     #[test]
     fn round_trips() {
         let file = sample();
-        assert_eq!(ShardFile::from_bytes(&file.to_bytes()), Ok(file));
+        assert_eq!(ShardFile::from_bytes(&file.to_bytes()).unwrap(), file);
     }
 
     #[test]
     fn damage_and_truncation_are_caught_and_name_the_shard() {
         let bytes = sample().to_bytes();
-        let truncated = ShardFile::from_bytes(&bytes[..bytes.len() - 9]).unwrap_err();
+        let truncated = ShardFile::from_bytes(&bytes[..bytes.len() - 9])
+            .unwrap_err()
+            .to_string();
         assert!(truncated.contains("run shard 1/4 again"), "{truncated}");
         let mut flipped = bytes.clone();
         let last = flipped.len() - 6;
         flipped[last] ^= 1;
-        assert!(ShardFile::from_bytes(&flipped).unwrap_err().contains("checksum"));
+        assert!(ShardFile::from_bytes(&flipped)
+            .unwrap_err()
+            .to_string()
+            .contains("checksum"));
         assert!(ShardFile::from_bytes(b"hello")
             .unwrap_err()
+            .to_string()
             .contains("not a cachesim shard"));
     }
 
@@ -248,11 +276,11 @@ mod tests {
     fn counts_of_another_engine_or_format_are_refused() {
         let mut other = sample();
         other.manifest.engine = "0123456789abcdef".into();
-        let said = ShardFile::from_bytes(&other.to_bytes()).unwrap_err();
+        let said = ShardFile::from_bytes(&other.to_bytes()).unwrap_err().to_string();
         assert!(said.contains("another engine (0123456789abcdef"), "{said}");
         let mut old = sample();
         old.manifest.format = 1;
-        let said = ShardFile::from_bytes(&old.to_bytes()).unwrap_err();
+        let said = ShardFile::from_bytes(&old.to_bytes()).unwrap_err().to_string();
         assert!(said.contains("shard format 1"), "{said}");
     }
 

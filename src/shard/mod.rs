@@ -24,19 +24,29 @@ impl fmt::Display for Shard {
     }
 }
 
-impl FromStr for Shard {
-    type Err = String;
+/// A `--shard` argument that names no shard.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ShardArgError {
+    #[error("{ACCEPTED}")]
+    Form,
+    #[error("{0} is not a shard: {ACCEPTED}")]
+    OutOfRange(String),
+}
 
-    fn from_str(text: &str) -> Result<Shard, String> {
-        let accepted = "write I/N with 0 ≤ I < N, e.g. 3/16 for the fourth of 16 shards";
-        let (index, count) = text.split_once('/').ok_or_else(|| accepted.to_string())?;
-        let number = |s: &str| s.trim().parse::<u32>().map_err(|_| accepted.to_string());
+const ACCEPTED: &str = "write I/N with 0 ≤ I < N, e.g. 3/16 for the fourth of 16 shards";
+
+impl FromStr for Shard {
+    type Err = ShardArgError;
+
+    fn from_str(text: &str) -> Result<Shard, ShardArgError> {
+        let (index, count) = text.split_once('/').ok_or(ShardArgError::Form)?;
+        let number = |s: &str| s.trim().parse::<u32>().map_err(|_| ShardArgError::Form);
         let shard = Shard {
             index: number(index)?,
             count: number(count)?,
         };
         if shard.count == 0 || shard.index >= shard.count {
-            return Err(format!("{text} is not a shard: {accepted}"));
+            return Err(ShardArgError::OutOfRange(text.to_string()));
         }
         Ok(shard)
     }

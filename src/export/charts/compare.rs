@@ -2,13 +2,13 @@
 //! and a log scale.
 
 use super::run::{positive_runs, time_unit, ChartData};
-use super::{canvas, legend, log_top, mesh, png_and_svg, Picture};
+use super::{canvas, err, legend, log_top, mesh, png_and_svg, ChartError, Picture};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 /// `compare` and `compare_log`, PNG and SVG; `series` pairs each label with
 /// its run's charts' data.
-pub fn render_compare(series: &[(String, ChartData)]) -> Result<Vec<(String, Vec<u8>)>, String> {
+pub fn render_compare(series: &[(String, ChartData)]) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
     let mut files = Vec::new();
     for (name, log) in [("compare", false), ("compare_log", true)] {
         files.extend(png_and_svg(name, &Compare { series, log })?);
@@ -22,8 +22,7 @@ struct Compare<'a> {
 }
 
 impl Picture for Compare<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         let horizon = self
             .series
             .iter()

@@ -3,7 +3,7 @@
 //! and below it the residuals in standard deviations.
 
 use super::run::time_unit;
-use super::{canvas, legend, mesh, png_and_svg, Picture, MAIN};
+use super::{canvas, err, legend, mesh, png_and_svg, ChartError, Picture, MAIN};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -26,13 +26,12 @@ pub struct FitSeries {
     pub rows: Vec<FitRow>,
 }
 
-pub fn render_fit(series: &FitSeries) -> Result<Vec<(String, Vec<u8>)>, String> {
+pub fn render_fit(series: &FitSeries) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
     Ok(png_and_svg("fit", series)?.into())
 }
 
 impl Picture for FitSeries {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         let horizon = self.rows.last().map_or(1.0, |r| r.time_s + self.bucket_s);
         let (unit, x_label) = time_unit(horizon);
         let (upper, lower) = root.split_vertically(root.dim_in_pixel().1 * 7 / 10);
@@ -77,7 +76,7 @@ impl Picture for FitSeries {
             .filter_map(|r| r.residual)
             .fold(3.0, |a: f64, z| a.max(z.abs()))
             * 1.1;
-        lower.fill(&WHITE).map_err(|e| e.to_string())?;
+        lower.fill(&WHITE).map_err(err)?;
         let mut r = ChartBuilder::on(&lower)
             .margin(20)
             .x_label_area_size(40)

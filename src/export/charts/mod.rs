@@ -11,6 +11,17 @@ pub use compare::render_compare;
 pub use fit::{render_fit, FitRow, FitSeries};
 pub use run::{render_all, ChartData};
 
+/// A chart that could not be drawn (a font or an encoder failed), with
+/// what the drawing library said.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ChartError(String);
+
+/// Any drawing library error, as a [`ChartError`].
+pub(crate) fn err(e: impl std::fmt::Display) -> ChartError {
+    ChartError(e.to_string())
+}
+
 /// What each chart shows, in words, for report.html's captions.
 pub fn caption(name: &str) -> &'static str {
     match name {
@@ -50,11 +61,11 @@ fn register_font() {
 
 /// A chart that can draw itself on any backend.
 trait Picture {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError>;
 }
 
 /// `picture` as `name.png` and `name.svg`.
-fn png_and_svg(name: &str, picture: &impl Picture) -> Result<[(String, Vec<u8>); 2], String> {
+fn png_and_svg(name: &str, picture: &impl Picture) -> Result<[(String, Vec<u8>); 2], ChartError> {
     register_font();
     Ok([
         (format!("{name}.png"), png(picture)?),
@@ -62,27 +73,28 @@ fn png_and_svg(name: &str, picture: &impl Picture) -> Result<[(String, Vec<u8>);
     ])
 }
 
-fn png(picture: &impl Picture) -> Result<Vec<u8>, String> {
+fn png(picture: &impl Picture) -> Result<Vec<u8>, ChartError> {
     let mut pixels = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
         picture.draw(&root)?;
-        root.present().map_err(|e| e.to_string())?;
+        root.present().map_err(err)?;
     }
-    let image = image::RgbImage::from_raw(WIDTH, HEIGHT, pixels).ok_or("chart buffer has the wrong size")?;
+    let image = image::RgbImage::from_raw(WIDTH, HEIGHT, pixels)
+        .ok_or_else(|| err("chart buffer has the wrong size"))?;
     let mut bytes = std::io::Cursor::new(Vec::new());
     image
         .write_to(&mut bytes, image::ImageOutputFormat::Png)
-        .map_err(|e| e.to_string())?;
+        .map_err(err)?;
     Ok(bytes.into_inner())
 }
 
-fn svg(picture: &impl Picture) -> Result<Vec<u8>, String> {
+fn svg(picture: &impl Picture) -> Result<Vec<u8>, ChartError> {
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, (WIDTH, HEIGHT)).into_drawing_area();
         picture.draw(&root)?;
-        root.present().map_err(|e| e.to_string())?;
+        root.present().map_err(err)?;
     }
     Ok(text.into_bytes())
 }
@@ -97,8 +109,8 @@ fn log_top(highest: f64) -> f64 {
 fn canvas<'a, 'b, DB: DrawingBackend>(
     root: &'a DrawingArea<DB, Shift>,
     caption: String,
-) -> Result<ChartBuilder<'a, 'b, DB>, String> {
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
+) -> Result<ChartBuilder<'a, 'b, DB>, ChartError> {
+    root.fill(&WHITE).map_err(err)?;
     let mut builder = ChartBuilder::on(root);
     builder
         .caption(caption, (FONT, 26))

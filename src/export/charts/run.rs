@@ -3,7 +3,7 @@
 //! stale answers), the share of users affected, and each address's share of
 //! traffic when the record balances load. One function per chart.
 
-use super::{canvas, legend, mesh, png_and_svg, Cartesian, Picture, MAIN};
+use super::{canvas, err, legend, mesh, png_and_svg, Cartesian, ChartError, Picture, MAIN};
 use crate::duration::{self, Millis};
 use crate::engine::cause::{ByCause, CODE_NAMES};
 use crate::engine::{Layer, PerLayer};
@@ -44,7 +44,7 @@ const COLOURS: [RGBColor; Layer::COUNT + 1] = [
 ];
 
 /// Every chart as (file name, bytes), PNG and SVG.
-pub fn render_all(data: &ChartData) -> Result<Vec<(String, Vec<u8>)>, String> {
+pub fn render_all(data: &ChartData) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
     let mut charts = vec![
         ("old_share", Chart::OldShare),
         ("old_share_log", Chart::OldShareLog),
@@ -84,7 +84,7 @@ enum Chart {
 }
 
 impl Picture for (Chart, &ChartData) {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         let (chart, data) = *self;
         match chart {
             Chart::OldShare => old_share(root, data, OLD_SHARE_TITLE),
@@ -116,7 +116,7 @@ struct Frame<'a, 'b, DB: DrawingBackend> {
 }
 
 impl<'a, 'b, DB: DrawingBackend> Frame<'a, 'b, DB> {
-    fn new(root: &'a DrawingArea<DB, Shift>, data: &ChartData, title: &str) -> Result<Self, String> {
+    fn new(root: &'a DrawingArea<DB, Shift>, data: &ChartData, title: &str) -> Result<Self, ChartError> {
         let horizon = data.time_s.last().map_or(1.0, |t| t + data.bucket_s);
         let (unit, x_label) = time_unit(horizon);
         let caption = format!("{} (TTL {}): {title}", data.scenario, data.ttl_text);
@@ -141,8 +141,7 @@ impl<'a, DB: DrawingBackend> Frame<'a, '_, DB> {
         mut self,
         top: f64,
         y_label: &str,
-    ) -> Result<(Cartesian<'a, DB, RangedCoordf64>, Vec<f64>), String> {
-        let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    ) -> Result<(Cartesian<'a, DB, RangedCoordf64>, Vec<f64>), ChartError> {
         let mut c = self
             .builder
             .build_cartesian_2d(0.0..self.x_max, 0.0..top)
@@ -166,8 +165,7 @@ fn old_share<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     data: &ChartData,
     title: &str,
-) -> Result<(), String> {
-    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+) -> Result<(), ChartError> {
     let frame = Frame::new(root, data, title)?;
     let unit = frame.unit;
     let top = share_axis_top(data.hi.iter().cloned(), 0.001);
@@ -200,8 +198,10 @@ fn old_share<DB: DrawingBackend>(
 }
 
 /// The old share on a log scale: the tail.
-fn old_share_log<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData) -> Result<(), String> {
-    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+fn old_share_log<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &ChartData,
+) -> Result<(), ChartError> {
     let Frame {
         mut builder,
         xs,
@@ -242,7 +242,7 @@ fn layers<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     data: &ChartData,
     normalised: bool,
-) -> Result<(), String> {
+) -> Result<(), ChartError> {
     let title = if normalised {
         "which layer holds the stale answers (share of old requests)"
     } else {
@@ -255,7 +255,7 @@ fn layers<DB: DrawingBackend>(
 
 /// Per bucket, what caused the old requests, as a share of them: the
 /// record's TTL, or the layer whose policy kept the old answer past it.
-fn causes<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData) -> Result<(), String> {
+fn causes<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData) -> Result<(), ChartError> {
     let rows: Vec<Vec<f64>> = data.old_cause.iter().map(|v| v.to_vec()).collect();
     let title = "what caused the stale answers (share of old requests)";
     stacked(root, data, title, &rows, &CODE_NAMES, true)
@@ -270,8 +270,7 @@ fn stacked<DB: DrawingBackend>(
     rows: &[Vec<f64>],
     names: &[&str],
     normalised: bool,
-) -> Result<(), String> {
-    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+) -> Result<(), ChartError> {
     let frame = Frame::new(root, data, title)?;
     let parts: Vec<Vec<f64>> = rows
         .iter()
@@ -332,8 +331,7 @@ fn stacked<DB: DrawingBackend>(
 }
 
 /// The share of active users with a request to the old address.
-fn clients<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData) -> Result<(), String> {
-    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+fn clients<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData) -> Result<(), ChartError> {
     let top = share_axis_top(data.clients_old_share.iter().cloned(), 0.001);
     let (mut c, xs) = Frame::new(root, data, CLIENTS_TITLE)?.linear(top, "share of active users")?;
     c.draw_series(LineSeries::new(
@@ -345,8 +343,7 @@ fn clients<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData) 
 }
 
 /// Each address's share of requests (DNS load balancing).
-fn addresses<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData) -> Result<(), String> {
-    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+fn addresses<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData) -> Result<(), ChartError> {
     let top = share_axis_top(data.addresses.iter().flat_map(|(_, v)| v.iter().cloned()), 0.01);
     let (mut c, xs) = Frame::new(root, data, ADDRESSES_TITLE)?.linear(top, "share of requests")?;
     for (i, (address, shares)) in data.addresses.iter().enumerate() {

@@ -3,7 +3,7 @@
 //! 95 % interval. Durations read as durations ("60 s", "48 h before"),
 //! values that are not numbers (policy names) as categories, not joined.
 
-use super::{canvas, legend, png_and_svg, Picture, FONT};
+use super::{canvas, err, legend, png_and_svg, ChartError, Picture, FONT};
 use crate::duration;
 use crate::export::sweep::Point;
 use crate::plan::Criterion;
@@ -77,7 +77,7 @@ pub fn render_sweep(
     keys: &[String],
     points: &[Point],
     criterion: Criterion,
-) -> Result<Vec<(String, Vec<u8>)>, String> {
+) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
     let chart = SweepChart {
         scenario,
         keys,
@@ -96,7 +96,7 @@ struct SweepChart<'a> {
 }
 
 impl Picture for SweepChart<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         draw_sweep(root, self)
     }
 }
@@ -114,8 +114,10 @@ fn answer_desc(criterion: Criterion) -> String {
     }
 }
 
-fn draw_sweep<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &SweepChart) -> Result<(), String> {
-    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+fn draw_sweep<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &SweepChart,
+) -> Result<(), ChartError> {
     let firsts: Vec<&String> = chart
         .points
         .iter()
