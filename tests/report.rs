@@ -74,11 +74,7 @@ fn report_renders_in_headless_chromium() {
         .nth(1)
         .and_then(|rest| rest.split('"').next())
         .expect("the probe ran once the page loaded");
-    assert_eq!(
-        decoded,
-        vec!["true"; 8].join(","),
-        "every chart decodes as an image"
-    );
+    assert_eq!(decoded, ["true"; 8].join(","), "every chart decodes as an image");
     assert!(
         dom.contains("<img alt=\"Why the old requests happened"),
         "the causes chart is shown, captioned in words"
