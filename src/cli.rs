@@ -65,60 +65,11 @@ pub enum Command {
     },
     /// The plan's answer across values of one or more keys (a grid), as a
     /// table, sweep.csv and a chart.
-    Sweep {
-        #[command(flatten)]
-        sim: SimArgs,
-        /// A key and its values, e.g. --vary record.ttl=60s,300s,1h. Repeat for a grid.
-        #[arg(long, value_name = "KEY=V1,V2,...", required = true)]
-        vary: Vec<String>,
-        /// Old share to stay under (0.0001 = 0.01 %).
-        #[arg(long, default_value_t = cachesim::plan::DEFAULT_TOLERANCE, conflicts_with = "max_lost", value_parser = share)]
-        tolerance: f64,
-        /// Instead: fewer than this many requests (per run) may still reach the old server.
-        #[arg(long)]
-        max_lost: Option<u64>,
-        /// Folder for sweep.csv and the chart (default: output/<scenario name>/sweep/).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Merge shards simulated elsewhere instead of simulating: one folder
-        /// per value, numbered in the grid's order (what `cachesim slurm` writes).
-        #[arg(long, value_name = "DIR")]
-        shards: Option<PathBuf>,
-    },
+    Sweep(SweepArgs),
     /// Write DIR/submit.sh: a Slurm array job of the shards (for a sweep,
     /// every value times every shard) and a merge job that runs once they all
     /// succeed. `bash DIR/submit.sh --wait` blocks until the results are in DIR.
-    Slurm {
-        #[command(flatten)]
-        sim: SimArgs,
-        /// Shards (array tasks) per scenario or per value of a sweep.
-        #[arg(long)]
-        tasks: u32,
-        /// Folder for submit.sh, the shards, the logs and the merged results.
-        #[arg(long)]
-        out: PathBuf,
-        /// Make it a sweep: a key and its values, as `cachesim sweep --vary`.
-        #[arg(long, value_name = "KEY=V1,V2,...")]
-        vary: Vec<String>,
-        /// The sweep's tolerance (as `cachesim sweep --tolerance`).
-        #[arg(long, value_parser = share, requires = "vary", conflicts_with = "max_lost")]
-        tolerance: Option<f64>,
-        /// The sweep's --max-lost (as `cachesim sweep --max-lost`).
-        #[arg(long, requires = "vary")]
-        max_lost: Option<u64>,
-        /// Slurm partition to submit to (default: the cluster's default).
-        #[arg(long)]
-        partition: Option<String>,
-        /// Time limit per task as Slurm takes it (default: estimated).
-        #[arg(long)]
-        time: Option<String>,
-        /// Memory per task as Slurm takes it, e.g. 4G (default: estimated).
-        #[arg(long)]
-        mem: Option<String>,
-        /// CPUs per task; each task simulates on that many threads.
-        #[arg(long, default_value_t = 1)]
-        cpus_per_task: u32,
-    },
+    Slurm(SlurmArgs),
     /// Draw a results folder again without simulating: every file, report.html
     /// included, from the runs it keeps (older folders: the charts from the
     /// CSV files); a sweep's folder: its chart.
@@ -303,4 +254,61 @@ impl SimArgs {
             force: self.force,
         }
     }
+}
+
+/// `cachesim sweep`'s arguments.
+#[derive(clap::Args, Debug)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// A key and its values, e.g. --vary record.ttl=60s,300s,1h. Repeat for a grid.
+    #[arg(long, value_name = "KEY=V1,V2,...", required = true)]
+    pub vary: Vec<String>,
+    /// Old share to stay under (0.0001 = 0.01 %).
+    #[arg(long, default_value_t = cachesim::plan::DEFAULT_TOLERANCE, conflicts_with = "max_lost", value_parser = share)]
+    pub tolerance: f64,
+    /// Instead: fewer than this many requests (per run) may still reach the old server.
+    #[arg(long)]
+    pub max_lost: Option<u64>,
+    /// Folder for sweep.csv and the chart (default: output/<scenario name>/sweep/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Merge shards simulated elsewhere instead of simulating: one folder
+    /// per value, numbered in the grid's order (what `cachesim slurm` writes).
+    #[arg(long, value_name = "DIR")]
+    pub shards: Option<PathBuf>,
+}
+
+/// `cachesim slurm`'s arguments.
+#[derive(clap::Args, Debug)]
+pub struct SlurmArgs {
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// Shards (array tasks) per scenario or per value of a sweep.
+    #[arg(long)]
+    pub tasks: u32,
+    /// Folder for submit.sh, the shards, the logs and the merged results.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Make it a sweep: a key and its values, as `cachesim sweep --vary`.
+    #[arg(long, value_name = "KEY=V1,V2,...")]
+    pub vary: Vec<String>,
+    /// The sweep's tolerance (as `cachesim sweep --tolerance`).
+    #[arg(long, value_parser = share, requires = "vary", conflicts_with = "max_lost")]
+    pub tolerance: Option<f64>,
+    /// The sweep's --max-lost (as `cachesim sweep --max-lost`).
+    #[arg(long, requires = "vary")]
+    pub max_lost: Option<u64>,
+    /// Slurm partition to submit to (default: the cluster's default).
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// Time limit per task as Slurm takes it (default: estimated).
+    #[arg(long)]
+    pub time: Option<String>,
+    /// Memory per task as Slurm takes it, e.g. 4G (default: estimated).
+    #[arg(long)]
+    pub mem: Option<String>,
+    /// CPUs per task; each task simulates on that many threads.
+    #[arg(long, default_value_t = 1)]
+    pub cpus_per_task: u32,
 }

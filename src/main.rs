@@ -100,64 +100,8 @@ fn execute(cli: Cli) -> Result<()> {
             let criterion = max_lost.map_or(Criterion::Tolerance(tolerance), Criterion::MaxLost);
             commands::plan::plan(&sim.options(), criterion, results_folder(out)?.as_deref()).map(|_| ())
         }
-        Command::Sweep {
-            sim,
-            vary,
-            tolerance,
-            max_lost,
-            out,
-            shards,
-        } => {
-            let varies: Vec<_> = vary
-                .iter()
-                .map(|v| commands::sweep::Vary::parse(v))
-                .collect::<Result<_>>()?;
-            let criterion = max_lost.map_or(Criterion::Tolerance(tolerance), Criterion::MaxLost);
-            let source = shards.map_or(Source::Simulate, Source::Shards);
-            commands::sweep::sweep(&sim.options(), &varies, criterion, &results_folder(out)?, &source)
-                .map(|_| ())
-        }
-        Command::Slurm {
-            sim,
-            tasks,
-            out,
-            vary,
-            tolerance,
-            max_lost,
-            partition,
-            time,
-            mem,
-            cpus_per_task,
-        } => {
-            let options = commands::slurm::SlurmOptions {
-                sim: sim.options(),
-                tasks,
-                out,
-                varies: vary
-                    .iter()
-                    .map(|v| commands::sweep::Vary::parse(v))
-                    .collect::<Result<_>>()?,
-                tolerance,
-                max_lost,
-                partition,
-                time,
-                mem,
-                cpus_per_task,
-            };
-            let (path, request) = commands::slurm::slurm(&options)?;
-            if !options.sim.quiet {
-                println!(
-                    "{}: {} array tasks, each {} CPU(s), {} MiB and {} min (estimated); submit with: bash {} --wait",
-                    path.display(),
-                    request.array_tasks,
-                    cpus_per_task.max(1),
-                    request.mem_mib,
-                    request.minutes,
-                    path.display()
-                );
-            }
-            Ok(())
-        }
+        Command::Sweep(args) => sweep(args),
+        Command::Slurm(args) => slurm(args),
         Command::Chart { dir, quiet } => {
             let names = commands::chart::chart(&dir)?;
             if !quiet {
@@ -214,4 +158,67 @@ fn execute(cli: Cli) -> Result<()> {
             .render(&mut std::io::stdout())
             .map_err(|e| Error::Internal(format!("cannot write the manual page: {e}"))),
     }
+}
+
+/// `cachesim sweep`.
+fn sweep(args: cli::SweepArgs) -> Result<()> {
+    let cli::SweepArgs {
+        sim,
+        vary,
+        tolerance,
+        max_lost,
+        out,
+        shards,
+    } = args;
+    let varies: Vec<_> = vary
+        .iter()
+        .map(|v| commands::sweep::Vary::parse(v))
+        .collect::<Result<_>>()?;
+    let criterion = max_lost.map_or(Criterion::Tolerance(tolerance), Criterion::MaxLost);
+    let source = shards.map_or(Source::Simulate, Source::Shards);
+    commands::sweep::sweep(&sim.options(), &varies, criterion, &results_folder(out)?, &source).map(|_| ())
+}
+
+/// `cachesim slurm`.
+fn slurm(args: cli::SlurmArgs) -> Result<()> {
+    let cli::SlurmArgs {
+        sim,
+        tasks,
+        out,
+        vary,
+        tolerance,
+        max_lost,
+        partition,
+        time,
+        mem,
+        cpus_per_task,
+    } = args;
+    let options = commands::slurm::SlurmOptions {
+        sim: sim.options(),
+        tasks,
+        out,
+        varies: vary
+            .iter()
+            .map(|v| commands::sweep::Vary::parse(v))
+            .collect::<Result<_>>()?,
+        tolerance,
+        max_lost,
+        partition,
+        time,
+        mem,
+        cpus_per_task,
+    };
+    let (path, request) = commands::slurm::slurm(&options)?;
+    if !options.sim.quiet {
+        println!(
+            "{}: {} array tasks, each {} CPU(s), {} MiB and {} min (estimated); submit with: bash {} --wait",
+            path.display(),
+            request.array_tasks,
+            cpus_per_task.max(1),
+            request.mem_mib,
+            request.minutes,
+            path.display()
+        );
+    }
+    Ok(())
 }
