@@ -127,68 +127,23 @@ fn make_executable(path: &Path) -> Result<()> {
     })
 }
 
-/// The script itself. Every value is written in, quoted: the script needs
-/// nothing from the shell that runs it but Slurm's commands.
+/// The script's text, with `@NAME@` placeholders (see [`script`]).
+const TEMPLATE: &str = include_str!("submit.sh");
+
+/// The script itself: [`TEMPLATE`] with every value written in, quoted, so
+/// it needs nothing from the shell that runs it but Slurm's commands.
 fn script(options: &SlurmOptions, request: &Request, combination_sets: &[Vec<String>]) -> Result<String> {
     let exe =
         std::env::current_exe().map_err(|e| Error::Internal(format!("cannot find this program: {e}")))?;
-    let workdir = absolute(Path::new("."))?;
-    let out = absolute(&options.out)?;
-    let scenario = quote(&options.sim.scenario.to_string_lossy())?;
-    let tasks = options.tasks;
+    let sweep = !options.varies.is_empty();
     // Every override as --set, in the order `run` records them, so each
     // shard has the content hash a single run would.
-    let mut common = Vec::new();
-    for o in options.sim.overrides()? {
-        common.push(format!("--set {}", quote(&o.argument)?));
-    }
-    let common = common.join(" ");
-    let time = options
-        .time
-        .clone()
-        .unwrap_or_else(|| request.minutes.to_string());
-    let mem = options
-        .mem
-        .clone()
-        .unwrap_or_else(|| format!("{}M", request.mem_mib));
-    let partition = match &options.partition {
-        Some(p) => format!(" --partition={}", quote(p)?),
-        None => String::new(),
-    };
-    let sweep = !options.varies.is_empty();
+    let common = sets_text(options.sim.overrides()?.iter().map(|o| o.argument.as_str()))?;
     let mut cases = String::new();
     for (j, sets) in combination_sets.iter().enumerate() {
-        let sets: Vec<String> = sets
-            .iter()
-            .map(|s| Ok(format!("--set {}", quote(s)?)))
-            .collect::<Result<_>>()?;
-        writeln!(cases, "  {j}) sets=({}) ;;", sets.join(" ")).expect("writing to a string");
+        let sets = sets_text(sets.iter().map(String::as_str))?;
+        writeln!(cases, "  {j}) sets=({sets}) ;;").expect("writing to a string");
     }
-    let merge = if sweep {
-        let mut varies = Vec::new();
-        for v in &options.varies {
-            varies.push(format!(
-                "--vary {}",
-                quote(&format!("{}={}", v.key, v.values.join(",")))?
-            ));
-        }
-        let tolerance = match (options.tolerance, options.max_lost) {
-            (_, Some(n)) => format!(" --max-lost {n}"),
-            (Some(t), None) => format!(" --tolerance {t}"),
-            (None, None) => String::new(),
-        };
-        format!(
-            "\"$CACHESIM\" sweep {scenario} {common} {}{tolerance} --shards \"$OUT/shards\" --out \"$OUT\" --quiet",
-            varies.join(" ")
-        )
-    } else {
-        "\"$CACHESIM\" merge \"$OUT/shards\" --out \"$OUT\" --quiet".to_string()
-    };
-    let shard_dir = if sweep {
-        "$OUT/shards/$value"
-    } else {
-        "$OUT/shards"
-    };
     let warning = if request.array_tasks > DEFAULT_MAX_ARRAY_SIZE {
         format!(
             "# Note: {} array tasks; Slurm's default MaxArraySize allows 1001. Raise it or use fewer --tasks.\n",
@@ -197,59 +152,107 @@ fn script(options: &SlurmOptions, request: &Request, combination_sets: &[Vec<Str
     } else {
         String::new()
     };
+    let partition = match &options.partition {
+        Some(p) => format!(" --partition={}", quote(p)?),
+        None => String::new(),
+    };
+    let values: [(&str, String); 18] = [
+        ("MERGE", merge_command(options, &common)?),
+        ("NAME", options.sim.scenario.display().to_string()),
+        ("ARRAY", request.array_tasks.to_string()),
+        ("COMBOS", combination_sets.len().to_string()),
+        ("TASKS", options.tasks.to_string()),
+        ("CPUS", options.cpus_per_task.max(1).to_string()),
+        (
+            "MEM",
+            options
+                .mem
+                .clone()
+                .unwrap_or_else(|| format!("{}M", request.mem_mib)),
+        ),
+        (
+            "TIME",
+            options
+                .time
+                .clone()
+                .unwrap_or_else(|| request.minutes.to_string()),
+        ),
+        ("WARNING", warning),
+        ("EXE", quote(&exe.to_string_lossy())?),
+        ("OUT", quote(&absolute(&options.out)?.to_string_lossy())?),
+        ("WORKDIR", quote(&absolute(Path::new("."))?.to_string_lossy())?),
+        ("LAST", (request.array_tasks - 1).to_string()),
+        ("PARTITION", partition),
+        ("CASES", cases),
+        ("SCENARIO", quote(&options.sim.scenario.to_string_lossy())?),
+        ("COMMON", common.clone()),
+        (
+            "SHARD_DIR",
+            if sweep {
+                "$OUT/shards/$value"
+            } else {
+                "$OUT/shards"
+            }
+            .to_string(),
+        ),
+    ];
+    Ok(fill(TEMPLATE, &values))
+}
+
+/// `template` with each `@NAME@` replaced by its value, in one pass (a
+/// value is never read again for placeholders).
+fn fill(template: &str, values: &[(&str, String)]) -> String {
+    let mut out = String::with_capacity(template.len() * 2);
+    let mut rest = template;
+    while let Some(at) = rest.find('@') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let name_len = after
+            .find(|c: char| !(c.is_ascii_uppercase() || c == '_'))
+            .unwrap_or(after.len());
+        match values.iter().find(|(n, _)| *n == &after[..name_len]) {
+            Some((_, value)) if after[name_len..].starts_with('@') => {
+                out.push_str(value);
+                rest = &after[name_len + 1..];
+            }
+            _ => {
+                out.push('@');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `--set` arguments for `sets`, each quoted.
+fn sets_text<'a>(sets: impl Iterator<Item = &'a str>) -> Result<String> {
+    let sets: Vec<String> = sets
+        .map(|s| Ok(format!("--set {}", quote(s)?)))
+        .collect::<Result<_>>()?;
+    Ok(sets.join(" "))
+}
+
+/// What the merge job runs: `merge`, or for a sweep `sweep --shards`.
+fn merge_command(options: &SlurmOptions, common: &str) -> Result<String> {
+    if options.varies.is_empty() {
+        return Ok("\"$CACHESIM\" merge \"$OUT/shards\" --out \"$OUT\" --quiet".to_string());
+    }
+    let mut varies = Vec::new();
+    for v in &options.varies {
+        varies.push(format!(
+            "--vary {}",
+            quote(&format!("{}={}", v.key, v.values.join(",")))?
+        ));
+    }
+    let tolerance = match (options.tolerance, options.max_lost) {
+        (_, Some(n)) => format!(" --max-lost {n}"),
+        (Some(t), None) => format!(" --tolerance {t}"),
+        (None, None) => String::new(),
+    };
     Ok(format!(
-        r#"#!/bin/bash
-# Written by `cachesim slurm` for {name}: {array} array tasks ({combos} value(s) x {tasks} shard(s)),
-# then one merge job that runs only if every task succeeded.
-# Each task asks for {cpus} CPU(s), {mem} of memory and {time} minute(s) (estimated; override
-# with --time and --mem when writing this script).
-# Usage: bash submit.sh [--wait]   (--wait: block until the results are in OUT; exit 1 if a task failed)
-{warning}set -euo pipefail
-# The jobs inherit these (sbatch exports the environment by default).
-export CACHESIM=${{CACHESIM:-{exe}}}
-export OUT={out}
-WORKDIR={workdir}
-mkdir -p "$OUT/shards" "$OUT/logs"
-rm -f "$OUT/.merged"
-
-array=$(sbatch --parsable --job-name=cachesim-shards --array=0-{last} --ntasks=1 --cpus-per-task={cpus} --mem={mem} --time={time}{partition} --chdir="$WORKDIR" --output="$OUT/logs/task-%a.out" <<'EOF'
-#!/bin/bash
-set -euo pipefail
-value=$((SLURM_ARRAY_TASK_ID / {tasks}))
-shard=$((SLURM_ARRAY_TASK_ID % {tasks}))
-sets=()
-case $value in
-{cases}esac
-"$CACHESIM" run {scenario} {common} "${{sets[@]}}" --shard "$shard/{tasks}" --threads {cpus} --out "{shard_dir}" --quiet
-EOF
-)
-merge=$(sbatch --parsable --job-name=cachesim-merge --dependency=afterok:$array --kill-on-invalid-dep=yes --ntasks=1 --cpus-per-task=1 --mem={mem} --time={time}{partition} --chdir="$WORKDIR" --output="$OUT/logs/merge.out" <<'EOF'
-#!/bin/bash
-set -euo pipefail
-{merge}
-touch "$OUT/.merged"
-EOF
-)
-echo "submitted array job $array ({array} tasks) and merge job $merge; results will be in $OUT"
-
-if [ "${{1:-}}" = "--wait" ]; then
-  # squeue answers at once; sbatch --wait polls only every few tens of seconds.
-  while [ -n "$(squeue -h -j "$array,$merge" 2>/dev/null)" ]; do sleep 1; done
-  if [ -f "$OUT/.merged" ]; then
-    echo "merged results: $OUT"
-  else
-    echo "cachesim: a task or the merge failed; see $OUT/logs/" >&2
-    exit 1
-  fi
-fi
-"#,
-        name = options.sim.scenario.display(),
-        array = request.array_tasks,
-        combos = combination_sets.len(),
-        cpus = options.cpus_per_task.max(1),
-        last = request.array_tasks - 1,
-        exe = quote(&exe.to_string_lossy())?,
-        workdir = quote(&workdir.to_string_lossy())?,
-        out = quote(&out.to_string_lossy())?,
+        "\"$CACHESIM\" sweep {} {common} {}{tolerance} --shards \"$OUT/shards\" --out \"$OUT\" --quiet",
+        quote(&options.sim.scenario.to_string_lossy())?,
+        varies.join(" ")
     ))
 }
