@@ -45,21 +45,34 @@ pub enum Command {
         /// Results folder (default: output/<scenario name>/).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write over a results folder that holds another scenario or what-if.
+        #[arg(long)]
+        replace: bool,
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
     },
-    /// When can the old server go? The earliest time after which the old share
-    /// stays under the tolerance in 95 % of runs.
+    /// When can the old server go? The time from which the expected old
+    /// share stays under the tolerance, with its 95 % interval, and what the
+    /// answer hangs on. SCENARIO may be a results folder: then it is
+    /// answered again from the runs kept there and left as it was.
     Plan {
         #[command(flatten)]
         sim: SimArgs,
         /// Old share to stay under (0.0001 = 0.01 %).
         #[arg(long, default_value_t = cachesim::plan::DEFAULT_TOLERANCE, conflicts_with = "max_lost", value_parser = share)]
         tolerance: f64,
-        /// Instead: fewer than this many requests (per run) may still reach the old server.
+        /// Instead: fewer than this many requests in all, at the site's
+        /// traffic, may still reach the old server afterwards.
         #[arg(long)]
         max_lost: Option<u64>,
+        /// The site's requests to this name, averaged over a day ("2000/s",
+        /// "1.7e8/d"; a number is per second): lost requests are counted at
+        /// it. Default: the scenario's [plan] traffic, else the population's.
+        #[arg(long, value_parser = rate)]
+        traffic: Option<f64>,
+        /// Where to write the results (default: output/<scenario name>/; for
+        /// a results folder, nothing is written unless given).
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -196,6 +209,10 @@ fn duration_arg(text: &str) -> Result<i64, String> {
 
 /// A share between 0 and 1, as a fraction: "0.01%" is answered with the
 /// fraction to write instead.
+fn rate(text: &str) -> Result<f64, String> {
+    cachesim::duration::parse_rate(text)
+}
+
 fn share(text: &str) -> Result<f64, String> {
     let accepted = "give a share between 0 and 1, e.g. 0.0001 for 0.01 %";
     if let Some(number) = text.trim().strip_suffix('%') {
@@ -239,6 +256,11 @@ pub struct SimArgs {
     /// Simulate even when the estimate says it will not fit in memory.
     #[arg(long)]
     pub force: bool,
+    /// Write over a results folder that holds another scenario or another
+    /// what-if (other --set, --runs or --seed); without it such a folder is
+    /// refused, and a what-if gets output/<name>--<its overrides>/.
+    #[arg(long)]
+    pub replace: bool,
 }
 
 impl SimArgs {
@@ -252,6 +274,7 @@ impl SimArgs {
             quiet: self.quiet,
             json: self.json,
             force: self.force,
+            replace: self.replace,
         }
     }
 }

@@ -61,6 +61,33 @@ pub fn parse_duration(text: &str) -> Result<Millis, DurationError> {
     Ok(sign * ms as Millis)
 }
 
+/// Parses a rate of requests: a number per second, or "N/s", "N/min",
+/// "N/h", "N/d" (`2000/s`, `5e6/d`); the answer in requests per second.
+pub fn parse_rate(text: &str) -> Result<f64, String> {
+    let trimmed = text.trim();
+    let (count, per) = trimmed.split_once('/').unwrap_or((trimmed, "s"));
+    let seconds = match per.trim() {
+        "s" => 1.0,
+        "min" | "m" => 60.0,
+        "h" => 3600.0,
+        "d" => 86_400.0,
+        other => return Err(format!("\"{text}\": unknown unit \"/{other}\"; write e.g. \"2000/s\", \"120000/min\", \"7.2e6/h\" or \"1.7e8/d\"")),
+    };
+    match count.trim().replace('_', "").parse::<f64>() {
+        Ok(n) if n.is_finite() && n > 0.0 => Ok(n / seconds),
+        _ => Err(format!("\"{text}\" is not a rate of requests; write a positive number per second, or e.g. \"2000/s\", \"1.7e8/d\"")),
+    }
+}
+
+/// A rate of requests as people say it: "2,000 requests/s", "0.5 requests/s".
+pub fn human_rate(per_second: f64) -> String {
+    if per_second >= 1000.0 {
+        format!("{} requests/s", grouped(per_second.round() as u64))
+    } else {
+        format!("{} requests/s", significant(per_second))
+    }
+}
+
 /// Formats a duration as a person says it: "45 s", "15 min", "24 h 40 min",
 /// "2 d 3 h". Drops the smaller unit where it would be noise.
 pub fn human(ms: Millis) -> String {
@@ -169,6 +196,17 @@ pub fn significant(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rates_read_in_any_unit() {
+        assert_eq!(parse_rate("2000/s"), Ok(2000.0));
+        assert_eq!(parse_rate("120"), Ok(120.0));
+        assert_eq!(parse_rate("8.64e6/d"), Ok(100.0));
+        assert_eq!(parse_rate("360/h"), Ok(0.1));
+        assert!(parse_rate("0/s").is_err() && parse_rate("10/week").is_err() && parse_rate("x").is_err());
+        assert_eq!(human_rate(12_345.4), "12,345 requests/s");
+        assert_eq!(human_rate(0.25), "0.25 requests/s");
+    }
 
     #[test]
     fn counts_group_their_digits() {

@@ -2,6 +2,7 @@
 //! change. A Monte Carlo simulation of every cache between a user and the
 //! authoritative server, with per-layer blame and confidence intervals.
 
+pub mod client;
 pub mod commands;
 pub mod duration;
 pub mod engine;

@@ -3,7 +3,11 @@
 
 mod cli;
 
-use cachesim::commands::{self, run::RunOptions, sweep::Source};
+use cachesim::commands::{
+    self,
+    run::{Ask, RunOptions},
+    sweep::Source,
+};
 use cachesim::error::{Error, Result};
 use cachesim::plan::Criterion;
 use clap::{CommandFactory, Parser};
@@ -78,15 +82,21 @@ fn execute(cli: Cli) -> Result<()> {
             let options = RunOptions {
                 sim: sim.options(),
                 out: results_folder(out)?,
-                criterion: Criterion::default(),
+                ask: Ask::default(),
             };
             commands::run::run(&options).map(|_| ())
         }
-        Command::Merge { inputs, out, quiet } => {
+        Command::Merge {
+            inputs,
+            out,
+            replace,
+            quiet,
+        } => {
             let options = commands::merge::MergeOptions {
                 inputs,
                 out: results_folder(out)?,
-                criterion: Criterion::default(),
+                ask: Ask::default(),
+                replace,
                 quiet,
             };
             commands::merge::merge(&options).map(|_| ())
@@ -95,10 +105,12 @@ fn execute(cli: Cli) -> Result<()> {
             sim,
             tolerance,
             max_lost,
+            traffic,
             out,
         } => {
             let criterion = max_lost.map_or(Criterion::Tolerance(tolerance), Criterion::MaxLost);
-            commands::plan::plan(&sim.options(), criterion, results_folder(out)?.as_deref()).map(|_| ())
+            let ask = Ask { criterion, traffic };
+            commands::plan::plan(&sim.options(), ask, results_folder(out)?.as_deref()).map(|_| ())
         }
         Command::Sweep(args) => sweep(args),
         Command::Slurm(args) => slurm(args),

@@ -26,6 +26,8 @@ pub struct SimOptions {
     /// Print summary.json on stdout instead of the text.
     pub json: bool,
     pub force: bool,
+    /// Write over a results folder holding another scenario or what-if.
+    pub replace: bool,
 }
 
 impl SimOptions {

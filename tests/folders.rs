@@ -3,7 +3,7 @@
 //! scenario replaced in a folder are said, not silently lost; `--json`
 //! prints summary.json and nothing else; `--quiet` prints nothing.
 
-use crate::common::{cachesim, stable_summary, SMALL};
+use crate::common::{cachesim, digests, stable_summary, SMALL};
 use std::path::Path;
 
 fn p(path: &Path) -> &str {
@@ -34,17 +34,30 @@ fn plan_from_a_folder_gives_what_planning_the_scenario_gives() {
     let fresh = dir.path().join("fresh");
     ok(&["run", p(&scenario), "--quiet", "--out", p(&folder)]);
     assert!(folder.join("runs.cachesim").is_file());
+    let before = digests(&folder);
     let again = ok(&["plan", p(&folder), "--tolerance", "0.002"]);
+    assert_eq!(
+        digests(&folder),
+        before,
+        "plan DIR answers without rewriting the folder"
+    );
+    let answered = dir.path().join("answered");
+    ok(&["plan", p(&folder), "--tolerance", "0.002", "--out", p(&answered)]);
     let simulated = ok(&["plan", p(&scenario), "--tolerance", "0.002", "--out", p(&fresh)]);
-    assert_eq!(again.stdout, simulated.stdout, "the same sentences");
+    let decision = |out: &std::process::Output| {
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let last = text.lines().count() - 1;
+        text.lines().take(last).map(String::from).collect::<Vec<_>>()
+    };
+    assert_eq!(decision(&again), decision(&simulated), "the same decision");
     assert!(String::from_utf8_lossy(&again.stdout).contains("under 0.2 %"));
     assert_eq!(
-        stable_summary(&folder.join("summary.json")),
+        stable_summary(&answered.join("summary.json")),
         stable_summary(&fresh.join("summary.json"))
     );
     for file in ["timeseries.csv", "report.html", "old_share.svg"] {
         assert!(
-            std::fs::read(folder.join(file)).unwrap() == std::fs::read(fresh.join(file)).unwrap(),
+            std::fs::read(answered.join(file)).unwrap() == std::fs::read(fresh.join(file)).unwrap(),
             "{file}"
         );
     }
@@ -66,32 +79,81 @@ fn plan_from_a_folder_refuses_what_it_cannot_answer() {
 }
 
 #[test]
-fn results_of_another_scenario_replaced_are_said() {
+fn a_what_if_never_replaces_other_results() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = small(dir.path());
     let folder = dir.path().join("folder");
-    let first = ok(&["run", p(&scenario), "--out", p(&folder)]);
-    assert!(!String::from_utf8_lossy(&first.stdout).contains("Replaced"));
+    ok(&["run", p(&scenario), "--quiet", "--out", p(&folder)]);
+    // The same scenario again: its own folder, updated without a word.
     let same = ok(&["run", p(&scenario), "--out", p(&folder)]);
-    assert!(
-        !String::from_utf8_lossy(&same.stdout).contains("Replaced"),
-        "same scenario: nothing lost"
-    );
-    let other = ok(&[
+    assert!(String::from_utf8_lossy(&same.stderr).is_empty());
+    let before = digests(&folder);
+    // A what-if into that folder: refused, the folder untouched.
+    for what_if in [
+        vec![
+            "run",
+            p(&scenario),
+            "--out",
+            p(&folder),
+            "--set",
+            "record.ttl=60s",
+        ],
+        vec!["plan", p(&scenario), "--out", p(&folder), "--seed", "9"],
+        vec!["plan", p(&scenario), "--out", p(&folder), "--runs", "3"],
+    ] {
+        let refused = cachesim(&what_if);
+        assert_eq!(refused.status.code(), Some(2), "{what_if:?}");
+        let said = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            said.contains("holds the results of small without overrides") && said.contains("--replace"),
+            "{said}"
+        );
+        assert_eq!(digests(&folder), before, "{what_if:?} left the folder as it was");
+    }
+    // An edited scenario is still a re-run of its own folder, said before writing.
+    std::fs::write(&scenario, SMALL.replace("seed = ", "# edited\nseed = ")).unwrap();
+    let edited = ok(&["run", p(&scenario), "--out", p(&folder)]);
+    assert!(String::from_utf8_lossy(&edited.stderr)
+        .contains("holds results of an earlier version of small; replacing them"));
+    // Told to, a what-if replaces them.
+    let replaced = ok(&[
         "run",
         p(&scenario),
         "--out",
         p(&folder),
         "--set",
         "record.ttl=60s",
+        "--replace",
     ]);
-    let said = String::from_utf8_lossy(&other.stdout);
-    assert!(
-        said.contains("Replaced the previous results") && said.contains("scenario small (content hash"),
-        "{said}"
-    );
-    let seed = ok(&["plan", p(&scenario), "--out", p(&folder), "--seed", "9", "--json"]);
-    assert!(String::from_utf8_lossy(&seed.stderr).contains("Replaced the previous results"));
+    assert!(String::from_utf8_lossy(&replaced.stderr).contains("replacing the results of small"));
+}
+
+#[test]
+fn a_what_if_without_out_gets_a_folder_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = small(dir.path());
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", p(&scenario), "--quiet"];
+        args.extend_from_slice(extra);
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_cachesim"))
+            .args(&args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    run(&[]);
+    let base = digests(&dir.path().join("output/small"));
+    run(&["--set", "record.ttl=60s", "--runs", "3"]);
+    assert_eq!(digests(&dir.path().join("output/small")), base);
+    assert!(dir
+        .path()
+        .join("output/small--record.ttl=60s,simulation.runs=3/summary.json")
+        .is_file());
 }
 
 #[test]

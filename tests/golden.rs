@@ -231,6 +231,7 @@ macro_rules! golden {
 
 golden! {
     all_honour => "all-honour",
+    api_migration => "api-migration",
     amazon60 => "amazon60",
     bbc360 => "bbc360",
     bench_1m => "bench-1m",

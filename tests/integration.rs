@@ -8,6 +8,7 @@ mod causes;
 mod cli;
 mod clients;
 mod common;
+mod decision;
 mod equivalence;
 mod fit;
 mod folders;

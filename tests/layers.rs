@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 /// layer's and those below.
 const LAYERS: &[&[&str]] = &[
     &["duration"],
-    &["policy", "population", "server"],
+    &["policy", "population", "server", "client"],
     &["scenario"],
     &["engine"],
     &["stats", "shard", "error", "resources"],

@@ -56,7 +56,7 @@ fn assert_same_results(single: &Path, merged: &Path, what: &str) {
 /// Simulates `scenario` whole and in `count` shards, and compares.
 fn check_sharded(dir: &Path, scenario: &str, sets: &[&str], count: u32) {
     let name = Path::new(scenario).file_stem().unwrap().to_str().unwrap();
-    let single = dir.join(format!("{name}-single"));
+    let single = dir.join(format!("{name}-single-{count}"));
     let mut args = vec!["run", scenario, "--quiet", "--out", p(&single)];
     args.extend_from_slice(sets);
     ok(&args);

@@ -3,7 +3,7 @@
 //! again, report.html included, exactly as the run wrote them; an older
 //! folder gets its charts from its CSV files; a sweep's folder its chart.
 
-use super::run::write;
+use super::run::{write, Ask};
 use crate::error::{Error, Result};
 use crate::export::{self, charts, sweep};
 use crate::plan::Criterion;
@@ -28,7 +28,10 @@ pub fn chart(dir: &Path) -> Result<Vec<String>> {
     };
     let mut simulated = super::merge::merged(&[runs])?;
     simulated.wall_time_s = folder.summary.wall_time_s;
-    let ran = write(simulated, dir.to_path_buf(), criterion)?;
+    // A traffic given on the command line when the folder was written is
+    // kept; one from the scenario comes back with it.
+    let traffic = (plan.traffic_stated && simulated.scenario.traffic.is_none()).then_some(plan.traffic_per_s);
+    let ran = write(simulated, dir.to_path_buf(), Ask { criterion, traffic })?;
     let mut names: Vec<String> = std::fs::read_dir(&ran.dir)
         .map_err(|source| Error::Read {
             path: ran.dir.clone(),

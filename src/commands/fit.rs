@@ -5,9 +5,10 @@
 use super::SimOptions;
 use crate::error::{Error, Result};
 use crate::export::charts::{self, FitRow, FitSeries};
-use crate::export::{text, write_all};
+use crate::export::write_all;
 use crate::fit::{self, likelihood, Fitted};
-use crate::plan::{Criterion, Plan};
+use crate::plan::decision::{Decision, Evidence};
+use crate::plan::{Criterion, Plan, Traffic};
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 
@@ -31,12 +32,24 @@ pub fn run_fit(options: &FitOptions) -> Result<Fitted> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&fitted.scenario.name).join("fit"));
-    let plan = Plan::compute(&fitted.results, Criterion::default(), fitted.scenario.duration);
+    let (s, r) = (&fitted.scenario, &fitted.results);
+    let plan = Plan::compute(
+        r,
+        Criterion::default(),
+        Traffic::of(s.traffic, r, s.duration),
+        s.duration,
+    );
+    let decision = Decision::of(&Evidence {
+        scenario: s,
+        results: r,
+        tallies: &[],
+        plan: &plan,
+    });
     write_all(&dir, &files(&fitted, options)?)?;
     if !options.sim.quiet {
         print!(
             "{}",
-            summary(&fitted, &plan, started.elapsed().as_secs_f64(), &dir)
+            summary(&fitted, &decision, started.elapsed().as_secs_f64(), &dir)
         );
     }
     Ok(fitted)
@@ -113,7 +126,7 @@ fn files(fitted: &Fitted, options: &FitOptions) -> Result<Vec<(String, Vec<u8>)>
     Ok(files)
 }
 
-fn summary(fitted: &Fitted, plan: &Plan, seconds: f64, dir: &Path) -> String {
+fn summary(fitted: &Fitted, decision: &Decision, seconds: f64, dir: &Path) -> String {
     let mut out = format!(
         "fitted {} free key(s) in {} evaluations ({:.0} s); 95 % intervals: the wider of the profile likelihood's \
          (widened {:.2} times for the buckets' correlation) and a parametric bootstrap's\n",
@@ -143,7 +156,7 @@ fn summary(fitted: &Fitted, plan: &Plan, seconds: f64, dir: &Path) -> String {
     }
     out.push_str(&format!(
         "Fitted to your last migration: {}\n",
-        text::plan_sentence(plan, None)
+        decision.lines.first().map_or("", String::as_str)
     ));
     out.push_str(&format!("results: {}\n", dir.display()));
     out

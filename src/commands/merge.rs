@@ -3,12 +3,11 @@
 //! shard count and cachesim, each exactly once; anything else is refused
 //! with the file to blame, before anything is written.
 
-use super::run::{write, Ran};
+use super::run::{write, Ask, Ran};
 use super::Simulated;
 use crate::engine::{Model, Tally};
 use crate::error::{Error, Result};
 use crate::export::{self, text};
-use crate::plan::Criterion;
 use crate::scenario::{self, Override};
 use crate::shard::file::{self, ShardFile};
 use crate::shard::Work;
@@ -19,7 +18,9 @@ pub struct MergeOptions {
     /// Folders of shard files, or shard files.
     pub inputs: Vec<PathBuf>,
     pub out: Option<PathBuf>,
-    pub criterion: Criterion,
+    pub ask: Ask,
+    /// Replace results of another scenario or what-if in `out`.
+    pub replace: bool,
     pub quiet: bool,
 }
 
@@ -227,9 +228,12 @@ fn shard_time(path: &Path, shard: crate::shard::Shard) -> f64 {
 
 pub fn merge(options: &MergeOptions) -> Result<Ran> {
     let simulated = merged(&options.inputs)?;
-    let dir = export::results_dir(options.out.as_deref(), &simulated.scenario.name);
+    let dir = export::results_dir(options.out.as_deref(), &simulated.scenario);
+    if let Some(note) = export::folder::claim(&dir, &simulated.scenario, options.replace)? {
+        eprintln!("cachesim: {note}");
+    }
     export::prepare_dir(&dir)?;
-    let ran = write(simulated, dir, options.criterion)?;
+    let ran = write(simulated, dir, options.ask)?;
     if !options.quiet {
         print!("{}", text::run_summary(&ran.report(), &ran.dir));
     }

@@ -1,43 +1,39 @@
 //! `cachesim plan`: when can the old server go? From a scenario (simulated)
-//! or from a results folder (answered again from the runs it keeps).
+//! or from a results folder (answered again from the runs it keeps, which
+//! leaves the folder as it is unless `--out` names where to write).
 
-use super::run::{simulate_and_write, write, Ran};
+use super::run::{answer, simulate_and_write, write, Ask, Ran};
 use super::SimOptions;
 use crate::error::{Error, Result};
-use crate::export::hangs_on::HangsOn;
 use crate::export::{self, text};
-use crate::plan::{Criterion, Plan};
 use std::path::Path;
 
-/// Simulates, prints the answer, and records it in the results folder.
-pub fn plan(sim: &SimOptions, criterion: Criterion, out: Option<&Path>) -> Result<Plan> {
+/// Simulates (or reads the runs), prints the decision, and writes the
+/// results where asked.
+pub fn plan(sim: &SimOptions, ask: Ask, out: Option<&Path>) -> Result<Ran> {
     let ran = if sim.scenario.is_dir() {
-        from_folder(sim, criterion, out)?
+        from_folder(sim, ask, out)?
     } else {
-        simulate_and_write(sim, out, criterion)?
+        simulate_and_write(sim, out, ask)?
     };
-    ran.tell(sim.quiet, sim.json, answer_text);
-    Ok(ran.plan)
-}
-
-/// The plan's sentence and what the tail hangs on.
-fn answer_text(ran: &Ran) -> String {
-    let hangs_on = HangsOn::of(&ran.report());
-    let unbounded = hangs_on.unbounded();
-    let unbounded = unbounded.as_deref();
-    let mut text = format!("{}\n", text::plan_sentence(&ran.plan, unbounded));
-    for sentence in hangs_on.sentences() {
-        text.push_str(&sentence);
-        text.push('\n');
-    }
-    text
+    ran.tell(sim.quiet, sim.json, |ran| {
+        let place = if ran.written {
+            format!("results: {}", ran.dir.display())
+        } else {
+            format!(
+                "answered from the runs in {}, which is left as it was (--out DIR writes these results)",
+                ran.dir.display()
+            )
+        };
+        format!("{}{place}\n", text::decision_text(&ran.report()))
+    });
+    Ok(ran)
 }
 
 /// Answers again from a results folder's `runs.cachesim`: every run's counts
 /// as they were simulated, so the answer is the one a new simulation of the
-/// same scenario, seed and runs would give. The folder's results are
-/// rewritten with the new answer (or written to `out`).
-fn from_folder(sim: &SimOptions, criterion: Criterion, out: Option<&Path>) -> Result<Ran> {
+/// same scenario, seed and runs would give.
+fn from_folder(sim: &SimOptions, ask: Ask, out: Option<&Path>) -> Result<Ran> {
     let dir = &sim.scenario;
     if !sim.sets.is_empty() || sim.runs.is_some() || sim.seed.is_some() {
         return Err(Error::Usage(format!(
@@ -60,5 +56,8 @@ fn from_folder(sim: &SimOptions, criterion: Criterion, out: Option<&Path>) -> Re
     if let Ok(folder) = export::folder::read(dir) {
         simulated.wall_time_s = folder.summary.wall_time_s;
     }
-    write(simulated, out.unwrap_or(dir).to_path_buf(), criterion)
+    match out {
+        Some(out) => write(simulated, out.to_path_buf(), ask),
+        None => Ok(answer(simulated, dir.to_path_buf(), ask)),
+    }
 }

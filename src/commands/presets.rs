@@ -1,5 +1,6 @@
 //! `cachesim presets`: every named policy, its values and its source.
 
+use crate::client::CLIENT_PRESETS;
 use crate::duration::{human, FOREVER};
 use crate::policy::{Policy, PRESETS};
 use crate::server::{Server, SERVER_PRESETS};
@@ -27,7 +28,13 @@ pub fn table() -> String {
         out.push_str(&format!("{:<24} {:<9} {}\n", "", "", p.summary));
         out.push_str(&format!("{:<24} {:<9} source: {}\n\n", "", "", p.source));
     }
-    out.push_str("Use a preset by name (policy = \"unbound\") or extend it inline\n(policy = { preset = \"unbound\", prefetch = 0.1 }); a server preset\nas server = \"nginx\" or [server] preset = \"nginx\" with changes.\n");
+    for p in CLIENT_PRESETS {
+        let values = format!("idle_timeout = {}", human(p.idle_timeout));
+        out.push_str(&format!("{:<24} {:<9} {values}\n", p.name, "client"));
+        out.push_str(&format!("{:<24} {:<9} {}\n", "", "", p.summary));
+        out.push_str(&format!("{:<24} {:<9} source: {}\n\n", "", "", p.source));
+    }
+    out.push_str("Use a preset by name (policy = \"unbound\") or extend it inline\n(policy = { preset = \"unbound\", prefetch = 0.1 }); a server preset\nas server = \"nginx\" or [server] preset = \"nginx\" with changes; a client\npreset as connection = \"okhttp\" or { preset = \"okhttp\", max_age = \"1h\" }.\n");
     out
 }
 
@@ -85,6 +92,23 @@ pub fn markdown() -> String {
             "| `{}` | {} | {} | {} |\n",
             p.name,
             cell(&describe_server(&p.server)),
+            cell(p.summary),
+            cell(p.source)
+        ));
+    }
+    out.push_str(
+        "\n## Clients\n\n\
+         How HTTP clients keep idle keep-alive connections by default. Use one as a \
+         `connection` of an `[[app]]` or `[[device]]` entry (`connection = \"okhttp\"`), or \
+         change it in a table (`connection = { preset = \"okhttp\", max_age = \"1h\" }`). \
+         The site's server closes connections too, at the tighter of the two limits.\n\n\
+         | preset | values | what it is | source |\n|---|---|---|---|\n",
+    );
+    for p in CLIENT_PRESETS {
+        out.push_str(&format!(
+            "| `{}` | idle_timeout = {} | {} | {} |\n",
+            p.name,
+            human(p.idle_timeout),
             cell(p.summary),
             cell(p.source)
         ));

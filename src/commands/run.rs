@@ -2,14 +2,23 @@
 
 use super::{simulate, SimOptions, Simulated};
 use crate::error::Result;
-use crate::export::{self, text, Replaced, Report};
-use crate::plan::{Criterion, Plan};
+use crate::export::{self, text, Report};
+use crate::plan::decision::{Decision, Evidence};
+use crate::plan::{Criterion, Plan, Traffic};
 use std::path::{Path, PathBuf};
 
 pub struct RunOptions {
     pub sim: SimOptions,
     pub out: Option<PathBuf>,
+    pub ask: Ask,
+}
+
+/// What the plan is asked: its criterion, and the traffic to count lost
+/// requests at when not the scenario's `[plan] traffic` (requests per second).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Ask {
     pub criterion: Criterion,
+    pub traffic: Option<f64>,
 }
 
 /// A finished run: what was simulated, the plan's answer and where the
@@ -17,9 +26,10 @@ pub struct RunOptions {
 pub struct Ran {
     pub simulated: Simulated,
     pub plan: Plan,
+    pub decision: Decision,
     pub dir: PathBuf,
-    /// What the folder held before, if anything: said, not silently lost.
-    pub replaced: Option<Replaced>,
+    /// Whether the results were written to `dir` (`plan DIR` only reads).
+    pub written: bool,
 }
 
 impl Ran {
@@ -29,37 +39,57 @@ impl Ran {
             results: &self.simulated.results,
             tallies: &self.simulated.tallies,
             wall_time_s: self.simulated.wall_time_s,
-            plan: self.plan.clone(),
+            plan: &self.plan,
+            decision: &self.decision,
         }
     }
 }
 
 /// Simulates and writes every result file; `run` and `plan` both start here.
-pub fn simulate_and_write(sim: &SimOptions, out: Option<&Path>, criterion: Criterion) -> Result<Ran> {
+pub fn simulate_and_write(sim: &SimOptions, out: Option<&Path>, ask: Ask) -> Result<Ran> {
     let scenario = sim.load(&[])?;
-    let dir = export::results_dir(out, &scenario.name);
+    let dir = export::results_dir(out, &scenario);
+    if let Some(note) = export::folder::claim(&dir, &scenario, sim.replace)? {
+        if !sim.quiet {
+            eprintln!("cachesim: {note}");
+        }
+    }
     export::prepare_dir(&dir)?;
     let simulated = simulate(scenario, sim)?;
-    write(simulated, dir, criterion)
+    write(simulated, dir, ask)
 }
 
 /// Answers the plan and writes every result file of a finished simulation
 /// (one run's, or merged shards').
-pub fn write(simulated: Simulated, dir: PathBuf, criterion: Criterion) -> Result<Ran> {
-    let plan = Plan::compute(&simulated.results, criterion, simulated.scenario.duration);
-    let replaced = Replaced::in_folder(&dir);
-    let ran = Ran {
-        simulated,
-        plan,
-        dir,
-        replaced,
-    };
+pub fn write(simulated: Simulated, dir: PathBuf, ask: Ask) -> Result<Ran> {
+    let mut ran = answer(simulated, dir, ask);
     export::write_run(&ran.report(), &ran.dir)?;
+    ran.written = true;
     Ok(ran)
 }
 
+/// The plan and its decision for a finished simulation, to be written to `dir`.
+pub fn answer(simulated: Simulated, dir: PathBuf, ask: Ask) -> Ran {
+    let (s, r) = (&simulated.scenario, &simulated.results);
+    let traffic = Traffic::of(ask.traffic.or(s.traffic), r, s.duration);
+    let plan = Plan::compute(r, ask.criterion, traffic, s.duration);
+    let decision = Decision::of(&Evidence {
+        scenario: s,
+        results: r,
+        tallies: &simulated.tallies,
+        plan: &plan,
+    });
+    Ran {
+        written: false,
+        simulated,
+        plan,
+        decision,
+        dir,
+    }
+}
+
 pub fn run(options: &RunOptions) -> Result<Ran> {
-    let ran = simulate_and_write(&options.sim, options.out.as_deref(), options.criterion)?;
+    let ran = simulate_and_write(&options.sim, options.out.as_deref(), options.ask)?;
     let sim = &options.sim;
     ran.tell(sim.quiet, sim.json, |ran| {
         text::run_summary(&ran.report(), &ran.dir)
@@ -68,25 +98,14 @@ pub fn run(options: &RunOptions) -> Result<Ran> {
 }
 
 impl Ran {
-    /// Says what happened as asked: `text` (and a note on replaced
-    /// results), summary.json on stdout with `--json` (the note then on
-    /// stderr), or nothing with `--quiet`.
+    /// Says what happened as asked: `text`, summary.json on stdout with
+    /// `--json`, or nothing with `--quiet`.
     pub fn tell(&self, quiet: bool, json: bool, text: impl Fn(&Ran) -> String) {
-        let note = self
-            .replaced
-            .as_ref()
-            .and_then(|r| text::replaced_note(r, &self.simulated.scenario, &self.dir));
         if json {
             let summary = export::summary::Summary::of(&self.report());
             println!("{}", String::from_utf8_lossy(&summary.to_bytes()).trim_end());
-            if let Some(note) = note {
-                eprintln!("cachesim: {note}");
-            }
         } else if !quiet {
             print!("{}", text(self));
-            if let Some(note) = note {
-                println!("{note}");
-            }
         }
     }
 }

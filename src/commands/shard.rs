@@ -19,14 +19,15 @@ pub struct ShardRan {
     pub share_of_work: f64,
 }
 
-/// The folder shards go to by default: `output/<scenario name>/shards/`.
-pub fn default_dir(name: &str) -> PathBuf {
-    export::results_dir(None, name).join("shards")
+/// The folder shards go to by default: `shards/` in the scenario's
+/// results folder.
+pub fn default_dir(scenario: &crate::scenario::Scenario) -> PathBuf {
+    export::results_dir(None, scenario).join("shards")
 }
 
 pub fn run_shard(sim: &SimOptions, shard: Shard, out: Option<&Path>) -> Result<ShardRan> {
     let scenario = sim.load(&[])?;
-    let dir = out.map_or_else(|| default_dir(&scenario.name), Path::to_path_buf);
+    let dir = out.map_or_else(|| default_dir(&scenario), Path::to_path_buf);
     export::prepare_dir(&dir)?;
     let model = Model::new(scenario);
     let work = Work::of(&model);

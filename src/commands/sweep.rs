@@ -6,7 +6,7 @@ use super::{simulate, SimOptions};
 use crate::error::{Error, Result};
 use crate::export::sweep::{self, Point};
 use crate::export::{charts, write_all};
-use crate::plan::{Criterion, Plan};
+use crate::plan::{Criterion, Plan, Traffic};
 use crate::scenario::Override;
 use std::path::{Path, PathBuf};
 
@@ -86,8 +86,9 @@ pub fn sweep(
             Source::Simulate => simulate(scenario, sim)?,
             Source::Shards(root) => merged_for(&root.join(j.to_string()), &scenario)?,
         };
-        let plan = Plan::compute(&simulated.results, criterion, simulated.scenario.duration);
-        points.push(Point::of(combination, &simulated.results, &plan, criterion));
+        let (s, r) = (&simulated.scenario, &simulated.results);
+        let plan = Plan::compute(r, criterion, Traffic::of(s.traffic, r, s.duration), s.duration);
+        points.push(Point::of(combination, r, &plan));
         sweep::mark_noise(&mut points);
         if !sim.quiet && !sim.json {
             println!("{}", sweep::row_text(&keys, points.last().expect("just pushed")));

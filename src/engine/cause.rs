@@ -103,6 +103,22 @@ pub fn causes(scenario: &Scenario) -> Vec<Cause> {
     all
 }
 
+/// The pool behind each cause slot (`None` for the TTL and the
+/// authoritative), in the order of [`causes`].
+pub fn pools_by_slot(scenario: &Scenario) -> Vec<Option<&crate::scenario::Pool>> {
+    let mut pools = vec![None, None];
+    for layer in [
+        &scenario.apps,
+        &scenario.apps,
+        &scenario.oses,
+        &scenario.routers,
+        &scenario.resolvers,
+    ] {
+        pools.extend(layer.iter().map(Some));
+    }
+    pools
+}
+
 /// The first slot of each layer's pools (as [`causes`] orders them).
 pub fn first_slots(scenario: &Scenario) -> [u16; 5] {
     let counts = [

@@ -19,10 +19,7 @@ pub fn figures(label: &str, folder: &Folder) -> Vec<(String, Value)> {
         ("runs".to_string(), json!(s.runs)),
         ("devices".to_string(), json!(s.devices)),
         ("retire_after_s".to_string(), json!(s.plan.retire_after_s)),
-        (
-            "retire_after_upper_s".to_string(),
-            json!(s.plan.retire_after_upper_s),
-        ),
+        ("estimate_s".to_string(), json!(s.plan.estimate_s)),
     ];
     for (key, _) in THRESHOLDS {
         row.push((format!("below_{key}_s"), json!(s.below(key).map(|b| b.mean_s))));

@@ -7,6 +7,7 @@ use super::summary::Summary;
 use crate::engine::cause::CODE_NAMES;
 use crate::engine::{Layer, PerLayer};
 use crate::error::{Error, Result};
+use crate::scenario::Scenario;
 use std::path::Path;
 
 /// A results folder as `run` wrote it.
@@ -15,27 +16,93 @@ pub struct Folder {
     pub charts: ChartData,
 }
 
-/// Results a run replaced in its folder.
+/// Whose results a folder holds: enough to tell a re-run from a what-if.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Replaced {
+pub struct Held {
     pub scenario: String,
     pub content_hash: String,
+    /// The `--set` arguments (`--runs` and `--seed` among them).
+    pub overrides: Vec<String>,
     pub seed: u64,
     pub runs: usize,
 }
 
-impl Replaced {
+impl Held {
     /// The results in `dir`, if it holds any.
-    pub fn in_folder(dir: &Path) -> Option<Replaced> {
+    pub fn in_folder(dir: &Path) -> Option<Held> {
         let bytes = std::fs::read(dir.join("summary.json")).ok()?;
         let s: Summary = serde_json::from_slice(&bytes).ok()?;
-        Some(Replaced {
+        Some(Held {
             scenario: s.scenario,
             content_hash: s.content_hash,
+            overrides: s.overrides,
             seed: s.seed,
             runs: s.runs,
         })
     }
+
+    fn of(s: &Scenario) -> Held {
+        Held {
+            scenario: s.name.clone(),
+            content_hash: s.content_hash.clone(),
+            overrides: s.overrides.clone(),
+            seed: s.seed,
+            runs: s.runs as usize,
+        }
+    }
+
+    /// "isp24h with --set record.ttl=30s (seed 7, 32 runs)".
+    fn describe(&self) -> String {
+        let overrides = if self.overrides.is_empty() {
+            "without overrides".to_string()
+        } else {
+            format!("with --set {}", self.overrides.join(" --set "))
+        };
+        format!(
+            "{} {overrides} (seed {}, {} runs)",
+            self.scenario, self.seed, self.runs
+        )
+    }
+}
+
+/// May results of `scenario` be written into `dir`? Yes into a folder with
+/// no results, or one holding the same scenario with the same overrides,
+/// seed and runs: a re-run, of an edited file too, which the returned note
+/// says before anything is written. No into a folder holding another
+/// scenario or another what-if, unless `replace`: a what-if never destroys
+/// results it was not asked to.
+pub fn claim(dir: &Path, scenario: &Scenario, replace: bool) -> Result<Option<String>> {
+    let Some(held) = Held::in_folder(dir) else {
+        return Ok(None);
+    };
+    let now = Held::of(scenario);
+    let same_question = Held {
+        content_hash: now.content_hash.clone(),
+        ..held.clone()
+    } == now;
+    if same_question {
+        return Ok((held.content_hash != now.content_hash).then(|| {
+            format!(
+                "{} holds results of an earlier version of {}; replacing them",
+                dir.display(),
+                now.scenario
+            )
+        }));
+    }
+    if replace {
+        return Ok(Some(format!(
+            "replacing the results of {} in {} (--replace)",
+            held.describe(),
+            dir.display()
+        )));
+    }
+    Err(Error::Usage(format!(
+        "{} holds the results of {}; this is {}. Give --out DIR for a folder of its own, \
+         or --replace to replace them",
+        dir.display(),
+        held.describe(),
+        now.describe()
+    )))
 }
 
 fn bad(path: &Path, what: impl std::fmt::Display) -> Error {

@@ -43,46 +43,53 @@ fn tail_table(summary: &Summary) -> String {
     )
 }
 
-/// The page. `charts` are the rendered files (name, bytes); PNGs are inlined.
-pub fn report_html(
-    data: &ChartData,
-    summary: &Summary,
-    scenario_text: &str,
-    charts: &[(String, Vec<u8>)],
-) -> Vec<u8> {
-    let name = escape(&data.scenario);
-    let answer = &summary.plan.answer;
+/// The decision, as `run` and `plan` print it: the answer, then every
+/// line it hangs on, warnings and assumptions included.
+fn decision_block(summary: &Summary) -> String {
+    let mut lines = summary.decision.iter();
+    let answer = lines.next().map_or(String::new(), |a| escape(a));
+    let rest: String = lines.map(|l| format!("<li>{}</li>\n", escape(l))).collect();
+    format!(
+        "<section id=\"decision\">\n<p class=\"answer\" id=\"answer\">{answer}</p>\n<ul>\n{rest}</ul>\n</section>\n"
+    )
+}
+
+/// When the expected old share stays under each threshold, with its interval.
+fn threshold_rows(summary: &Summary) -> String {
+    let human = |s: f64| duration::human((s * 1000.0) as i64);
     let mut rows = String::new();
     for (key, threshold) in THRESHOLDS {
         let cell = match summary.below(key) {
             Some(settle) => {
-                let human = |s: f64| duration::human((s * 1000.0) as i64);
                 let interval = match (settle.lo_s, settle.hi_s) {
-                    (Some(lo), Some(hi)) => format!("95 % CI {} to {}", human(lo), human(hi)),
-                    _ => "one run: no interval".to_string(),
+                    (Some(lo), Some(hi)) if lo == hi => "95 % interval: that same bucket".to_string(),
+                    (lo, Some(hi)) => format!(
+                        "95 % interval {} to {}",
+                        lo.map_or("beyond the horizon".into(), human),
+                        human(hi)
+                    ),
+                    (Some(lo), None) => format!("95 % interval {} to beyond the horizon", human(lo)),
+                    (None, None) if summary.runs > 1 => "95 % interval beyond the horizon".to_string(),
+                    (None, None) => "one run: no interval".to_string(),
                 };
-                let groups = settle.groups.map_or(String::new(), |[a, b]| {
-                    format!(
-                        "; runs disagree: {} settle by {}, {} only by {}",
-                        a.runs,
-                        human(a.by_s),
-                        b.runs,
-                        human(b.by_s)
-                    )
-                });
-                format!("{} <small>({interval}{groups})</small>", human(settle.mean_s))
+                format!("{} <small>({interval})</small>", human(settle.mean_s))
             }
-            None => "not reached within the horizon in every run".to_string(),
+            None => "not within the horizon".to_string(),
         };
         rows.push_str(&format!(
-            "<tr><td>old share stays under {}</td><td>{cell}</td></tr>\n",
+            "<tr><td>expected old share stays under {}</td><td>{cell}</td></tr>\n",
             percent(threshold)
         ));
     }
-    let mut answered = String::new();
+    rows
+}
+
+/// Hit ratios and what produced the results.
+fn figure_rows(summary: &Summary) -> String {
+    let mut rows = String::new();
     for layer in Layer::ALL {
         if let Some(v) = summary.answered_at.get(layer.name()) {
-            answered.push_str(&format!(
+            rows.push_str(&format!(
                 "<tr><td>answered by {} (first {} after the change)</td><td>{}</td></tr>\n",
                 layer.name(),
                 duration::human((summary.answered_window_s * 1000.0) as i64),
@@ -104,7 +111,11 @@ pub fn report_html(
     for (label, value) in figures {
         rows.push_str(&format!("<tr><td>{label}</td><td>{}</td></tr>\n", escape(&value)));
     }
-    let tail = tail_table(summary);
+    rows
+}
+
+/// The PNG charts, inline.
+fn images(charts: &[(String, Vec<u8>)]) -> String {
     let mut images = String::new();
     for (file, bytes) in charts.iter().filter(|(f, _)| f.ends_with(".png")) {
         let caption = escape(super::charts::caption(file.trim_end_matches(".png")));
@@ -114,41 +125,39 @@ pub fn report_html(
             base64::engine::general_purpose::STANDARD.encode(bytes)
         ));
     }
-    let html = format!(
-        r#"<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>cachesim: {name}</title>
-<style>
-body {{ font-family: sans-serif; max-width: 1240px; margin: 2em auto; color: #222; }}
-h1 {{ font-size: 1.6em; }}
-.answer {{ font-size: 1.3em; background: #eef5ff; border-left: 6px solid #005ab5; padding: 0.8em 1em; }}
-table {{ border-collapse: collapse; margin: 1em 0; }}
-td {{ padding: 0.3em 1em; border-bottom: 1px solid #ddd; }}
-img {{ max-width: 100%; border: 1px solid #ddd; }}
-figure {{ margin: 1.5em 0; }}
-pre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; }}
-</style>
-</head>
-<body>
-<h1>cachesim: {name}</h1>
-<p>{description}</p>
-<p class="answer" id="answer">{answer}</p>
-<h2>Summary</h2>
-<table id="summary">
-{rows}{answered}</table>
-{tail}
-<h2>Charts</h2>
-{images}
-<h2>Scenario</h2>
-<pre>{scenario}</pre>
-</body>
-</html>
-"#,
+    images
+}
+
+const STYLE: &str = "body { font-family: sans-serif; max-width: 1240px; margin: 2em auto; color: #222; }
+h1 { font-size: 1.6em; }
+#decision { background: #eef5ff; border-left: 6px solid #005ab5; padding: 0.4em 1em; }
+.answer { font-size: 1.3em; }
+table { border-collapse: collapse; margin: 1em 0; }
+td { padding: 0.3em 1em; border-bottom: 1px solid #ddd; }
+img { max-width: 100%; border: 1px solid #ddd; }
+figure { margin: 1.5em 0; }
+pre { background: #f6f6f6; padding: 1em; overflow-x: auto; }";
+
+/// The page. `charts` are the rendered files (name, bytes); PNGs are inlined.
+pub fn report_html(
+    data: &ChartData,
+    summary: &Summary,
+    scenario_text: &str,
+    charts: &[(String, Vec<u8>)],
+) -> Vec<u8> {
+    let name = escape(&data.scenario);
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>cachesim: {name}</title>\n\
+         <style>\n{STYLE}\n</style>\n</head>\n<body>\n<h1>cachesim: {name}</h1>\n<p>{description}</p>\n{decision}\
+         <h2>Details</h2>\n<table id=\"summary\">\n{thresholds}{figures}</table>\n{tail}<h2>Charts</h2>\n{images}\
+         <h2>Scenario</h2>\n<pre>{scenario}</pre>\n</body>\n</html>\n",
         description = escape(&summary.description),
-        answer = escape(answer),
+        decision = decision_block(summary),
+        thresholds = threshold_rows(summary),
+        figures = figure_rows(summary),
+        tail = tail_table(summary),
+        images = images(charts),
         scenario = escape(scenario_text),
-    );
-    html.into_bytes()
+    )
+    .into_bytes()
 }

@@ -4,7 +4,6 @@
 pub mod charts;
 pub mod compare;
 pub mod folder;
-pub mod hangs_on;
 pub mod html;
 pub mod summary;
 pub mod sweep;
@@ -12,19 +11,16 @@ pub mod text;
 pub mod timeseries;
 
 use crate::error::{Error, Result};
+use crate::plan::decision::Decision;
 use crate::plan::Plan;
 use crate::scenario::Scenario;
 use crate::stats::Results;
 use charts::ChartData;
-pub use folder::Replaced;
 use std::path::{Path, PathBuf};
 use summary::Summary;
 
 /// The thresholds `below` reports, by the key they are written under.
 pub const THRESHOLDS: [(&str, f64); 4] = [("0.1", 0.1), ("0.01", 0.01), ("0.001", 0.001), ("0.0001", 0.0001)];
-
-/// Where "the tail" starts: once the mean old share stays under 1 %.
-pub const TAIL_THRESHOLD: f64 = 0.01;
 
 /// Everything a run produced, as the exporters see it.
 pub struct Report<'a> {
@@ -34,16 +30,45 @@ pub struct Report<'a> {
     /// and `chart DIR` answer again without simulating.
     pub tallies: &'a [crate::engine::Tally],
     pub wall_time_s: f64,
-    pub plan: Plan,
+    pub plan: &'a Plan,
+    pub decision: &'a Decision,
 }
 
 /// Every run's counts in a results folder: a shard file holding all of the
 /// work (shard 0 of 1).
 pub const RUNS_FILE: &str = "runs.cachesim";
 
-/// The results folder: the one asked for, or `output/<scenario name>/`.
-pub fn results_dir(out: Option<&Path>, name: &str) -> PathBuf {
-    out.map_or_else(|| Path::new("output").join(name), Path::to_path_buf)
+/// The results folder: the one asked for, or `output/<scenario name>/`;
+/// a what-if (`--set`, `--runs`, `--seed`) gets a folder of its own beside
+/// it, named by its overrides, so it never replaces the scenario's results.
+pub fn results_dir(out: Option<&Path>, scenario: &Scenario) -> PathBuf {
+    match out {
+        Some(dir) => dir.to_path_buf(),
+        None if scenario.overrides.is_empty() => Path::new("output").join(&scenario.name),
+        None => Path::new("output").join(format!("{}--{}", scenario.name, slug(&scenario.overrides))),
+    }
+}
+
+/// Overrides as part of a folder name: `record.ttl=30s,simulation.runs=4`,
+/// other characters as `_`; a long one shortened and told apart by a hash.
+fn slug(overrides: &[String]) -> String {
+    let joined = overrides.join(",");
+    let safe: String = joined
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._=-,".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if safe.len() <= 64 {
+        safe
+    } else {
+        let cut: String = safe.chars().take(48).collect();
+        format!("{cut}-{:016x}", crate::scenario::fnv1a(joined.as_bytes()))
+    }
 }
 
 /// Every result file of a run, written whole or not at all.

@@ -2,12 +2,11 @@
 //! seed, the scenario's content hash) so any result can be traced. One typed
 //! value, written by `run` and read back by `chart` and the report.
 
-use super::hangs_on::HangsOn;
-use super::{text, Report, TAIL_THRESHOLD, THRESHOLDS};
+use super::{text, Report, THRESHOLDS};
 use crate::engine::cause::CODE_NAMES;
 use crate::engine::PerLayer;
-use crate::plan::{Criterion, Plan};
-use crate::stats::Settled;
+use crate::plan::decision::TAIL_THRESHOLD;
+use crate::plan::{Criterion, Traffic};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -30,6 +29,9 @@ pub struct Summary {
     pub bucket_s: f64,
     pub cachesim_version: String,
     pub content_hash: String,
+    /// The decision as `run` and `plan` print it and report.html opens
+    /// with: the answer first, then what it hangs on.
+    pub decision: Vec<String>,
     pub description: String,
     /// The engine that counted (see `engine::IDENTITY`).
     pub engine: String,
@@ -53,36 +55,28 @@ pub struct Summary {
     pub warnings: Vec<String>,
 }
 
-/// When the old share stays under a threshold: the mean over runs and its
-/// 95 % interval (bootstrap; `null` with one run), to the resolution of a
-/// bucket, and the two groups the runs fall into when they disagree.
+/// When the expected old share stays under a threshold: the estimate (an
+/// end of a bucket, so known to `resolution_s`) and its 95 % interval
+/// (`null` with one run; an end beyond the horizon is `null` too).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settle {
-    pub groups: Option<[Group; 2]>,
     pub hi_s: Option<f64>,
     pub lo_s: Option<f64>,
+    /// The estimate (the key keeps its first name).
     pub mean_s: f64,
     pub resolution_s: f64,
 }
 
-/// Runs that settle together: how many, and by when.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Group {
-    pub by_s: f64,
-    pub runs: usize,
-}
-
-impl From<&Settled> for Settle {
-    fn from(s: &Settled) -> Settle {
-        let group = |(runs, by_s): (usize, f64)| Group { by_s, runs };
-        Settle {
-            groups: s.groups.map(|(a, b)| [group(a), group(b)]),
-            hi_s: s.interval.map(|i| i.1),
-            lo_s: s.interval.map(|i| i.0),
-            mean_s: s.mean,
-            resolution_s: s.resolution,
-        }
+impl Settle {
+    /// `None` when the estimate is beyond the horizon.
+    fn of(s: &crate::stats::Settle) -> Option<Settle> {
+        Some(Settle {
+            hi_s: s.interval.and_then(|i| i.1).map(seconds),
+            lo_s: s.interval.and_then(|i| i.0).map(seconds),
+            mean_s: seconds(s.estimate?),
+            resolution_s: seconds(s.resolution),
+        })
     }
 }
 
@@ -108,53 +102,88 @@ pub struct Tail {
     pub threshold: f64,
 }
 
-/// The plan's answer, as figures and as a sentence.
+/// The plan's answer, as figures and as its first sentence.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PlanSummary {
+    /// The decision's first line.
     pub answer: String,
+    /// Assumed pools the tail rests on (`assumed` in the scenario).
+    pub assumed: Vec<AssumedPool>,
     /// What to be careful of, such as a tail resting on a handful of caches.
     pub caveats: Vec<String>,
+    /// The best estimate of when the criterion is met, and its 95 % interval.
+    pub estimate_s: Option<f64>,
+    pub hi_s: Option<f64>,
+    pub lo_s: Option<f64>,
     /// The latest any old answer can reach a user, whatever the number of
     /// caches (`null` when nothing bounds it: see `unbounded_by`).
     pub longest_old_answer_s: Option<f64>,
+    /// Old requests per hour at `traffic_per_s`: in the hour after
+    /// `retire_after_s`, and in the horizon's last hour.
+    pub lost_per_hour_after: f64,
+    pub lost_per_hour_at_horizon: f64,
     pub max_lost: Option<u64>,
-    pub old_requests_after_per_run: f64,
+    /// When the old server can go: the 95 % interval's upper end, or the
+    /// longest old answer where that comes first (`null`: not within the horizon).
     pub retire_after_s: Option<f64>,
-    /// With 95 % confidence, the 95th percentile is no later than this
-    /// (`null` with fewer runs than `runs_for_upper_bound`).
-    pub retire_after_upper_s: Option<f64>,
     pub runs: usize,
-    pub runs_for_upper_bound: usize,
-    pub settled_runs: usize,
     /// The cause of the latest old requests.
     pub tail_set_by: Option<String>,
     pub tolerance: Option<f64>,
+    /// Requests per second the lost requests are counted at, and whether
+    /// the user stated it (`plan.traffic`) or it is the population's.
+    pub traffic_per_s: f64,
+    pub traffic_stated: bool,
     pub unbounded_by: Option<String>,
+    /// `retire_after_s` without the assumed pools' old requests.
+    pub without_assumed_s: Option<f64>,
+}
+
+/// A pool the answer rests on that the scenario marks as assumed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AssumedPool {
+    pub cause: String,
+    pub tail_share: f64,
+    pub why: String,
 }
 
 impl PlanSummary {
     fn of(report: &Report) -> PlanSummary {
         let plan = &report.plan;
-        let hangs_on = HangsOn::of(report);
+        let decision = report.decision;
         let (tolerance, max_lost) = match plan.criterion {
             Criterion::Tolerance(t) => (Some(t), None),
             Criterion::MaxLost(n) => (None, Some(n)),
         };
         PlanSummary {
-            answer: text::plan_sentence(plan, hangs_on.unbounded().as_deref()),
+            answer: decision.lines.first().cloned().unwrap_or_default(),
+            assumed: decision
+                .assumed
+                .iter()
+                .map(|a| AssumedPool {
+                    cause: a.cause.clone(),
+                    tail_share: a.tail_share,
+                    why: a.why.clone(),
+                })
+                .collect(),
+            caveats: decision.caveats.clone(),
+            estimate_s: plan.settle.estimate.map(seconds),
+            hi_s: plan.settle.interval.and_then(|i| i.1).map(seconds),
+            lo_s: plan.settle.interval.and_then(|i| i.0).map(seconds),
+            longest_old_answer_s: decision.latest_old_answer.as_ref().ok().map(|b| seconds(*b)),
+            lost_per_hour_after: plan.lost_first_hour,
+            lost_per_hour_at_horizon: plan.lost_last_hour,
             max_lost,
-            old_requests_after_per_run: plan.old_requests_after,
-            retire_after_s: plan.retire_after.map(seconds),
-            retire_after_upper_s: plan.upper_bound.map(seconds),
-            runs: plan.runs,
-            runs_for_upper_bound: Plan::runs_for_bound(),
-            longest_old_answer_s: hangs_on.bound.as_ref().ok().map(|b| seconds(*b)),
-            unbounded_by: hangs_on.unbounded(),
-            tail_set_by: hangs_on.tail_set_by,
-            caveats: hangs_on.caveats,
-            settled_runs: plan.settled_runs,
+            retire_after_s: decision.retire_after.map(seconds),
+            runs: report.results.runs,
+            tail_set_by: decision.tail_set_by.clone(),
             tolerance,
+            traffic_per_s: plan.traffic.per_second(),
+            traffic_stated: matches!(plan.traffic, Traffic::Stated(_)),
+            unbounded_by: decision.latest_old_answer.as_ref().err().map(ToString::to_string),
+            without_assumed_s: decision.without_assumed.and_then(|w| w.bound()).map(seconds),
         }
     }
 }
@@ -173,7 +202,7 @@ impl Summary {
         let r = report.results;
         let below = THRESHOLDS
             .iter()
-            .map(|(key, threshold)| (key.to_string(), r.settle(*threshold).as_ref().map(Settle::from)))
+            .map(|(key, threshold)| (key.to_string(), Settle::of(&r.settle(*threshold))))
             .collect();
         let last: Vec<f64> = r.last_old.iter().flatten().map(|&t| seconds(t)).collect();
         let last_old_request_s = (!last.is_empty()).then(|| LastOld {
@@ -206,6 +235,7 @@ impl Summary {
             cachesim_version: env!("CARGO_PKG_VERSION").to_string(),
             engine: crate::engine::IDENTITY.to_string(),
             content_hash: s.content_hash.clone(),
+            decision: report.decision.lines.clone(),
             description: s.description.clone(),
             devices: r.devices_mean,
             duration_s: seconds(s.duration),
@@ -256,7 +286,6 @@ mod tests {
                         lo_s: Some(1.0),
                         mean_s: 2.0,
                         resolution_s: 300.0,
-                        groups: None,
                     }),
                 ),
                 ("0.0001".to_string(), None),

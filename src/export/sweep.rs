@@ -5,8 +5,8 @@
 //! a table or as JSON.
 
 use crate::duration::{self, Millis, HOUR, MINUTE};
-use crate::plan::{Criterion, Plan, CONFIDENCE};
-use crate::stats::{order, Results};
+use crate::plan::{Criterion, Plan};
+use crate::stats::{Results, Settle};
 use serde_json::{json, Map, Value};
 
 /// When the early impact is read, and the column names it gets.
@@ -28,11 +28,11 @@ pub struct Figure {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Point {
     pub values: Vec<String>,
-    /// The plan's answer (seconds): the 95th percentile of the runs' settle
-    /// times, with an order-statistic interval.
+    /// The plan's answer (seconds): the upper end of the interval of
+    /// `settle_mean`, which it carries as its own.
     pub retire_after: Figure,
-    /// The runs' mean settle time by the plan's criterion (seconds), with
-    /// its bootstrap interval: what "within noise" compares.
+    /// When the plan's criterion is met (seconds): the estimate and its
+    /// 95 % interval, what "within noise" compares.
     pub settle_mean: Figure,
     /// The mean old share at each [`EARLY`] time.
     pub early: Vec<Figure>,
@@ -48,13 +48,11 @@ fn seconds(ms: Option<Millis>) -> Option<f64> {
 }
 
 impl Point {
-    pub fn of(values: Vec<String>, results: &Results, plan: &Plan, criterion: Criterion) -> Point {
-        let times = criterion.times(results);
-        let (lo, hi) = order::quantile_interval(&times, CONFIDENCE, 0.95);
-        let settled = |s: Option<crate::stats::Settled>| Figure {
-            value: s.as_ref().map(|s| s.mean),
-            lo: s.as_ref().and_then(|s| s.interval.map(|i| i.0)),
-            hi: s.as_ref().and_then(|s| s.interval.map(|i| i.1)),
+    pub fn of(values: Vec<String>, results: &Results, plan: &Plan) -> Point {
+        let settled = |s: &Settle| Figure {
+            value: seconds(s.estimate),
+            lo: seconds(s.interval.and_then(|i| i.0)),
+            hi: seconds(s.interval.and_then(|i| i.1)),
         };
         let early = EARLY
             .iter()
@@ -70,16 +68,16 @@ impl Point {
                     })
             })
             .collect();
+        let settle_mean = settled(&plan.settle);
         Point {
             values,
             retire_after: Figure {
-                value: seconds(plan.retire_after),
-                lo: seconds(lo),
-                hi: seconds(hi),
+                value: seconds(plan.retire_after()),
+                ..settle_mean
             },
-            settle_mean: settled(results.settle_of(&times)),
+            settle_mean,
             early,
-            below: SETTLE.iter().map(|&(t, _)| settled(results.settle(t))).collect(),
+            below: SETTLE.iter().map(|&(t, _)| settled(&results.settle(t))).collect(),
             within_noise: false,
         }
     }

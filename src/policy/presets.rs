@@ -52,6 +52,14 @@ const fn fixed(lifetime: Millis) -> Policy {
 /// behind one address; cachesim assumes this many and says so.
 pub const PUBLIC_RESOLVER_SHARDS: u32 = 8;
 
+/// mDNSResponder, on macOS and iOS alike. The 15 s floor after stretching:
+/// 1.25 t + 2 s ≥ 15 s from t = 10.4 s.
+const MACOS: Policy = Policy {
+    ttl_factor: 1.25,
+    ttl_addend: 2 * SECOND,
+    ..honour(10_400, HOUR)
+};
+
 /// Every preset, in the order `cachesim presets` lists them.
 pub static PRESETS: &[Preset] = {
     use PresetKind::*;
@@ -195,12 +203,14 @@ pub static PRESETS: &[Preset] = {
             kind: Os,
             summary: "mDNSResponder: min(TTL, 1 h) × 1.25 + 2 s, at least 15 s (so up to 75 min)",
             source: "apple-oss-distributions/mDNSResponder-2600.100.147 mDNSCore/DNSCommon.h (mDNSMaximumUnicastTTLSeconds 3600, RRAdjustTTL), mDNSCore/DNSCommon.c (GetEffectiveTTL: 15 s floor)",
-            // The 15 s floor after stretching: 1.25 t + 2 s ≥ 15 s from t = 10.4 s.
-            policy: Policy {
-                ttl_factor: 1.25,
-                ttl_addend: 2 * SECOND,
-                ..honour(10_400, HOUR)
-            },
+            policy: MACOS,
+        },
+        Preset {
+            name: "ios",
+            kind: Os,
+            summary: "iOS and iPadOS: the same mDNSResponder as macOS, min(TTL, 1 h) × 1.25 + 2 s, at least 15 s",
+            source: "apple-oss-distributions/mDNSResponder (one source tree for macOS and iOS; see macos)",
+            policy: MACOS,
         },
         Preset {
             name: "systemd-resolved",
@@ -294,6 +304,13 @@ pub static PRESETS: &[Preset] = {
             summary: "JVM: networkaddress.cache.ttl 30 s, ignores the DNS TTL",
             source: "openjdk src/java.base/share/classes/sun/net/InetAddressCachePolicy.java",
             policy: fixed(30 * SECOND),
+        },
+        Preset {
+            name: "android-java",
+            kind: App,
+            summary: "Android apps resolving through java.net.InetAddress (OkHttp's default, HttpURLConnection): keeps answers 2 s, then asks the system resolver",
+            source: "AOSP libcore luni/src/main/java/libcore/net/AddressCache.java (TTL_NANOS = 2 s: \"the TTL for the Java-level cache is short, just 2s\")",
+            policy: fixed(2 * SECOND),
         },
         Preset {
             name: "java-security-manager",

@@ -96,10 +96,29 @@ impl<'a> Checker<'a> {
             oses,
             apps,
             profiles,
+            traffic: self.traffic(raw.plan.as_ref().and_then(|p| p.traffic.as_ref()))?,
             warnings: Vec::new(),
         };
         self.exact_start(&scenario)?;
         Ok(scenario)
+    }
+
+    /// `[plan] traffic`: a number of requests per second, or a rate with its unit.
+    fn traffic(&self, value: Option<&Value>) -> Checked<Option<f64>> {
+        let rate = match value {
+            None => return Ok(None),
+            Some(Value::Integer(n)) => duration::parse_rate(&n.to_string()),
+            Some(Value::Float(x)) => duration::parse_rate(&x.to_string()),
+            Some(Value::String(text)) => duration::parse_rate(text),
+            Some(other) => Err(format!("{other} is not a rate of requests")),
+        };
+        match rate {
+            Ok(r) => Ok(Some(r)),
+            Err(e) => self.fail(
+                "plan.traffic",
+                format!("{e}; it is the site's requests per second to this name, averaged over a day"),
+            ),
+        }
     }
 
     /// `[simulation]`'s horizon, bucket, warm-up and runs.
@@ -491,6 +510,7 @@ impl<'a> Checker<'a> {
                 policy,
                 connection,
                 restarts_per_day,
+                assumed: self.assumed(p.assumed.as_deref(), &format!("{key}.assumed"))?,
             });
         }
         self.shares_add_up(&pools, layer)?;

@@ -99,7 +99,7 @@ pub fn table_with(text: &str, overrides: &[Override]) -> Result<Table, TableErro
 }
 
 /// A 64-bit FNV-1a hash: a stable fingerprint of what produced a result.
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
     })

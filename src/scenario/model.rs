@@ -34,6 +34,9 @@ pub struct Scenario {
     /// `oses[i]` and `apps[i]` are one device profile (`[[device]]`): a
     /// device draws one index for both, instead of each on its own.
     pub profiles: bool,
+    /// The site's requests per second to the name (`[plan] traffic`), at
+    /// which the decision counts lost requests; `None`: the population's.
+    pub traffic: Option<f64>,
     /// Things accepted but worth saying (e.g. a TTL beyond RFC 2181's range).
     pub warnings: Vec<String>,
 }
@@ -77,6 +80,9 @@ pub struct Pool {
     pub connection: Option<Connection>,
     /// App restarts per day, each clearing the app's cache and connection.
     pub restarts_per_day: f64,
+    /// Why the pool is an assumption rather than a measurement (`assumed`):
+    /// the decision says so, and what it would be without the pool.
+    pub assumed: Option<String>,
 }
 
 /// An app's keep-alive connection: requests on it need no lookup. It closes

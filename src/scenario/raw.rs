@@ -31,6 +31,15 @@ pub struct RawScenario {
     #[serde(default)]
     pub device: Vec<RawDevice>,
     pub server: Option<RawServer>,
+    pub plan: Option<RawPlan>,
+}
+
+/// `[plan]`: what the decision needs from the user.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlan {
+    /// Requests per second (a number) or a rate such as "2000/s".
+    pub traffic: Option<Value>,
 }
 
 /// A device profile: OS, app and connection drawn together.
@@ -43,6 +52,8 @@ pub struct RawDevice {
     pub app: Option<RawPolicy>,
     pub connection: Option<RawConnection>,
     pub restarts_per_day: Option<f64>,
+    /// Why the pool is an assumption rather than a measurement.
+    pub assumed: Option<String>,
 }
 
 /// The site's servers: a preset's name, or a table of limits.
@@ -118,12 +129,23 @@ pub struct RawPool {
     pub policy: Option<RawPolicy>,
     pub connection: Option<RawConnection>,
     pub restarts_per_day: Option<f64>,
+    /// Why the pool is an assumption rather than a measurement.
+    pub assumed: Option<String>,
 }
 
-#[derive(Deserialize, Debug)]
+/// A keep-alive connection: a client preset's name, or a table.
+#[derive(Debug, PartialEq)]
+pub enum RawConnection {
+    Preset(String),
+    Table(RawConnectionTable),
+}
+
+#[derive(Deserialize, Debug, Default, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct RawConnection {
-    pub idle_timeout: Value,
+pub struct RawConnectionTable {
+    /// Start from this client preset; the other keys change it.
+    pub preset: Option<String>,
+    pub idle_timeout: Option<Value>,
     pub max_age: Option<Value>,
 }
 
@@ -298,6 +320,27 @@ impl<'de> Deserialize<'de> for RawServer {
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawServer, A::Error> {
                 table(map).map(RawServer::Table)
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawConnection {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawConnection;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a client preset name such as \"okhttp\" or a table such as { idle_timeout = \"300s\" }",
+                )
+            }
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<RawConnection, E> {
+                Ok(RawConnection::Preset(name.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawConnection, A::Error> {
+                table(map).map(RawConnection::Table)
             }
         }
         deserializer.deserialize_any(V)

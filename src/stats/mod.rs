@@ -6,7 +6,9 @@ use crate::duration::Millis;
 use crate::engine::cause::{self, ByCause, Cause};
 use crate::engine::tally::{self, Tally};
 use crate::engine::PerLayer;
-pub mod order;
+pub mod settle;
+
+pub use settle::{Rule, Settle};
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
@@ -101,8 +103,10 @@ pub struct Results {
     pub address_share: Vec<Vec<f64>>,
     /// Each run's old share per bucket (0 where a bucket had no request).
     pub run_shares: Vec<Vec<f64>>,
-    /// Each run's old requests per bucket.
+    /// Each run's old requests per bucket…
     pub run_old: Vec<Vec<u64>>,
+    /// …and all its requests per bucket.
+    pub run_requests: Vec<Vec<u64>>,
     /// Share of requests after the change answered by each layer.
     pub answered_at: PerLayer<f64>,
     pub requests_total: u64,
@@ -159,6 +163,10 @@ impl Results {
                 .iter()
                 .map(|t| (0..buckets).map(|b| t.get(b, tally::OLD)).collect())
                 .collect(),
+            run_requests: tallies
+                .iter()
+                .map(|t| (0..buckets).map(|b| t.get(b, tally::REQUESTS)).collect())
+                .collect(),
             answered_at: PerLayer::default(),
             requests_total: tallies.iter().map(|t| t.total(tally::REQUESTS)).sum(),
             simulated_total: tallies.iter().map(|t| t.simulated).sum(),
@@ -208,86 +216,55 @@ impl Results {
         results
     }
 
-    /// For each run, the time from which its old share stays under `threshold`
-    /// to the horizon; `None` for a run where it never does.
-    pub fn settle_times(&self, threshold: f64) -> Vec<Option<Millis>> {
-        self.run_shares
-            .iter()
-            .map(|shares| settle_bucket(shares, |s| s >= threshold).map(|b| b as Millis * self.bucket))
-            .collect()
+    /// When the expected old share stays under `threshold` (see [`settle`]).
+    pub fn settle(&self, threshold: f64) -> Settle {
+        self.settle_by(Rule::Share(threshold))
     }
 
-    /// For each run, the time after which fewer than `requests` old requests arrive.
-    pub fn settle_times_lost(&self, requests: u64) -> Vec<Option<Millis>> {
-        self.run_old
-            .iter()
-            .map(|old| {
-                let mut tail = 0u64;
-                let mut from = old.len();
-                for (b, n) in old.iter().enumerate().rev() {
-                    tail += n;
-                    if tail >= requests {
-                        break;
-                    }
-                    from = b;
-                }
-                (from < old.len() || tail < requests).then_some(from as Millis * self.bucket)
-            })
-            .collect()
+    /// When the runs settle by `rule`, with its 95 % interval.
+    pub fn settle_by(&self, rule: Rule) -> Settle {
+        settle::RunCounts {
+            old: &self.run_old,
+            requests: &self.run_requests,
+            bucket: self.bucket,
+        }
+        .settle(rule)
     }
 
-    /// When the old share stays under `threshold`, over the runs: `None`
-    /// if some run never gets there.
-    pub fn settle(&self, threshold: f64) -> Option<Settled> {
-        self.settle_of(&self.settle_times(threshold))
-    }
-
-    /// The runs' settle `times` as a mean with its interval: `None` if
-    /// some run never settled.
-    pub fn settle_of(&self, times: &[Option<Millis>]) -> Option<Settled> {
-        let seconds: Vec<f64> = times
-            .iter()
-            .map(|t| t.map(|ms| ms as f64 / 1000.0))
-            .collect::<Option<_>>()?;
-        let mean = seconds.iter().sum::<f64>() / seconds.len() as f64;
-        let bucket_s = self.bucket as f64 / 1000.0;
-        Some(Settled {
-            mean,
-            interval: (seconds.len() > 1).then(|| order::bootstrap_mean(&seconds)),
-            groups: order::two_groups(&seconds, bucket_s),
-            resolution: bucket_s,
-        })
-    }
-
-    /// Old requests per run, on average, from `from` on.
-    pub fn old_requests_after(&self, from: Millis) -> f64 {
-        let first = (from / self.bucket) as usize;
-        let total: u64 = self
+    /// Old requests per hour, mean over runs, in the `span` from `from`
+    /// (as much of it as the horizon holds; 0 when none of it does).
+    pub fn old_requests_per_hour(&self, from: Millis, span: Millis) -> f64 {
+        let first = (from / self.bucket).max(0) as usize;
+        let last = (((from + span) / self.bucket) as usize).min(self.requests.len());
+        if first >= last || self.runs == 0 {
+            return 0.0;
+        }
+        let old: u64 = self
             .run_old
             .iter()
-            .map(|o| o.iter().skip(first).sum::<u64>())
+            .map(|o| o[first..last].iter().sum::<u64>())
             .sum();
-        total as f64 / self.runs.max(1) as f64
-    }
-
-    /// Mean requests per run from `from` on.
-    pub fn requests_after(&self, from: Millis) -> f64 {
-        let first = (from / self.bucket) as usize;
-        self.requests.iter().skip(first).sum()
+        let hours = ((last - first) as Millis * self.bucket) as f64 / crate::duration::HOUR as f64;
+        old as f64 / self.runs as f64 / hours
     }
 }
 
 impl Results {
-    /// Who holds the tail: from the time the mean old share stays under
+    /// Who holds the tail: from the time the expected old share stays under
     /// `threshold`, each layer's part of the requests still reaching an old
-    /// address. `None` when nothing old is left by then (or it never settles).
+    /// address, each bucket weighed by its requests. `None` when nothing
+    /// old is left by then (or it never settles).
     pub fn tail_blame(&self, threshold: f64) -> Option<Tail> {
-        let means: Vec<f64> = self.old_share.iter().map(|e| e.mean).collect();
-        let from = settle_bucket(&means, |s| s >= threshold)?;
+        let from = (self.settle(threshold).estimate? / self.bucket) as usize;
         let mut held_at = PerLayer::<f64>::default();
-        for row in &self.old_via[from..] {
-            for (p, v) in held_at.values_mut().zip(row.values()) {
-                *p += v;
+        let mut by_cause = vec![0.0; self.causes.len()];
+        for b in from..self.requests.len() {
+            let requests = self.requests[b];
+            for (p, v) in held_at.values_mut().zip(self.old_via[b].values()) {
+                *p += v * requests;
+            }
+            for (p, v) in by_cause.iter_mut().zip(&self.old_by_cause[b]) {
+                *p += v * requests;
             }
         }
         let total: f64 = held_at.values().sum();
@@ -295,12 +272,6 @@ impl Results {
             return None;
         }
         held_at.values_mut().for_each(|p| *p /= total);
-        let mut by_cause = vec![0.0; self.causes.len()];
-        for row in &self.old_by_cause[from..] {
-            for (p, v) in by_cause.iter_mut().zip(row) {
-                *p += v;
-            }
-        }
         by_cause.iter_mut().for_each(|p| *p /= total);
         Some(Tail {
             from: from as Millis * self.bucket,
@@ -320,19 +291,6 @@ impl Results {
     }
 }
 
-/// When the old share stays under a threshold, over the runs, in seconds
-/// after the change. Each run's time is the end of a bucket, so it is known
-/// to `resolution` (it may have settled up to a bucket earlier).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Settled {
-    pub mean: f64,
-    /// A 95 % percentile-bootstrap interval for the mean (`None` for one run).
-    pub interval: Option<(f64, f64)>,
-    /// Runs that fall into two groups far apart: (runs, latest time) of each.
-    pub groups: Option<((usize, f64), (usize, f64))>,
-    pub resolution: f64,
-}
-
 /// Who holds and who causes the old requests once the mean old share stays
 /// under a threshold: each part of them, adding up to 1.
 #[derive(Clone, Debug, PartialEq)]
@@ -346,35 +304,12 @@ pub struct Tail {
     pub by_cause: Vec<f64>,
 }
 
-/// The index after the last bucket where `offends` holds, or 0 when none does;
-/// `None` if the last bucket itself offends (never settles within the horizon).
-fn settle_bucket(shares: &[f64], offends: impl Fn(f64) -> bool) -> Option<usize> {
-    match shares.iter().rposition(|&s| offends(s)) {
-        None => Some(0),
-        Some(last) if last + 1 == shares.len() => None,
-        Some(last) => Some(last + 1),
-    }
-}
-
 fn ratio(a: u64, b: u64) -> f64 {
     if b == 0 {
         0.0
     } else {
         a as f64 / b as f64
     }
-}
-
-/// The value at or below which `quantile` of `times` fall (nearest rank);
-/// `None` when more than `1 − quantile` of them never settle.
-pub fn quantile_time(times: &[Option<Millis>], quantile: f64) -> Option<Millis> {
-    if times.is_empty() {
-        return None;
-    }
-    let mut sorted: Vec<Millis> = times.iter().map(|t| t.unwrap_or(Millis::MAX)).collect();
-    sorted.sort_unstable();
-    let rank = ((quantile * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    let value = sorted[rank - 1];
-    (value != Millis::MAX).then_some(value)
 }
 
 #[cfg(test)]
@@ -397,25 +332,5 @@ mod tests {
         [3.0, 4.0, 5.0].iter().for_each(|&x| b.add(x));
         a.merge(&b);
         assert_eq!(a, m);
-    }
-
-    #[test]
-    fn settle_bucket_finds_the_last_offender() {
-        assert_eq!(settle_bucket(&[0.5, 0.2, 0.0, 0.0], |s| s >= 0.1), Some(2));
-        assert_eq!(settle_bucket(&[0.5, 0.0, 0.2, 0.0], |s| s >= 0.1), Some(3));
-        assert_eq!(settle_bucket(&[0.0, 0.0], |s| s >= 0.1), Some(0));
-        assert_eq!(settle_bucket(&[0.5, 0.5], |s| s >= 0.1), None);
-    }
-
-    #[test]
-    fn quantile_needs_enough_settled_runs() {
-        let times: Vec<Option<Millis>> = (1..=20).map(Some).collect();
-        assert_eq!(quantile_time(&times, 0.95), Some(19));
-        let mut some_never = times.clone();
-        some_never[0] = None;
-        some_never[1] = None;
-        assert_eq!(quantile_time(&some_never, 0.95), None);
-        some_never[1] = Some(1);
-        assert_eq!(quantile_time(&some_never, 0.95), Some(20));
     }
 }

@@ -102,6 +102,27 @@ pub fn stable_summary(path: &std::path::Path) -> serde_json::Value {
     v
 }
 
+/// Every file of a folder (and its subfolders) with the SHA-256 of its bytes:
+/// what a command that must not touch the folder leaves the same.
+pub fn digests(dir: &std::path::Path) -> std::collections::BTreeMap<std::path::PathBuf, String> {
+    use sha2::{Digest, Sha256};
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let digest = Sha256::digest(std::fs::read(&path).unwrap());
+                let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+                out.insert(path.strip_prefix(dir).unwrap().to_path_buf(), hex);
+            }
+        }
+    }
+    out
+}
+
 /// Runs the `cachesim` binary with `args`.
 pub fn cachesim(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_cachesim"))

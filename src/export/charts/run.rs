@@ -460,7 +460,7 @@ impl ChartData {
             } else {
                 Vec::new()
             },
-            retire_after_s: report.plan.retire_after.map(|t| t as f64 / 1000.0),
+            retire_after_s: report.decision.retire_after.map(|t| t as f64 / 1000.0),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! limits close connections from the other end.
 
 use super::{Checked, Checker};
+use crate::client;
 use crate::duration::FOREVER;
 use crate::policy::{self, Policy};
 use crate::scenario::model::{Connection, Pool, MAX_POOLS};
@@ -10,16 +11,57 @@ use crate::scenario::raw::{RawConnection, RawDevice, RawScenario, RawServer};
 use crate::server::{self, Server};
 
 impl Checker<'_> {
-    /// An app's keep-alive connection as the client keeps it.
+    /// An app's keep-alive connection as the client keeps it: a client
+    /// preset, or a table (optionally starting from one).
     pub(super) fn connection(&self, raw: &RawConnection, key: &str) -> Checked<Connection> {
-        Ok(Connection {
-            idle_timeout: self.positive_duration(&raw.idle_timeout, &format!("{key}.idle_timeout"))?,
-            max_age: match &raw.max_age {
-                None => FOREVER,
-                Some(v) => self.positive_duration(v, &format!("{key}.max_age"))?,
-            },
+        let (preset, table) = match raw {
+            RawConnection::Preset(name) => (Some((name, key.to_string())), None),
+            RawConnection::Table(t) => (t.preset.as_ref().map(|n| (n, format!("{key}.preset"))), Some(t)),
+        };
+        let mut connection = Connection {
+            idle_timeout: 0,
+            max_age: FOREVER,
             max_requests: u32::MAX,
-        })
+        };
+        if let Some((name, at)) = preset {
+            connection.idle_timeout = match client::client_preset(name) {
+                Some(p) => p.idle_timeout,
+                None => {
+                    let names: Vec<&str> = client::CLIENT_PRESETS.iter().map(|p| p.name).collect();
+                    return self.unknown_name(&at, "client preset", name, &names);
+                }
+            };
+        }
+        if let Some(t) = table {
+            match &t.idle_timeout {
+                Some(v) => {
+                    connection.idle_timeout = self.positive_duration(v, &format!("{key}.idle_timeout"))?
+                }
+                None if t.preset.is_none() => {
+                    return self.fail(
+                        &format!("{key}.idle_timeout"),
+                        "missing: give idle_timeout (e.g. \"300s\") or a client preset (preset = \"okhttp\")",
+                    )
+                }
+                None => {}
+            }
+            if let Some(v) = &t.max_age {
+                connection.max_age = self.positive_duration(v, &format!("{key}.max_age"))?;
+            }
+        }
+        Ok(connection)
+    }
+
+    /// Why a pool is assumed: a sentence, said beside every answer that
+    /// rests on the pool.
+    pub(super) fn assumed(&self, why: Option<&str>, key: &str) -> Checked<Option<String>> {
+        match why.map(str::trim) {
+            Some("") => self.fail(
+                key,
+                "empty: say why the pool is assumed, e.g. \"share and lifetime unmeasured\"",
+            ),
+            other => Ok(other.map(String::from)),
+        }
     }
 
     /// App restarts per day: a rate of 0 or more (none when not given).
@@ -65,6 +107,7 @@ impl Checker<'_> {
             let key = format!("device.{i}");
             let name = d.name.clone().unwrap_or_else(|| format!("device-{i}"));
             let share = self.share(d.share, &format!("{key}.share"))?;
+            let assumed = self.assumed(d.assumed.as_deref(), &format!("{key}.assumed"))?;
             let policy = |raw: &Option<_>, layer: &str| -> Checked<Policy> {
                 let policy = raw
                     .as_ref()
@@ -79,6 +122,7 @@ impl Checker<'_> {
                 policy,
                 connection: None,
                 restarts_per_day: 0.0,
+                assumed: assumed.clone(),
             };
             oses.push(pool(policy(&d.os, "os")?));
             apps.push(Pool {
