@@ -105,11 +105,11 @@ impl Picture for SweepChart<'_> {
 fn answer_desc(criterion: Criterion) -> String {
     match criterion {
         Criterion::Tolerance(t) => format!(
-            "old server can go after (hours; old share under {} in 95 % of runs)",
+            "old server can go after (hours; expected old share under {}, upper end of 95 % interval)",
             duration::percent(t)
         ),
         Criterion::MaxLost(n) => {
-            format!("old server can go after (hours; fewer than {n} requests lost in 95 % of runs)")
+            format!("old server can go after (hours; under {n} requests lost, upper end of 95 % interval)")
         }
     }
 }
