@@ -145,9 +145,170 @@ fn fit_recovers_a_share_and_a_lifetime_together() {
     };
     assert!(hours(&ttl["lo"]) <= 6.0 && 6.0 <= hours(&ttl["hi"]), "{ttl}");
     assert!((hours(&ttl["value"]) - 6.0).abs() < 0.6, "{ttl}");
+    // The model fits: no lack-of-fit warning on a curve it made itself.
+    assert!(
+        !fit["warnings"].to_string().contains("does not explain"),
+        "{}",
+        fit["warnings"]
+    );
+    // The plan's range over the fit's intervals holds the truth's own plan.
+    let truth_dir = dir.path().join("truth-plan");
+    let scenario = example();
+    let mut args = vec![
+        "run",
+        p(&scenario),
+        "--quiet",
+        "--runs",
+        "16",
+        "--out",
+        p(&truth_dir),
+    ];
+    for t in TRUTH {
+        args.extend_from_slice(&["--set", t]);
+    }
+    assert!(cachesim(&args).status.success());
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(truth_dir.join("summary.json")).unwrap()).unwrap();
+    let truth_go = truth["plan"]["estimate_s"].as_f64().unwrap();
+    let plan = &fit["plan"];
+    let (earliest, latest) = (
+        plan["earliest_s"].as_f64().unwrap(),
+        plan["retire_after_s"].as_f64().unwrap(),
+    );
+    eprintln!("truth's plan {truth_go} s; fit's plan {earliest} s to {latest} s");
+    assert!(
+        earliest <= truth_go && truth_go <= latest,
+        "truth {truth_go}, fit {plan}"
+    );
+    assert_eq!(plan["extrapolated"], false, "{plan}");
+    // fitted.toml is the user's file with the fitted values: comments,
+    // order and units kept, the logs' bucket and length not written in.
     let fitted = std::fs::read_to_string(dir.path().join("fit/fitted.toml")).unwrap();
-    assert!(fitted.contains("fixed_ttl = ") && fitted.contains("# Fitted by cachesim fit"));
-    assert!(dir.path().join("fit/fit.png").is_file());
+    let original = std::fs::read_to_string(example()).unwrap();
+    assert!(fitted.contains("# Fitted by cachesim fit"), "{fitted}");
+    assert!(
+        fitted.contains("policy = { fixed_ttl = \"") && fitted.contains("# free in the fit"),
+        "{fitted}"
+    );
+    assert!(
+        fitted.contains("bucket = \"5m\"") && fitted.contains("duration = \"12h\""),
+        "{fitted}"
+    );
+    let kept = |text: &str| text.lines().filter(|l| l.trim_start().starts_with('#')).count();
+    assert!(kept(&fitted) >= kept(&original), "comments dropped:\n{fitted}");
+    for chart in ["fit.png", "fit_log.svg"] {
+        assert!(dir.path().join("fit").join(chart).is_file(), "{chart}");
+    }
+}
+
+/// One free key, a curve the truth made, cut or changed.
+fn fit_share(dir: &Path, observed: &Path) -> serde_json::Value {
+    fit_json(
+        dir,
+        observed,
+        &[
+            "--free",
+            "resolver.1.share=0.01..0.1",
+            "--set",
+            "population.households=8000",
+            "--set",
+            "resolver.1.policy.fixed_ttl=6h",
+        ],
+    )
+}
+
+/// The observed curve at `path` with each row changed by `change(row, time_s, requests, old)`.
+fn rewrite(path: &Path, to: &Path, change: impl Fn(f64, f64, f64) -> Option<(f64, f64)>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut out = String::from("time_s,requests,old_requests\n");
+    for line in text.lines().skip(1) {
+        let v: Vec<f64> = line.split(',').map(|x| x.parse().unwrap()).collect();
+        if let Some((n, k)) = change(v[0], v[1], v[2]) {
+            out.push_str(&format!("{},{n},{k}\n", v[0]));
+        }
+    }
+    std::fs::write(to, out).unwrap();
+}
+
+#[test]
+fn logs_that_end_before_the_tail_make_an_extrapolated_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let observed = observed_from(dir.path(), 601, &TRUTH);
+    let cut = dir.path().join("first-3h.csv");
+    rewrite(&observed, &cut, |t, n, k| (t < 3.0 * 3600.0).then_some((n, k)));
+    let fit = fit_share(dir.path(), &cut);
+    let warnings = fit["warnings"].to_string();
+    assert!(
+        warnings.contains("the logs end 3 h after the change"),
+        "{warnings}"
+    );
+    assert_eq!(fit["plan"]["extrapolated"], true);
+    assert_eq!(fit["plan"]["logs_end_s"], 10800.0);
+    assert!(
+        fit["plan"]["horizon_s"].as_f64().unwrap() >= 12.0 * 3600.0,
+        "{}",
+        fit["plan"]
+    );
+    assert!(!warnings.contains("does not explain"), "{warnings}");
+}
+
+#[test]
+fn a_curve_the_model_cannot_make_is_called_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let observed = observed_from(dir.path(), 701, &TRUTH);
+    // 40 % of requests old for the first 40 minutes: no share of 6 h pins
+    // within the range makes that, and the TTL's 5 min cannot.
+    let bent = dir.path().join("bent.csv");
+    rewrite(&observed, &bent, |t, n, k| {
+        Some((n, if t < 2400.0 { (0.4 * n).round() } else { k }))
+    });
+    let fit = fit_share(dir.path(), &bent);
+    let warnings = fit["warnings"].to_string();
+    assert!(
+        warnings.contains("does not explain the observed curve"),
+        "{warnings}"
+    );
+    let lack = &fit["lack_of_fit"];
+    assert!(
+        lack["statistic"].as_f64().unwrap()
+            > lack["expected"].as_f64().unwrap() + 3.1 * lack["spread"].as_f64().unwrap(),
+        "{lack}"
+    );
+}
+
+#[test]
+fn fit_json_prints_what_fit_json_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fit");
+    let output = cachesim(&[
+        "fit",
+        p(&example()),
+        "--json",
+        "--observed",
+        p(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/fit-example-observed.csv")),
+        "--free",
+        "resolver.1.share=0.01..0.3",
+        "--runs",
+        "4",
+        "--out",
+        p(&out),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("fit.json")).unwrap()).unwrap();
+    assert_eq!(printed, written);
+    assert!(
+        printed["decision"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("Keep the old server"),
+        "{printed}"
+    );
 }
 
 #[test]

@@ -6,9 +6,7 @@ use super::SimOptions;
 use crate::error::{Error, Result};
 use crate::export::charts::{self, FitRow, FitSeries};
 use crate::export::write_all;
-use crate::fit::{self, likelihood, Fitted};
-use crate::plan::decision::{Decision, Evidence};
-use crate::plan::{Criterion, Plan, Traffic};
+use crate::fit::{self, fitted_file, likelihood, Fitted};
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 
@@ -32,30 +30,23 @@ pub fn run_fit(options: &FitOptions) -> Result<Fitted> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&fitted.scenario.name).join("fit"));
-    let (s, r) = (&fitted.scenario, &fitted.results);
-    let plan = Plan::compute(
-        r,
-        Criterion::default(),
-        Traffic::of(s.traffic, r, s.duration),
-        s.duration,
-    );
-    let decision = Decision::of(&Evidence {
-        scenario: s,
-        results: r,
-        tallies: &[],
-        plan: &plan,
-    });
-    write_all(&dir, &files(&fitted, options)?)?;
-    if !options.sim.quiet {
-        print!(
-            "{}",
-            summary(&fitted, &decision, started.elapsed().as_secs_f64(), &dir)
-        );
+    let fit_json = fit_json(&fitted, options);
+    let mut files = files(&fitted, options)?;
+    let mut json_bytes = serde_json::to_vec_pretty(&fit_json).expect("JSON serializes");
+    json_bytes.push(b'\n');
+    if options.sim.json {
+        print!("{}", String::from_utf8_lossy(&json_bytes));
+    }
+    files.insert(0, ("fit.json".to_string(), json_bytes));
+    write_all(&dir, &files)?;
+    if !options.sim.quiet && !options.sim.json {
+        print!("{}", summary(&fitted, started.elapsed().as_secs_f64(), &dir));
     }
     Ok(fitted)
 }
 
-fn files(fitted: &Fitted, options: &FitOptions) -> Result<Vec<(String, Vec<u8>)>> {
+/// fit.json: the values with their intervals, the checks, and the plan.
+fn fit_json(fitted: &Fitted, options: &FitOptions) -> Value {
     let mut free = Map::new();
     for k in &fitted.keys {
         free.insert(
@@ -68,18 +59,30 @@ fn files(fitted: &Fitted, options: &FitOptions) -> Result<Vec<(String, Vec<u8>)>
             }),
         );
     }
-    let fit_json = json!({
+    let p = &fitted.plan;
+    let seconds = |ms: Option<i64>| ms.map(|ms| ms as f64 / 1000.0);
+    json!({
         "free": Value::Object(free),
         "loss": fitted.loss,
         "evaluations": fitted.evaluations,
         "dispersion": fitted.dispersion,
+        "lack_of_fit": fitted.lack_of_fit,
         "warnings": fitted.warnings,
+        "decision": p.lines,
+        "plan": {
+            "retire_after_s": seconds(p.range.1),
+            "at_fitted_s": seconds(p.decision.retire_after),
+            "earliest_s": seconds(p.range.0),
+            "horizon_s": p.horizon as f64 / 1000.0,
+            "logs_end_s": p.logs_end as f64 / 1000.0,
+            "extrapolated": p.range.1.is_none_or(|go| go > p.logs_end),
+        },
         "observed": options.observed.display().to_string(),
         "scenario": fitted.scenario.file,
-    });
-    let mut json_bytes = serde_json::to_vec_pretty(&fit_json).expect("JSON serializes");
-    json_bytes.push(b'\n');
-    let table = crate::scenario::table_with(&fitted.scenario.text, &fitted.overrides).map_err(Error::from)?;
+    })
+}
+
+fn files(fitted: &Fitted, options: &FitOptions) -> Result<Vec<(String, Vec<u8>)>> {
     let mut toml_text = format!(
         "# Fitted by cachesim fit to {} from {}:\n",
         options.observed.display(),
@@ -94,7 +97,9 @@ fn files(fitted: &Fitted, options: &FitOptions) -> Result<Vec<(String, Vec<u8>)>
             k.key.human(k.hi)
         ));
     }
-    toml_text.push_str(&toml::to_string(&table).map_err(|e| Error::Internal(e.to_string()))?);
+    let edited = fitted_file::edited(&fitted.scenario.text, &fitted.file_overrides)
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    toml_text.push_str(&edited);
     let buckets = likelihood::per_bucket(&fitted.curve, &fitted.results);
     let bucket_s = fitted.curve.bucket_ms as f64 / 1000.0;
     let series = FitSeries {
@@ -116,17 +121,14 @@ fn files(fitted: &Fitted, options: &FitOptions) -> Result<Vec<(String, Vec<u8>)>
             })
             .collect(),
     };
-    let mut files = vec![
-        ("fit.json".to_string(), json_bytes),
-        ("fitted.toml".to_string(), toml_text.into_bytes()),
-    ];
+    let mut files = vec![("fitted.toml".to_string(), toml_text.into_bytes())];
     files.extend(
         charts::render_fit(&series).map_err(|e| Error::Internal(format!("cannot draw the fit: {e}")))?,
     );
     Ok(files)
 }
 
-fn summary(fitted: &Fitted, decision: &Decision, seconds: f64, dir: &Path) -> String {
+fn summary(fitted: &Fitted, seconds: f64, dir: &Path) -> String {
     let mut out = format!(
         "fitted {} free key(s) in {} evaluations ({:.0} s); 95 % intervals: the wider of the profile likelihood's \
          (widened {:.2} times for the buckets' correlation) and a parametric bootstrap's\n",
@@ -154,10 +156,10 @@ fn summary(fitted: &Fitted, decision: &Decision, seconds: f64, dir: &Path) -> St
     for w in &fitted.warnings {
         out.push_str(&format!("Warning: {w}\n"));
     }
-    out.push_str(&format!(
-        "Fitted to your last migration: {}\n",
-        decision.lines.first().map_or("", String::as_str)
-    ));
+    out.push_str("Fitted to your last migration:\n");
+    for line in &fitted.plan.lines {
+        out.push_str(&format!("  {line}\n"));
+    }
     out.push_str(&format!("results: {}\n", dir.display()));
     out
 }

@@ -114,3 +114,66 @@ pub fn per_bucket(curve: &Curve, results: &Results) -> Vec<(f64, f64, Option<f64
         })
         .collect()
 }
+
+/// How far the observed curve is from anything the fitted model makes:
+/// the sum of squared residuals over the observed buckets, against what a
+/// population like the model's gives (about one per bucket and free key
+/// left, spread by the buckets' correlation).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct LackOfFit {
+    pub statistic: f64,
+    pub buckets: usize,
+    pub expected: f64,
+    pub spread: f64,
+    /// The largest residuals, in standard deviations, with their bucket's
+    /// start (seconds after the change).
+    pub worst: Vec<(f64, f64)>,
+}
+
+impl LackOfFit {
+    pub fn of(curve: &Curve, results: &Results, dispersion: f64, free_keys: usize) -> LackOfFit {
+        let bucket_s = curve.bucket_ms as f64 / 1000.0;
+        let mut residuals: Vec<(f64, f64)> = per_bucket(curve, results)
+            .iter()
+            .enumerate()
+            .filter_map(|(b, &(_, _, z))| Some((b as f64 * bucket_s, z?)))
+            .collect();
+        let statistic = residuals.iter().map(|(_, z)| z * z).sum();
+        let buckets = residuals.len();
+        let expected = buckets.saturating_sub(free_keys).max(1) as f64;
+        residuals.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        residuals.truncate(3);
+        LackOfFit {
+            statistic,
+            buckets,
+            expected,
+            spread: (2.0 * expected * dispersion).sqrt(),
+            worst: residuals,
+        }
+    }
+
+    /// Beyond 3.1 spreads over what is expected (one in a thousand for a
+    /// model that fits): the model cannot make this curve.
+    pub fn rejects(&self) -> bool {
+        self.statistic > self.expected + 3.1 * self.spread
+    }
+
+    pub fn warning(&self) -> String {
+        let worst: Vec<String> = self
+            .worst
+            .iter()
+            .map(|(t, z)| format!("{z:+.1} at {}", crate::duration::human((t * 1000.0) as i64)))
+            .collect();
+        format!(
+            "the fitted model does not explain the observed curve: its squared residuals add up to {:.0} over \
+             {} buckets, where a population like the model's gives about {:.0} ± {:.0}; the largest, in standard \
+             deviations: {}. Something the fit holds fixed differs from the logs (see fit.png's residuals); \
+             the plan below is the model's, not the logs'",
+            self.statistic,
+            self.buckets,
+            self.expected,
+            self.spread,
+            worst.join(", ")
+        )
+    }
+}

@@ -5,10 +5,12 @@
 //! with the runs' own variance and correlation (see [`likelihood`]).
 
 pub mod bootstrap;
+pub mod fitted_file;
 pub mod free;
 
 pub use free::FreeKeyError;
 pub mod likelihood;
+pub mod plan;
 pub mod search;
 
 use crate::engine::{self, Model};
@@ -52,16 +54,49 @@ pub struct Fitted {
     /// Overrides that make the fitted scenario from the file: the base
     /// ones, then the fitted values.
     pub overrides: Vec<Override>,
+    /// The overrides fitted.toml writes into the user's file: their own
+    /// `--set` values and the fitted ones (not the logs' bucket and length).
+    pub file_overrides: Vec<Override>,
     pub curve: Curve,
+    pub lack_of_fit: likelihood::LackOfFit,
+    /// The plan at the fitted values, past the logs' end, with its range.
+    pub plan: plan::FitPlan,
+}
+
+/// The fitted values as overrides (with the shares they move).
+fn fitted_only(free: &[FreeKey], keys: &[KeyFit], base: &Scenario) -> Vec<Override> {
+    let values: Vec<f64> = keys.iter().map(|k| k.value).collect();
+    free::overrides(free, &values, base).unwrap_or_default()
+}
+
+/// What every simulation of a fit starts from: the scenario covering the
+/// observed curve, the overrides that made it, and the threads.
+pub struct Context {
+    pub base: Scenario,
+    pub base_overrides: Vec<Override>,
+    pub pool: rayon::ThreadPool,
+}
+
+impl Context {
+    /// The base scenario's file with `overrides`, simulated.
+    pub fn simulate(&self, overrides: &[Override]) -> Result<(Scenario, Results, Vec<engine::Tally>)> {
+        let s = scenario::parse(&self.base.text, &self.base.file, overrides)?;
+        let runs = s.runs;
+        let model = Model::new(s);
+        let tallies = self
+            .pool
+            .install(|| engine::simulate(&model, runs, &STOP, &|_| {}))
+            .map_err(|_| Error::Interrupted)?;
+        let results = crate::stats::Results::of(&model, &tallies);
+        Ok((model.scenario, results, tallies))
+    }
 }
 
 /// Simulates candidates, remembering each one's loss.
 struct Objective<'a> {
-    base: &'a Scenario,
-    base_overrides: &'a [Override],
+    ctx: &'a Context,
     free: &'a [FreeKey],
     curve: &'a Curve,
-    pool: &'a rayon::ThreadPool,
     /// Every candidate's loss and results (the bootstrap fits again along
     /// the profiles from them).
     seen: HashMap<Vec<u64>, (f64, Option<std::sync::Arc<Results>>)>,
@@ -71,8 +106,8 @@ struct Objective<'a> {
 impl Objective<'_> {
     fn overrides(&self, u: &[f64]) -> Option<Vec<Override>> {
         let values: Vec<f64> = self.free.iter().zip(u).map(|(k, &u)| k.at(u)).collect();
-        let fitted = free::overrides(self.free, &values, self.base)?;
-        Some([self.base_overrides, &fitted[..]].concat())
+        let fitted = free::overrides(self.free, &values, &self.ctx.base)?;
+        Some([&self.ctx.base_overrides[..], &fitted[..]].concat())
     }
 
     /// The scenario and results at `u`, or why there are none.
@@ -80,15 +115,8 @@ impl Objective<'_> {
         let overrides = self
             .overrides(u)
             .ok_or_else(|| Error::Usage("the freed shares add up to more than 1".into()))?;
-        let s = scenario::parse(&self.base.text, &self.base.file, &overrides)?;
-        let runs = s.runs;
-        let model = Model::new(s);
-        let tallies = self
-            .pool
-            .install(|| engine::simulate(&model, runs, &STOP, &|_| {}))
-            .map_err(|_| Error::Interrupted)?;
-        let results = crate::stats::Results::of(&model, &tallies);
-        Ok((model.scenario, results, overrides))
+        let (scenario, results, _) = self.ctx.simulate(&overrides)?;
+        Ok((scenario, results, overrides))
     }
 
     fn loss(&mut self, u: &[f64]) -> f64 {
@@ -133,20 +161,24 @@ pub fn fit(sim: &SimOptions, curve: Curve, free_args: &[String]) -> Result<Fitte
         return Err(Error::Usage("fit needs at least one --free KEY=LO..HI".into()));
     }
     let cover = covering(&curve)?;
+    let file_horizon = sim.load(&[])?.duration;
+    let user_overrides = sim.overrides()?;
     let base = sim.load(&cover)?;
-    let base_overrides: Vec<Override> = [sim.overrides()?, cover].concat();
+    let base_overrides: Vec<Override> = [user_overrides.clone(), cover].concat();
     let table = scenario::table_with(&base.text, &base_overrides).map_err(Error::from)?;
     let free: Vec<FreeKey> = free_args
         .iter()
         .map(|a| FreeKey::parse(a, &table).map_err(Error::from))
         .collect::<Result<_>>()?;
-    let pool = sim.thread_pool()?;
+    let ctx = Context {
+        base,
+        base_overrides,
+        pool: sim.thread_pool()?,
+    };
     let mut objective = Objective {
-        base: &base,
-        base_overrides: &base_overrides,
+        ctx: &ctx,
         free: &free,
         curve: &curve,
-        pool: &pool,
         seen: HashMap::new(),
         first_error: None,
     };
@@ -209,7 +241,17 @@ pub fn fit(sim: &SimOptions, curve: Curve, free_args: &[String]) -> Result<Fitte
         });
     }
     warnings.dedup();
+    let lack_of_fit = likelihood::LackOfFit::of(&curve, &results, dispersion, dims);
+    if lack_of_fit.rejects() {
+        warnings.push(lack_of_fit.warning());
+    }
+    let plan = plan::plan(&ctx, &keys, &overrides, &curve, file_horizon)?;
+    warnings.extend(plan.warnings.iter().cloned());
+    let file_overrides = [user_overrides, fitted_only(&free, &keys, &ctx.base)].concat();
     Ok(Fitted {
+        lack_of_fit,
+        plan,
+        file_overrides,
         keys,
         loss,
         evaluations: objective.seen.len(),
@@ -229,24 +271,15 @@ fn pseudo_curves(objective: &Objective, best: &[f64], curve: &Curve) -> Result<V
     let mut overrides = objective
         .overrides(best)
         .ok_or(Error::Internal("the best point has no scenario".into()))?;
-    let seed = objective.base.seed ^ 0x5eed_b007;
+    let seed = objective.ctx.base.seed ^ 0x5eed_b007;
     for (key, value) in [
         ("simulation.seed", seed),
         ("simulation.runs", u64::from(bootstrap::CURVES)),
     ] {
         overrides.push(Override::parse(&format!("{key}={value}")).map_err(Error::from)?);
     }
-    let s = scenario::parse(&objective.base.text, &objective.base.file, &overrides)?;
-    let model = Model::new(s);
-    let tallies = objective
-        .pool
-        .install(|| engine::simulate(&model, bootstrap::CURVES, &STOP, &|_| {}))
-        .map_err(|_| Error::Interrupted)?;
-    Ok(bootstrap::pseudo_curves(
-        curve,
-        &crate::stats::Results::of(&model, &tallies),
-        seed,
-    ))
+    let (_, results, _) = objective.ctx.simulate(&overrides)?;
+    Ok(bootstrap::pseudo_curves(curve, &results, seed))
 }
 
 /// The profile interval (`lo`, `hi` in unit coordinates, `None` where

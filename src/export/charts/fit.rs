@@ -27,7 +27,57 @@ pub struct FitSeries {
 }
 
 pub fn render_fit(series: &FitSeries) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
-    Ok(png_and_svg("fit", series)?.into())
+    let mut files: Vec<(String, Vec<u8>)> = png_and_svg("fit", series)?.into();
+    files.extend(png_and_svg("fit_log", &FitLog(series))?);
+    Ok(files)
+}
+
+/// The same on a log scale: the tail the fit is for.
+pub struct FitLog<'a>(pub &'a FitSeries);
+
+impl Picture for FitLog<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
+        let series = self.0;
+        let horizon = series.rows.last().map_or(1.0, |r| r.time_s + series.bucket_s);
+        let (unit, x_label) = time_unit(horizon);
+        let x = |t: f64| (t + series.bucket_s / 2.0) / unit;
+        let positive = series
+            .rows
+            .iter()
+            .flat_map(|r| [r.observed.unwrap_or(0.0), r.mean])
+            .filter(|v| *v > 0.0);
+        let floor = positive.clone().fold(1.0, f64::min).max(1e-7) / 2.0;
+        let top = super::log_top(positive.fold(floor * 10.0, f64::max).min(1.0));
+        let mut c = canvas(root, format!("{} (log scale: the tail)", series.title))?
+            .build_cartesian_2d(0.0..horizon / unit, (floor..top).log_scale())
+            .map_err(err)?;
+        mesh(&mut c, x_label, "share of requests (log)").map_err(err)?;
+        let grey = RGBColor(120, 120, 120);
+        let up = |v: f64| v.max(floor);
+        let mut band: Vec<(f64, f64)> = series.rows.iter().map(|r| (x(r.time_s), up(r.band_hi))).collect();
+        band.extend(series.rows.iter().rev().map(|r| (x(r.time_s), up(r.band_lo))));
+        c.draw_series(std::iter::once(Polygon::new(band, grey.mix(0.25).filled())))
+            .map_err(err)?
+            .label("fitted model: 95 % of populations like it")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], grey.mix(0.25).filled()));
+        c.draw_series(LineSeries::new(
+            series.rows.iter().map(|r| (x(r.time_s), up(r.mean))),
+            grey.stroke_width(2),
+        ))
+        .map_err(err)?
+        .label("fitted model: mean")
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], grey.stroke_width(2)));
+        c.draw_series(series.rows.iter().filter_map(|r| {
+            r.observed
+                .filter(|s| *s > 0.0)
+                .map(|s| Circle::new((x(r.time_s), s), 3, MAIN.filled()))
+        }))
+        .map_err(err)?
+        .label("observed (buckets with no old request not shown)")
+        .legend(|(x, y)| Circle::new((x + 10, y), 3, MAIN.filled()));
+        legend(&mut c).map_err(err)?;
+        Ok(())
+    }
 }
 
 impl Picture for FitSeries {
