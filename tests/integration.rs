@@ -5,6 +5,7 @@ mod bad_input;
 mod behaviours;
 mod bound;
 mod causes;
+mod charts;
 mod cli;
 mod clients;
 mod common;

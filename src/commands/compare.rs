@@ -107,6 +107,7 @@ fn observed_chart(path: &Path) -> Result<(String, charts::ChartData)> {
             .zip(&curve.old)
             .map(|(n, k)| if *n > 0.0 { k / n } else { f64::NAN })
             .collect(),
+        measured: true,
         ..Default::default()
     };
     Ok((label, data))

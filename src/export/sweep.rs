@@ -41,6 +41,9 @@ pub struct Point {
     /// Its answer cannot be told apart from the previous value's: their
     /// mean settle times' intervals overlap.
     pub within_noise: bool,
+    /// How far the simulation reached (seconds): an answer beyond it is
+    /// none. `None` from a sweep file written before it was kept.
+    pub horizon_s: Option<f64>,
 }
 
 fn seconds(ms: Option<Millis>) -> Option<f64> {
@@ -79,6 +82,7 @@ impl Point {
             early,
             below: SETTLE.iter().map(|&(t, _)| settled(&results.settle(t))).collect(),
             within_noise: false,
+            horizon_s: Some(plan.horizon as f64 / 1000.0),
         }
     }
 }
@@ -118,6 +122,8 @@ impl Point {
             c.push((format!("old_share_{name}_hi"), f(e.hi)));
         }
         c.push(("within_noise".to_string(), json!(self.within_noise)));
+        c.push(("estimate_s".to_string(), f(self.settle_mean.value)));
+        c.push(("horizon_s".to_string(), f(self.horizon_s)));
         c
     }
 }
@@ -277,10 +283,14 @@ pub fn read_file_json(bytes: &[u8]) -> Result<SweepFile, SweepFileError> {
                 lo: n(lo),
                 hi: n(hi),
             };
+            let retire_after = figure("retire_after_s", "retire_after_lo_s", "retire_after_hi_s");
             Ok(Point {
                 values,
-                retire_after: figure("retire_after_s", "retire_after_lo_s", "retire_after_hi_s"),
-                settle_mean: Figure::default(),
+                retire_after,
+                settle_mean: Figure {
+                    value: n("estimate_s"),
+                    ..retire_after
+                },
                 early: EARLY
                     .iter()
                     .map(|(_, e)| {
@@ -302,6 +312,7 @@ pub fn read_file_json(bytes: &[u8]) -> Result<SweepFile, SweepFileError> {
                     })
                     .collect(),
                 within_noise: row["within_noise"].as_bool().unwrap_or(false),
+                horizon_s: n("horizon_s"),
             })
         })
         .collect::<Result<_, SweepFileError>>()?;

@@ -2,7 +2,7 @@
 //! and its band (what one population like the model's would show, 95 %),
 //! and below it the residuals in standard deviations.
 
-use super::run::time_unit;
+use super::axis::{self, time_unit};
 use super::{canvas, err, legend, mesh, png_and_svg, ChartError, Picture, MAIN};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -51,7 +51,7 @@ impl Picture for FitLog<'_> {
         let mut c = canvas(root, format!("{} (log scale: the tail)", series.title))?
             .build_cartesian_2d(0.0..horizon / unit, (floor..top).log_scale())
             .map_err(err)?;
-        mesh(&mut c, x_label, "share of requests (log)").map_err(err)?;
+        mesh(&mut c, unit, x_label, "share of requests (log)").map_err(err)?;
         let grey = RGBColor(120, 120, 120);
         let up = |v: f64| v.max(floor);
         let mut band: Vec<(f64, f64)> = series.rows.iter().map(|r| (x(r.time_s), up(r.band_hi))).collect();
@@ -96,7 +96,7 @@ impl Picture for FitSeries {
         let mut c = canvas(&upper, self.title.clone())?
             .build_cartesian_2d(0.0..horizon / unit, 0.0..top)
             .map_err(err)?;
-        mesh(&mut c, x_label, "share of requests").map_err(err)?;
+        mesh(&mut c, unit, x_label, "share of requests").map_err(err)?;
         let mut band: Vec<(f64, f64)> = self.rows.iter().map(|r| (x(r.time_s), r.band_hi)).collect();
         band.extend(self.rows.iter().rev().map(|r| (x(r.time_s), r.band_lo)));
         let grey = RGBColor(120, 120, 120);
@@ -135,6 +135,7 @@ impl Picture for FitSeries {
             .map_err(err)?;
         r.configure_mesh()
             .x_desc(x_label)
+            .x_label_formatter(&|x| axis::tick(*x, unit))
             .y_desc("residual (sd)")
             .label_style((super::FONT, 14))
             .draw()

@@ -2,6 +2,7 @@
 //! sweep's (`sweep`). Text uses a bundled font, so charts render on machines
 //! with no system fonts.
 
+mod axis;
 mod compare;
 mod fit;
 mod run;
@@ -27,6 +28,8 @@ pub fn caption(name: &str) -> &'static str {
     match name {
         "old_share" => "The share of requests still reaching the old address over time, with its 95 % interval; the dashed line is when the old server can go.",
         "old_share_first_hour" => "The same for the first hour after the change, where lowering the TTL beforehand shows.",
+        "causes_first_hour" => "What caused them in the first hour, where the record's TTL, the apps and the operating systems compete.",
+        "layers_share_first_hour" => "Which layer held them in the first hour.",
         "old_share_log" => "The same on a logarithmic scale, so the long tail stays visible down to one request in a million.",
         "causes" => "Why the old requests happened: still within the record's TTL, or kept past it by a layer's policy (as a share of the old requests).",
         "layers" => "Where the stale answers were held (connection, app, OS, router, resolver), as a share of all requests.",
@@ -46,7 +49,7 @@ use std::sync::Once;
 const WIDTH: u32 = 1200;
 const HEIGHT: u32 = 700;
 const FONT: &str = "sans-serif";
-const MAIN: RGBColor = RGBColor(0, 90, 181);
+const MAIN: RGBColor = axis::SERIES[0];
 
 /// DejaVu Sans (Bitstream Vera licence, see assets/): always there, whatever the machine has.
 static FONT_BYTES: &[u8] = include_bytes!("../../../assets/DejaVuSans.ttf");
@@ -122,16 +125,18 @@ fn canvas<'a, 'b, DB: DrawingBackend>(
 
 type Cartesian<'a, DB, Y> = ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>;
 
-/// Grid and axis labels: time in plain numbers, shares in percent.
+/// Grid and axis labels: time as durations (x in `unit` seconds), shares
+/// in percent.
 fn mesh<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64> + ValueFormatter<f64>>(
     c: &mut Cartesian<'a, DB, Y>,
+    unit: f64,
     x_label: &str,
     y_label: &str,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     c.configure_mesh()
         .x_desc(x_label)
         .y_desc(y_label)
-        .x_label_formatter(&|x| crate::duration::significant(*x))
+        .x_label_formatter(&|x| axis::tick(*x, unit))
         .y_label_formatter(&|v| format!("{}%", crate::duration::significant(v * 100.0)))
         .label_style((FONT, 16))
         .axis_desc_style((FONT, 18))

@@ -3,8 +3,8 @@
 //! stale answers), the share of users affected, and each address's share of
 //! traffic when the record balances load. One function per chart.
 
+use super::axis::{self, AnswerMark, ANSWER};
 use super::{canvas, err, legend, mesh, png_and_svg, Cartesian, ChartError, Picture, MAIN};
-use crate::duration::{self, Millis};
 use crate::engine::cause::{ByCause, CODE_NAMES};
 use crate::engine::{Layer, PerLayer};
 use plotters::coord::types::RangedCoordf64;
@@ -30,6 +30,8 @@ pub struct ChartData {
     pub addresses: Vec<(String, Vec<f64>)>,
     /// Plan's answer in seconds, drawn as a marker.
     pub retire_after_s: Option<f64>,
+    /// A measured curve (compare --observed): drawn as dots.
+    pub measured: bool,
 }
 
 /// A colour per layer, in [`Layer`]'s order, then the record's TTL's.
@@ -62,11 +64,15 @@ pub fn render_all(data: &ChartData) -> Result<Vec<(String, Vec<u8>)>, ChartError
     }
     // The first hour, where lowering the TTL shows, is a sliver of a long
     // horizon: drawn again on its own.
+    // So are the causes and layers there, where TTLs and apps compete.
     if let Some(first_hour) = data.first_hour() {
-        files.extend(png_and_svg(
-            "old_share_first_hour",
-            &(Chart::OldShareFirstHour, &first_hour),
-        )?);
+        for (name, chart) in [
+            ("old_share_first_hour", Chart::OldShareFirstHour),
+            ("causes_first_hour", Chart::Causes),
+            ("layers_share_first_hour", Chart::LayersShare),
+        ] {
+            files.extend(png_and_svg(name, &(chart, &first_hour))?);
+        }
     }
     Ok(files)
 }
@@ -108,8 +114,6 @@ const ADDRESSES_TITLE: &str = "each address's share of requests";
 /// What every chart of a run shares: the caption and the time axis.
 struct Frame<'a, 'b, DB: DrawingBackend> {
     builder: ChartBuilder<'a, 'b, DB>,
-    /// Each bucket's middle, in `unit`s.
-    xs: Vec<f64>,
     x_max: f64,
     x_label: &'static str,
     unit: f64,
@@ -118,15 +122,10 @@ struct Frame<'a, 'b, DB: DrawingBackend> {
 impl<'a, 'b, DB: DrawingBackend> Frame<'a, 'b, DB> {
     fn new(root: &'a DrawingArea<DB, Shift>, data: &ChartData, title: &str) -> Result<Self, ChartError> {
         let horizon = data.time_s.last().map_or(1.0, |t| t + data.bucket_s);
-        let (unit, x_label) = time_unit(horizon);
+        let (unit, x_label) = axis::time_unit(horizon);
         let caption = format!("{} (TTL {}): {title}", data.scenario, data.ttl_text);
         Ok(Frame {
             builder: canvas(root, caption)?,
-            xs: data
-                .time_s
-                .iter()
-                .map(|t| (t + data.bucket_s / 2.0) / unit)
-                .collect(),
             x_max: horizon / unit,
             x_label,
             unit,
@@ -135,28 +134,21 @@ impl<'a, 'b, DB: DrawingBackend> Frame<'a, 'b, DB> {
 }
 
 impl<'a, DB: DrawingBackend> Frame<'a, '_, DB> {
-    /// Linear axes for a share from 0 to `top`, with the grid and labels;
-    /// the chart, and each bucket's middle on the time axis.
-    fn linear(
-        mut self,
-        top: f64,
-        y_label: &str,
-    ) -> Result<(Cartesian<'a, DB, RangedCoordf64>, Vec<f64>), ChartError> {
+    /// Linear axes for a share from 0 to `top`, with the grid and labels.
+    fn linear(mut self, top: f64, y_label: &str) -> Result<Cartesian<'a, DB, RangedCoordf64>, ChartError> {
         let mut c = self
             .builder
             .build_cartesian_2d(0.0..self.x_max, 0.0..top)
             .map_err(err)?;
-        mesh(&mut c, self.x_label, y_label).map_err(err)?;
-        Ok((c, self.xs))
+        mesh(&mut c, self.unit, self.x_label, y_label).map_err(err)?;
+        Ok(c)
     }
 }
 
-/// The time axis in the unit people would use for this horizon.
-pub(super) fn time_unit(horizon_s: f64) -> (f64, &'static str) {
-    if horizon_s <= 2.0 * 3600.0 {
-        (60.0, "minutes after the change")
-    } else {
-        (3600.0, "hours after the change")
+impl ChartData {
+    /// `values` (one per bucket) as steps over the buckets, x in `unit`s.
+    fn steps(&self, values: &[f64], unit: f64) -> Vec<(f64, f64)> {
+        axis::steps(&self.time_s, self.bucket_s, values, unit)
     }
 }
 
@@ -167,32 +159,33 @@ fn old_share<DB: DrawingBackend>(
     title: &str,
 ) -> Result<(), ChartError> {
     let frame = Frame::new(root, data, title)?;
-    let unit = frame.unit;
+    let (unit, x_max) = (frame.unit, frame.x_max);
     let top = share_axis_top(data.hi.iter().cloned(), 0.001);
-    let (mut c, xs) = frame.linear(top, "share of requests")?;
-    let mut band: Vec<(f64, f64)> = xs.iter().zip(&data.hi).map(|(x, h)| (*x, h.min(1.0))).collect();
-    band.extend(xs.iter().zip(&data.lo).rev().map(|(x, l)| (*x, l.max(0.0))));
+    let mut c = frame.linear(top, "share of requests")?;
+    let clamp = |v: &Vec<f64>| v.iter().map(|x| x.clamp(0.0, 1.0)).collect::<Vec<_>>();
+    let (lo, hi) = (
+        data.steps(&clamp(&data.lo), unit),
+        data.steps(&clamp(&data.hi), unit),
+    );
+    let band: Vec<(f64, f64)> = hi.iter().chain(lo.iter().rev()).copied().collect();
     c.draw_series(std::iter::once(Polygon::new(band, MAIN.mix(0.2).filled())))
         .map_err(err)?
         .label("95 % interval (bounds: thin lines; no band seen: narrower than the line)")
         .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], MAIN.mix(0.2).filled()));
     // A narrow band hides under the mean's line: its bounds are drawn too,
     // and the legend says what an invisible band means.
-    for bound in [&data.lo, &data.hi] {
-        c.draw_series(LineSeries::new(
-            xs.iter().cloned().zip(bound.iter().map(|v| v.clamp(0.0, 1.0))),
-            MAIN.mix(0.5).stroke_width(1),
-        ))
-        .map_err(err)?;
+    for bound in [lo, hi] {
+        c.draw_series(LineSeries::new(bound, MAIN.mix(0.5).stroke_width(1)))
+            .map_err(err)?;
     }
     c.draw_series(LineSeries::new(
-        xs.iter().cloned().zip(data.old_share.iter().cloned()),
+        data.steps(&data.old_share, unit),
         MAIN.stroke_width(2),
     ))
     .map_err(err)?
     .label("old share, mean over runs")
     .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], MAIN.stroke_width(2)));
-    marker(&mut c, data, unit, 0.0, top).map_err(err)?;
+    marker(&mut c, data, (unit, x_max), 0.0, top).map_err(err)?;
     legend(&mut c).map_err(err)?;
     Ok(())
 }
@@ -204,7 +197,6 @@ fn old_share_log<DB: DrawingBackend>(
 ) -> Result<(), ChartError> {
     let Frame {
         mut builder,
-        xs,
         x_max,
         x_label,
         unit,
@@ -216,11 +208,12 @@ fn old_share_log<DB: DrawingBackend>(
     let mut c = builder
         .build_cartesian_2d(0.0..x_max, (floor..top).log_scale())
         .map_err(err)?;
-    mesh(&mut c, x_label, "share of requests (log)").map_err(err)?;
+    mesh(&mut c, unit, x_label, "share of requests (log)").map_err(err)?;
+    let steps = data.steps(&data.old_share, unit);
     for (n, segment) in positive_runs(&data.old_share).into_iter().enumerate() {
         let series = c
             .draw_series(LineSeries::new(
-                segment.map(|i| (xs[i], data.old_share[i])),
+                steps[2 * segment.start..2 * segment.end].to_vec(),
                 MAIN.stroke_width(2),
             ))
             .map_err(err)?;
@@ -230,7 +223,7 @@ fn old_share_log<DB: DrawingBackend>(
                 .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], MAIN.stroke_width(2)));
         }
     }
-    marker(&mut c, data, unit, floor, top).map_err(err)?;
+    marker(&mut c, data, (unit, x_max), floor, top).map_err(err)?;
     legend(&mut c).map_err(err)?;
     Ok(())
 }
@@ -295,7 +288,8 @@ fn stacked<DB: DrawingBackend>(
     } else {
         "share of requests reaching the old address"
     };
-    let (mut c, xs) = frame.linear(top, y_label)?;
+    let unit = frame.unit;
+    let mut c = frame.linear(top, y_label)?;
     // As shares of the old requests, a bucket without any has nothing to
     // split: left blank (not drawn at 0, which a lone old request after it
     // would turn into a spike to 100 %).
@@ -314,7 +308,10 @@ fn stacked<DB: DrawingBackend>(
         for (n, stretch) in stretches.iter().enumerate() {
             let points: Vec<(f64, f64)> = stretch
                 .clone()
-                .map(|i| (xs[i], parts[i][..=l].iter().sum()))
+                .flat_map(|i| {
+                    let (t, height) = (data.time_s[i], parts[i][..=l].iter().sum::<f64>());
+                    [(t / unit, height), ((t + data.bucket_s) / unit, height)]
+                })
                 .collect();
             let series = c
                 .draw_series(AreaSeries::new(points, 0.0, colour.filled()).border_style(colour))
@@ -333,9 +330,11 @@ fn stacked<DB: DrawingBackend>(
 /// The share of active users with a request to the old address.
 fn clients<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData) -> Result<(), ChartError> {
     let top = share_axis_top(data.clients_old_share.iter().cloned(), 0.001);
-    let (mut c, xs) = Frame::new(root, data, CLIENTS_TITLE)?.linear(top, "share of active users")?;
+    let frame = Frame::new(root, data, CLIENTS_TITLE)?;
+    let unit = frame.unit;
+    let mut c = frame.linear(top, "share of active users")?;
     c.draw_series(LineSeries::new(
-        xs.iter().cloned().zip(data.clients_old_share.iter().cloned()),
+        data.steps(&data.clients_old_share, unit),
         MAIN.stroke_width(2),
     ))
     .map_err(err)?;
@@ -345,16 +344,15 @@ fn clients<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData) 
 /// Each address's share of requests (DNS load balancing).
 fn addresses<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData) -> Result<(), ChartError> {
     let top = share_axis_top(data.addresses.iter().flat_map(|(_, v)| v.iter().cloned()), 0.01);
-    let (mut c, xs) = Frame::new(root, data, ADDRESSES_TITLE)?.linear(top, "share of requests")?;
+    let frame = Frame::new(root, data, ADDRESSES_TITLE)?;
+    let unit = frame.unit;
+    let mut c = frame.linear(top, "share of requests")?;
     for (i, (address, shares)) in data.addresses.iter().enumerate() {
-        let colour = Palette99::pick(i).to_rgba();
-        c.draw_series(LineSeries::new(
-            xs.iter().cloned().zip(shares.iter().cloned()),
-            colour.stroke_width(2),
-        ))
-        .map_err(err)?
-        .label(address.as_str())
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2)));
+        let colour = axis::series(i);
+        c.draw_series(LineSeries::new(data.steps(shares, unit), colour.stroke_width(2)))
+            .map_err(err)?
+            .label(address.as_str())
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2)));
     }
     legend(&mut c).map_err(err)?;
     Ok(())
@@ -366,30 +364,38 @@ fn share_axis_top(shares: impl Iterator<Item = f64>, floor: f64) -> f64 {
     shares.fold(floor, f64::max).min(1.0) * 1.05
 }
 
-/// A dashed vertical line at the plan's answer: "the old server can go here".
+/// A dashed vertical line at the plan's answer: "the old server can go
+/// here"; beyond the axis's end, the legend says so in words.
 fn marker<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
     c: &mut Cartesian<'a, DB, Y>,
     data: &ChartData,
-    unit: f64,
+    (unit, x_max): (f64, f64),
     bottom: f64,
     top: f64,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let Some(t) = data.retire_after_s else {
         return Ok(());
     };
-    let x = t / unit;
-    let red = RGBColor(200, 0, 0);
-    c.draw_series(DashedLineSeries::new(
-        [(x, bottom), (x, top)],
-        6,
-        4,
-        red.stroke_width(2),
-    ))?
-    .label(format!(
-        "old server can go: {}",
-        duration::human_at_least((t * 1000.0).ceil() as Millis)
-    ))
-    .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], red.stroke_width(2)));
+    match AnswerMark::of(t, unit, x_max) {
+        AnswerMark::At(x) => {
+            c.draw_series(DashedLineSeries::new(
+                [(x, bottom), (x, top)],
+                6,
+                4,
+                ANSWER.stroke_width(2),
+            ))?
+            .label(format!(
+                "old server can go: {}",
+                crate::duration::human_at_least((t * 1000.0).ceil() as crate::duration::Millis)
+            ))
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], ANSWER.stroke_width(2)));
+        }
+        AnswerMark::Beyond(words) => {
+            c.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+                .label(words)
+                .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], ANSWER.stroke_width(2)));
+        }
+    }
     Ok(())
 }
 
@@ -422,14 +428,15 @@ impl ChartData {
             return None;
         }
         let n = self.time_s.iter().take_while(|t| **t < 3600.0).count();
-        let cut = |v: &Vec<f64>| v[..n].to_vec();
+        // A measured curve has no bands or layers: what is missing stays so.
+        let cut = |v: &Vec<f64>| v.get(..n).map_or(Vec::new(), <[_]>::to_vec);
         Some(ChartData {
             time_s: cut(&self.time_s),
             old_share: cut(&self.old_share),
             lo: cut(&self.lo),
             hi: cut(&self.hi),
             clients_old_share: cut(&self.clients_old_share),
-            old_via: self.old_via[..n].to_vec(),
+            old_via: self.old_via.get(..n).map_or(Vec::new(), <[_]>::to_vec),
             old_cause: self.old_cause.get(..n).map_or(Vec::new(), <[_]>::to_vec),
             addresses: Vec::new(),
             ..self.clone()
@@ -461,6 +468,7 @@ impl ChartData {
                 Vec::new()
             },
             retire_after_s: report.decision.retire_after.map(|t| t as f64 / 1000.0),
+            measured: false,
         }
     }
 }
@@ -501,6 +509,7 @@ mod tests {
             ],
             addresses: vec![],
             retire_after_s: Some(600.0),
+            measured: false,
         };
         let files = render_all(&data).unwrap();
         assert_eq!(files.len(), 12, "no first-hour view of a 15 min horizon");

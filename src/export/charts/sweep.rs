@@ -3,7 +3,7 @@
 //! 95 % interval. Durations read as durations ("60 s", "48 h before"),
 //! values that are not numbers (policy names) as categories, not joined.
 
-use super::{canvas, err, legend, png_and_svg, ChartError, Picture, FONT};
+use super::{axis, canvas, err, legend, png_and_svg, ChartError, Picture, FONT};
 use crate::duration;
 use crate::export::sweep::Point;
 use crate::plan::Criterion;
@@ -45,6 +45,23 @@ impl Unit {
 }
 
 impl Axis {
+    /// The tick at `x`: a number, a duration ("45 min", "2 h before"), or
+    /// the category at a whole `x` (`firsts` in order).
+    fn label(&self, x: f64, firsts: &[&String]) -> String {
+        match *self {
+            Axis::Numbers => duration::significant(x),
+            Axis::Durations { before, unit } => match axis::tick(x.abs(), unit.seconds) {
+                zero if x == 0.0 => zero,
+                n if before && x < 0.0 => format!("{n} before"),
+                n => n,
+            },
+            Axis::Categories => firsts
+                .get(x.round().max(0.0) as usize)
+                .filter(|_| (x - x.round()).abs() < 1e-6)
+                .map_or(String::new(), |s| s.to_string()),
+        }
+    }
+
     fn of(values: &[&String]) -> Axis {
         if values.iter().all(|v| v.parse::<f64>().is_ok()) {
             Axis::Numbers
@@ -105,21 +122,39 @@ impl Picture for SweepChart<'_> {
 fn answer_desc(criterion: Criterion) -> String {
     match criterion {
         Criterion::Tolerance(t) => format!(
-            "old server can go after (hours; expected old share under {}, upper end of 95 % interval)",
+            "old server can go after (expected old share under {})",
             duration::percent(t)
         ),
-        Criterion::MaxLost(n) => {
-            format!("old server can go after (hours; under {n} requests lost, upper end of 95 % interval)")
-        }
+        Criterion::MaxLost(n) => format!("old server can go after (under {n} requests lost)"),
     }
 }
 
-fn draw_sweep<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    chart: &SweepChart,
-) -> Result<(), ChartError> {
-    let firsts: Vec<&String> = chart
-        .points
+/// The points in groups, one per value of the keys after the first (one
+/// group when there is one key), in the order first seen.
+fn groups<'a>(chart: &SweepChart<'a>) -> Vec<(String, Vec<&'a Point>)> {
+    let mut groups: Vec<(String, Vec<&Point>)> = Vec::new();
+    for p in chart.points {
+        let label = if chart.keys.len() > 1 {
+            p.values[1..]
+                .iter()
+                .zip(&chart.keys[1..])
+                .map(|(v, k)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        } else {
+            "answer: the upper end of the 95 % interval (bar), ring: best estimate".into()
+        };
+        match groups.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, pts)) => pts.push(p),
+            None => groups.push((label, vec![p])),
+        }
+    }
+    groups
+}
+
+/// The first key's distinct values, in order, and how they lie on the axis.
+fn first_values(points: &[Point]) -> Vec<&String> {
+    points
         .iter()
         .map(|p| &p.values[0])
         .fold(Vec::new(), |mut acc, v| {
@@ -127,7 +162,24 @@ fn draw_sweep<DB: DrawingBackend>(
                 acc.push(v);
             }
             acc
-        });
+        })
+}
+
+/// The horizon answers beyond it are drawn at (seconds), when any is and
+/// the sweep file says how far it reached.
+fn beyond_at(points: &[Point]) -> Option<f64> {
+    points
+        .iter()
+        .filter(|p| p.retire_after.value.is_none())
+        .filter_map(|p| p.horizon_s)
+        .reduce(f64::max)
+}
+
+fn draw_sweep<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &SweepChart,
+) -> Result<(), ChartError> {
+    let firsts = first_values(chart.points);
     let axis = Axis::of(&firsts);
     let x_of = |v: &String| match axis {
         Axis::Numbers => v.parse::<f64>().unwrap_or(0.0),
@@ -139,40 +191,35 @@ fn draw_sweep<DB: DrawingBackend>(
         .iter()
         .fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(*x), b.max(*x)));
     let pad = ((x_max - x_min) * 0.05).max(0.5);
-    let hours = |s: f64| s / 3600.0;
-    let y_max = chart
+    let beyond = beyond_at(chart.points);
+    let highest_s = chart
         .points
         .iter()
         .flat_map(|p| [p.retire_after.value, p.retire_after.hi])
         .flatten()
-        .fold(60.0, f64::max)
-        / 3600.0;
-    // Room above the answers for the "beyond the horizon" marks and the legend.
-    let (top, y_max) = (y_max * 1.08, y_max * 1.4);
+        .chain(beyond)
+        .fold(60.0, f64::max);
+    let y_unit = Unit::for_span(highest_s);
+    // Answers without a horizon to draw them at sit at the top.
+    let top = highest_s * 1.08 / y_unit.seconds;
     let key = &chart.keys[0];
     let mut builder = canvas(
         root,
         format!("{}: when the old server can go, against {key}", chart.scenario),
     )?;
+    // Room for durations such as "3 h 30 min" beside the axis's description.
+    builder.y_label_area_size(150);
     let mut c = builder
-        .build_cartesian_2d((x_min - pad)..(x_max + pad), 0.0..y_max)
+        .build_cartesian_2d(
+            (x_min - pad)..(x_max + pad),
+            0.0..highest_s * 1.45 / y_unit.seconds,
+        )
         .map_err(err)?;
     let x_desc = match axis {
         Axis::Durations { before: true, .. } => format!("{key} (before the change)"),
         _ => key.clone(),
     };
-    let x_label = |x: &f64| match axis {
-        Axis::Numbers => duration::significant(*x),
-        Axis::Durations { before, unit } => match duration::significant(x.abs()) {
-            zero if *x == 0.0 => zero,
-            n if before && *x < 0.0 => format!("{n} {} before", unit.name),
-            n => format!("{n} {}", unit.name),
-        },
-        Axis::Categories => firsts
-            .get(x.round().max(0.0) as usize)
-            .filter(|_| (x - x.round()).abs() < 1e-6)
-            .map_or(String::new(), |s| s.to_string()),
-    };
+    let x_label = |x: &f64| axis.label(*x, &firsts);
     let mut mesh = c.configure_mesh();
     if axis == Axis::Categories {
         mesh.x_labels(firsts.len() * 2 + 1);
@@ -180,80 +227,123 @@ fn draw_sweep<DB: DrawingBackend>(
     mesh.x_desc(x_desc)
         .y_desc(answer_desc(chart.criterion))
         .x_label_formatter(&x_label)
-        .y_label_formatter(&|y| duration::significant(*y))
+        .y_label_formatter(&|v| axis::tick(*v, y_unit.seconds))
         .label_style((FONT, 16))
         .axis_desc_style((FONT, 18))
         .draw()
         .map_err(err)?;
-    let mut groups: Vec<(String, Vec<&Point>)> = Vec::new();
-    for p in chart.points {
-        let label = if chart.keys.len() > 1 {
-            p.values[1..]
-                .iter()
-                .zip(&chart.keys[1..])
-                .map(|(v, k)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        } else {
-            "answer (bars: 95 % interval where the runs give one)".into()
-        };
-        match groups.iter_mut().find(|(l, _)| *l == label) {
-            Some((_, pts)) => pts.push(p),
-            None => groups.push((label, vec![p])),
-        }
+    if let Some(h) = beyond {
+        horizon_line(&mut c, (x_min - pad)..(x_max + pad), h, y_unit.seconds)?;
     }
-    // Categories of a second key sit side by side, not on top of each other.
+    let groups = groups(chart);
     let count = groups.len();
+    // Categories of a second key sit side by side, not on top of each other.
     let spread = if axis == Axis::Categories && count > 1 {
         0.5 / count as f64
     } else {
         0.0
     };
     for (i, (label, pts)) in groups.into_iter().enumerate() {
-        let colour = Palette99::pick(i).to_rgba();
         let shift = spread * (i as f64 - (count - 1) as f64 / 2.0);
-        let at = |p: &Point| x_of(&p.values[0]) + shift;
+        let group = Group {
+            colour: axis::series(i),
+            label,
+            points: pts,
+            joined: axis != Axis::Categories,
+        };
+        group.draw(
+            &mut c,
+            &|p: &Point| x_of(&p.values[0]) + shift,
+            y_unit.seconds,
+            top,
+        )?;
+    }
+    legend(&mut c).map_err(err)?;
+    Ok(())
+}
+
+/// The horizon (`h` seconds) as a dashed grey line across `xs`, y in
+/// `unit` seconds: answers beyond it sit on it.
+fn horizon_line<'c, DB: DrawingBackend + 'c>(
+    c: &mut super::Cartesian<'c, DB, plotters::coord::types::RangedCoordf64>,
+    xs: std::ops::Range<f64>,
+    h: f64,
+    unit: f64,
+) -> Result<(), ChartError> {
+    let grey = RGBColor(120, 120, 120);
+    c.draw_series(DashedLineSeries::new(
+        [(xs.start, h / unit), (xs.end, h / unit)],
+        6,
+        4,
+        grey.stroke_width(1),
+    ))
+    .map_err(err)?
+    .label(format!(
+        "the horizon simulated, {}: triangles on it are answers beyond it",
+        duration::human((h * 1000.0) as i64)
+    ))
+    .legend(move |(x, y)| TriangleMarker::new((x + 10, y), 7, grey.stroke_width(2)));
+    Ok(())
+}
+
+/// The points of one value of the keys after the first.
+struct Group<'a> {
+    colour: RGBColor,
+    label: String,
+    points: Vec<&'a Point>,
+    /// Joined by a line (not for categories).
+    joined: bool,
+}
+
+impl Group<'_> {
+    /// Each answer a dot, its best estimate a ring, its interval a bar, and
+    /// answers beyond the horizon a triangle on it (at `top` where the sweep
+    /// file does not say how far it reached); y in `unit` seconds.
+    fn draw<'c, DB: DrawingBackend + 'c>(
+        self,
+        c: &mut super::Cartesian<'c, DB, plotters::coord::types::RangedCoordf64>,
+        at: &dyn Fn(&Point) -> f64,
+        unit: f64,
+        top: f64,
+    ) -> Result<(), ChartError> {
+        let (colour, pts) = (self.colour, &self.points);
+        let y = |s: f64| s / unit;
         let answered: Vec<(f64, f64)> = pts
             .iter()
-            .filter_map(|p| p.retire_after.value.map(|y| (at(p), hours(y))))
+            .filter_map(|p| p.retire_after.value.map(|s| (at(p), y(s))))
             .collect();
-        let series = if axis == Axis::Categories {
-            c.draw_series(answered.iter().map(|&p| Circle::new(p, 6, colour.filled())))
-                .map_err(err)?
-        } else {
-            c.draw_series(answered.iter().map(|&p| Circle::new(p, 5, colour.filled())))
-                .map_err(err)?;
+        if self.joined {
             c.draw_series(LineSeries::new(answered.clone(), colour.stroke_width(2)))
-                .map_err(err)?
-        };
-        series
-            .label(label)
+                .map_err(err)?;
+        }
+        c.draw_series(answered.iter().map(|&p| Circle::new(p, 5, colour.filled())))
+            .map_err(err)?
+            .label(self.label)
             .legend(move |(x, y)| Circle::new((x + 10, y), 5, colour.filled()));
-        // Answers beyond the horizon: an open triangle at the top.
-        c.draw_series(
-            pts.iter()
-                .filter(|p| p.retire_after.value.is_none())
-                .map(|p| TriangleMarker::new((at(p), top), 7, colour.stroke_width(2))),
-        )
-        .map_err(err)?;
+        let estimates = pts.iter().filter_map(|p| {
+            Some(Circle::new(
+                (at(p), y(p.settle_mean.value?)),
+                5,
+                colour.stroke_width(2),
+            ))
+        });
+        c.draw_series(estimates).map_err(err)?;
         let bars = pts.iter().filter_map(|p| {
             let lo = p.retire_after.lo?;
             let hi = p.retire_after.hi.or(p.retire_after.value)?;
             Some(PathElement::new(
-                [(at(p), hours(lo)), (at(p), hours(hi))],
+                [(at(p), y(lo)), (at(p), y(hi))],
                 colour.stroke_width(2),
             ))
         });
         c.draw_series(bars).map_err(err)?;
+        let beyond = pts.iter().filter(|p| p.retire_after.value.is_none()).map(|p| {
+            let height = p.horizon_s.map_or(top, y);
+            TriangleMarker::new((at(p), height), 7, colour.stroke_width(2))
+        });
+        c.draw_series(beyond).map_err(err)?;
+        Ok(())
     }
-    if chart.points.iter().any(|p| p.retire_after.value.is_none()) {
-        c.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
-            .map_err(err)?
-            .label("beyond the horizon (drawn at the top)")
-            .legend(|(x, y)| TriangleMarker::new((x + 10, y), 7, BLACK.stroke_width(2)));
-    }
-    legend(&mut c).map_err(err)?;
-    Ok(())
 }
 
 #[cfg(test)]
