@@ -136,7 +136,8 @@ fn policy_names_sweep_as_categories() {
     );
     let svg = std::fs::read_to_string(dir.path().join("out/sweep.svg")).unwrap();
     assert!(
-        svg.contains("isp-pin-24h") && svg.contains("the horizon simulated, 3 h: triangles on it are answers beyond it"),
+        svg.contains("isp-pin-24h")
+            && svg.contains("the horizon simulated, 3 h: triangles on it are answers beyond it"),
         "{svg}"
     );
 }

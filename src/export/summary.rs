@@ -122,6 +122,9 @@ pub struct PlanSummary {
     /// Old requests per hour at `traffic_per_s`: in the hour after
     /// `retire_after_s`, and in the horizon's last hour.
     pub lost_per_hour_after: f64,
+    /// The simulated old requests (all runs) that figure rests on.
+    #[serde(default)]
+    pub lost_per_hour_after_from: u64,
     pub lost_per_hour_at_horizon: f64,
     pub max_lost: Option<u64>,
     /// When the old server can go: the 95 % interval's upper end, or the
@@ -174,6 +177,7 @@ impl PlanSummary {
             lo_s: plan.settle.interval.and_then(|i| i.0).map(seconds),
             longest_old_answer_s: decision.latest_old_answer.as_ref().ok().map(|b| seconds(*b)),
             lost_per_hour_after: plan.lost_first_hour,
+            lost_per_hour_after_from: plan.seen_first_hour,
             lost_per_hour_at_horizon: plan.lost_last_hour,
             max_lost,
             retire_after_s: decision.retire_after.map(seconds),

@@ -15,6 +15,11 @@ use crate::stats::{Results, Rule, Settle};
 /// Where "the tail" starts: once the expected old share stays under 1 %.
 pub const TAIL_THRESHOLD: f64 = 0.01;
 
+/// Fewer simulated old requests than this behind a rate after the answer
+/// make it a rough figure, and the decision says so (its relative error is
+/// then over a fifth even for independent requests).
+const ROUGH_BELOW: u64 = 25;
+
 /// A pool the answer rests on that the scenario marks as assumed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Assumed {
@@ -266,8 +271,18 @@ impl Decision {
     /// What still reaches the old server after it goes.
     fn after_line(&self, go: Millis, plan: &Plan) -> String {
         let first = if plan.lost_first_hour > 0.0 {
+            // A rate from a handful of simulated requests is mostly luck:
+            // rare busy clients or late caches decide it.
+            let rough = if plan.seen_first_hour < ROUGH_BELOW {
+                format!(
+                    " (from only {} simulated old requests: a rough figure, firmer with more households or runs)",
+                    plan.seen_first_hour
+                )
+            } else {
+                String::new()
+            };
             format!(
-                "about {} requests per hour still reach it in the first hour after {}",
+                "about {} requests per hour still reach it in the first hour after {}{rough}",
                 significant(plan.lost_first_hour),
                 human_at_least(go)
             )

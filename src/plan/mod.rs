@@ -42,6 +42,8 @@ pub struct Plan {
     /// old server goes, and in the horizon's last hour.
     pub lost_first_hour: f64,
     pub lost_last_hour: f64,
+    /// The simulated old requests (all runs) `lost_first_hour` rests on.
+    pub seen_first_hour: u64,
 }
 
 impl Plan {
@@ -61,6 +63,9 @@ impl Plan {
             traffic,
             horizon,
             lost_first_hour: settle.bound().map_or(0.0, per_hour),
+            seen_first_hour: settle
+                .bound()
+                .map_or(0, |from| results.old_requests_in(from, HOUR)),
             lost_last_hour: per_hour((horizon - HOUR).max(0)),
             settle,
             scale,
@@ -99,6 +104,7 @@ mod tests {
             scale: 1.0,
             lost_first_hour: 0.0,
             lost_last_hour: 0.0,
+            seen_first_hour: 0,
         };
         assert_eq!(plan(36 * duration::HOUR).longer_horizon(), 72 * duration::HOUR);
         assert_eq!(plan(90 * duration::MINUTE).longer_horizon(), 3 * duration::HOUR);

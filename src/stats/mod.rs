@@ -234,18 +234,29 @@ impl Results {
     /// Old requests per hour, mean over runs, in the `span` from `from`
     /// (as much of it as the horizon holds; 0 when none of it does).
     pub fn old_requests_per_hour(&self, from: Millis, span: Millis) -> f64 {
-        let first = (from / self.bucket).max(0) as usize;
-        let last = (((from + span) / self.bucket) as usize).min(self.requests.len());
+        let (first, last) = self.buckets_of(from, span);
         if first >= last || self.runs == 0 {
             return 0.0;
         }
-        let old: u64 = self
-            .run_old
-            .iter()
-            .map(|o| o[first..last].iter().sum::<u64>())
-            .sum();
         let hours = ((last - first) as Millis * self.bucket) as f64 / crate::duration::HOUR as f64;
-        old as f64 / self.runs as f64 / hours
+        self.old_requests_in(from, span) as f64 / self.runs as f64 / hours
+    }
+
+    /// The simulated old requests from `from` for `span`, all runs together:
+    /// how many a rate from that window rests on.
+    pub fn old_requests_in(&self, from: Millis, span: Millis) -> u64 {
+        let (first, last) = self.buckets_of(from, span);
+        self.run_old
+            .iter()
+            .map(|o| o.get(first..last).map_or(0, |b| b.iter().sum::<u64>()))
+            .sum()
+    }
+
+    /// The buckets a window covers (empty when it is past the end).
+    fn buckets_of(&self, from: Millis, span: Millis) -> (usize, usize) {
+        let first = (from / self.bucket).max(0) as usize;
+        let last = (((from + span) / self.bucket) as usize).min(self.requests.len());
+        (first, last.max(first))
     }
 }
 
