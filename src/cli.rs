@@ -138,15 +138,30 @@ pub enum Command {
         /// As a Markdown table (docs/presets.md).
         #[arg(long)]
         markdown: bool,
+        /// Print nothing (every command takes --quiet).
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Print a shell completion script: `cachesim completions bash >
     /// ~/.local/share/bash-completion/completions/cachesim`.
     Completions {
         /// The shell: bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
+        /// Print nothing (every command takes --quiet).
+        #[arg(long, short)]
+        quiet: bool,
     },
-    /// Print the manual page (roff): `cachesim man > cachesim.1`.
-    Man,
+    /// Print the manual page (roff): `cachesim man > cachesim.1`; with
+    /// --dir, write it and one page per command there.
+    Man {
+        /// Write cachesim.1 and cachesim-<command>.1 into this folder
+        /// (e.g. ~/.local/share/man/man1).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Print nothing but errors (with --dir, not the pages written).
+        #[arg(long, short)]
+        quiet: bool,
+    },
 }
 
 /// `cachesim observe`'s arguments.
@@ -204,7 +219,7 @@ impl ObserveArgs {
 
 /// A duration such as 1m or 30s, in milliseconds.
 fn duration_arg(text: &str) -> Result<i64, String> {
-    cachesim::duration::parse_duration(text).map_err(|e| format!("{e}; write e.g. 1m or 30s"))
+    cachesim::duration::parse_duration(text).map_err(|e| e.to_string())
 }
 
 /// A share between 0 and 1, as a fraction: "0.01%" is answered with the

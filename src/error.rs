@@ -1,6 +1,5 @@
-//! What can go wrong in a command, and the exit status each maps to:
-//! 2 for bad input (the user can fix it), 1 for internal or I/O failures,
-//! 130 when interrupted.
+//! What can go wrong in a command, and the exit status each maps to (the
+//! table [`EXIT_STATUSES`] that `--help`, the manual and README print).
 
 use crate::scenario::{OverrideError, ScenarioError, TableError};
 use std::path::PathBuf;
@@ -19,8 +18,13 @@ pub enum Error {
     #[error(transparent)]
     Input(Box<dyn std::error::Error + Send + Sync>),
     /// The results folder cannot be created or written: found before simulating.
-    #[error("cannot create the results folder {}: {source}", dir.display())]
-    ResultsFolder { dir: PathBuf, source: std::io::Error },
+    #[error("{} the results folder {}: {source}", if *exists { "cannot write into" } else { "cannot create" }, dir.display())]
+    ResultsFolder {
+        dir: PathBuf,
+        /// It exists (so it could not be written into, not made).
+        exists: bool,
+        source: std::io::Error,
+    },
     /// The scenario would need more memory than the machine has.
     #[error("{file}: this scenario needs about {:.1} GiB of memory and {:.1} GiB are available", gib(*need), gib(*available))]
     TooBig { file: String, need: u64, available: u64 },
@@ -39,8 +43,37 @@ pub enum Error {
     },
     #[error("interrupted: stopped before the simulation finished; no results were written")]
     Interrupted,
+    /// The results are written, but the criterion is not met within the
+    /// horizon: no answer to act on.
+    #[error("no answer within the {horizon} simulated (results in {}); try --set simulation.duration={longer}", dir.display())]
+    NoAnswer {
+        horizon: String,
+        longer: String,
+        dir: PathBuf,
+    },
     #[error("{0}")]
     Internal(String),
+}
+
+/// Every exit status, what it means and what to do: one table for every
+/// command.
+pub const EXIT_STATUSES: [(i32, &str); 7] = [
+    (0, "done: the answer is printed and its results written"),
+    (1, "internal error: a bug in cachesim; please report it with the scenario"),
+    (2, "bad input: the command line, a scenario, a log or a results folder as given (a file that does not exist included); the message names the file, line, key and what is accepted"),
+    (3, "cannot read or write: a file or folder exists but cannot be read or written (permission denied, disk full, a read-only folder)"),
+    (4, "no answer within the horizon: the results are written, but the old server cannot go within the time simulated; the message names the duration to try"),
+    (130, "interrupted (Ctrl-C or SIGTERM): stopped promptly, every results folder left as it was"),
+    (141, "the output's reader went away (cachesim … | head): printing stopped, as for a tool ended by SIGPIPE"),
+];
+
+/// The table as text, for `--help` and the manual.
+pub fn exit_status_text() -> String {
+    EXIT_STATUSES
+        .iter()
+        .map(|(code, what)| format!("  {code:>3}  {what}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 impl Error {
@@ -51,12 +84,15 @@ impl Error {
             | Error::Override(_)
             | Error::Table(_)
             | Error::Input(_)
-            | Error::ResultsFolder { .. }
             | Error::TooBig { .. }
             | Error::Shard { .. }
             | Error::ShardFile { .. } => 2,
+            // A path that does not exist was given wrong: bad input.
+            Error::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound => 2,
+            Error::Read { .. } | Error::Write { .. } | Error::ResultsFolder { .. } => 3,
+            Error::NoAnswer { .. } => 4,
             Error::Interrupted => 130,
-            Error::Write { .. } | Error::Read { .. } | Error::Internal(_) => 1,
+            Error::Internal(_) => 1,
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod engine;
 pub mod error;
 pub mod export;
 pub mod fit;
+pub mod manual;
 pub mod observe;
 pub mod plan;
 pub mod policy;

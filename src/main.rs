@@ -1,5 +1,5 @@
 //! The `cachesim` binary: parse arguments, run a command, map errors to exit
-//! statuses (2 bad input, 1 internal or I/O, 130 interrupted).
+//! statuses (the table in `cachesim::error::EXIT_STATUSES`).
 
 mod cli;
 
@@ -10,7 +10,7 @@ use cachesim::commands::{
 };
 use cachesim::error::{Error, Result};
 use cachesim::plan::Criterion;
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 use cli::{Cli, Command};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -25,7 +25,10 @@ fn main() {
         }
         eprintln!("cachesim: internal error: {info}\nPlease report this with the scenario that caused it.");
     }));
-    let cli = Cli::parse();
+    let cli = match Cli::from_arg_matches(&command().get_matches()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     if let Err(e) = ctrlc::set_handler(|| {
         commands::STOP.store(true, Ordering::SeqCst);
         eprintln!("\ncachesim: stopping (interrupted); results folder left as it was");
@@ -84,7 +87,7 @@ fn execute(cli: Cli) -> Result<()> {
                 out: results_folder(out)?,
                 ask: Ask::default(),
             };
-            commands::run::run(&options).map(|_| ())
+            commands::run::run(&options)?.answered().map(|_| ())
         }
         Command::Merge {
             inputs,
@@ -99,7 +102,7 @@ fn execute(cli: Cli) -> Result<()> {
                 replace,
                 quiet,
             };
-            commands::merge::merge(&options).map(|_| ())
+            commands::merge::merge(&options)?.answered().map(|_| ())
         }
         Command::Plan {
             sim,
@@ -110,7 +113,9 @@ fn execute(cli: Cli) -> Result<()> {
         } => {
             let criterion = max_lost.map_or(Criterion::Tolerance(tolerance), Criterion::MaxLost);
             let ask = Ask { criterion, traffic };
-            commands::plan::plan(&sim.options(), ask, results_folder(out)?.as_deref()).map(|_| ())
+            commands::plan::plan(&sim.options(), ask, results_folder(out)?.as_deref())?
+                .answered()
+                .map(|_| ())
         }
         Command::Sweep(args) => sweep(args),
         Command::Slurm(args) => slurm(args),
@@ -154,21 +159,69 @@ fn execute(cli: Cli) -> Result<()> {
             commands::fit::run_fit(&options).map(|_| ())
         }
         Command::Observe(args) => commands::observe::observe(&args.options()).map(|_| ()),
-        Command::Presets { markdown } => {
-            if markdown {
-                print!("{}", commands::presets::markdown());
+        Command::Presets { quiet: true, .. } | Command::Completions { quiet: true, .. } => Ok(()),
+        Command::Presets { markdown, .. } => {
+            let text = if markdown {
+                commands::presets::markdown()
             } else {
-                print!("{}", commands::presets::table());
+                commands::presets::table()
+            };
+            print_all(text.as_bytes())
+        }
+        Command::Completions { shell, .. } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "cachesim", &mut script);
+            print_all(&script)
+        }
+        Command::Man {
+            dir: None,
+            quiet: true,
+        } => Ok(()),
+        Command::Man { dir: None, .. } => {
+            let mut page = Vec::new();
+            cachesim::manual::main_page(Cli::command(), &mut page)
+                .map_err(|e| Error::Internal(format!("cannot render the manual page: {e}")))?;
+            print_all(&page)
+        }
+        Command::Man {
+            dir: Some(dir),
+            quiet,
+        } => {
+            std::fs::create_dir_all(&dir).map_err(|source| Error::Write {
+                path: dir.clone(),
+                source,
+            })?;
+            let pages =
+                cachesim::manual::write_pages(Cli::command(), &dir).map_err(|source| Error::Write {
+                    path: dir.clone(),
+                    source,
+                })?;
+            let list: String = pages.iter().map(|p| format!("{}\n", p.display())).collect();
+            if quiet {
+                return Ok(());
             }
-            Ok(())
+            print_all(list.as_bytes())
         }
-        Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "cachesim", &mut std::io::stdout());
-            Ok(())
-        }
-        Command::Man => clap_mangen::Man::new(Cli::command())
-            .render(&mut std::io::stdout())
-            .map_err(|e| Error::Internal(format!("cannot write the manual page: {e}"))),
+    }
+}
+
+/// The command line's definition, with the exit statuses after `--help`.
+fn command() -> clap::Command {
+    Cli::command().after_help(format!(
+        "Exit status (every command):\n{}",
+        cachesim::error::exit_status_text()
+    ))
+}
+
+/// Prints `bytes` to stdout; a reader that went away (`… | head`, `… |
+/// true`) ends the program quietly with the status a shell gives a tool
+/// ended by SIGPIPE.
+fn print_all(bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(141),
+        other => other.map_err(|e| Error::Internal(format!("cannot print: {e}"))),
     }
 }
 

@@ -87,6 +87,11 @@ pub struct Observed {
     pub bad_lines: u64,
     /// The first few bad lines: (file, line number).
     pub first_bad: Vec<(String, usize)>,
+    /// The latest request at or after the change (ms after it): where the
+    /// logs end.
+    pub last_ms: Option<i64>,
+    /// With `--log`: each server address the lines record, and how often.
+    pub addresses: std::collections::BTreeMap<String, u64>,
 }
 
 impl Observed {
@@ -103,13 +108,30 @@ impl Observed {
             self.before_change += 1;
             return;
         }
-        let b = ((at_ms - change_ms) / self.bucket_ms) as usize;
+        let after = at_ms - change_ms;
+        self.last_ms = Some(self.last_ms.map_or(after, |l| l.max(after)));
+        let b = (after / self.bucket_ms) as usize;
         if self.requests.len() <= b {
             self.requests.resize(b + 1, 0);
             self.old.resize(b + 1, 0);
         }
         self.requests[b] += 1;
         self.old[b] += u64::from(old);
+    }
+
+    /// Leaves out the last bucket when the logs end in its first half: a
+    /// bucket with a few requests would read as a share it does not have
+    /// (one request, 0 % or 100 %). Returns where the logs end, when it did.
+    pub fn drop_partial_end(&mut self) -> Option<i64> {
+        let last = self.last_ms?;
+        let start = (self.requests.len() as i64 - 1) * self.bucket_ms;
+        if self.requests.len() > 1 && last - start < self.bucket_ms / 2 {
+            self.requests.pop();
+            self.old.pop();
+            Some(last)
+        } else {
+            None
+        }
     }
 
     pub fn bad(&mut self, file: &str, number: usize) {

@@ -64,6 +64,16 @@ impl SimOptions {
     pub fn load(&self, extra: &[Override]) -> Result<Scenario> {
         let mut overrides = self.overrides()?;
         overrides.extend_from_slice(extra);
+        // A file that exists but cannot be read is not bad input (exit 3);
+        // one that does not exist is (the scenario's own message, exit 2).
+        if let Err(source) = std::fs::File::open(&self.scenario) {
+            if source.kind() != std::io::ErrorKind::NotFound {
+                return Err(Error::Read {
+                    path: self.scenario.clone(),
+                    source,
+                });
+            }
+        }
         let scenario = scenario::load(&self.scenario, &overrides)?;
         // Warnings go to stderr even with --quiet: they change what was simulated.
         for w in &scenario.warnings {

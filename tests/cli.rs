@@ -176,7 +176,7 @@ fn unwritable_results_folder_is_refused() {
         out.to_str().unwrap(),
     ]);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(output.status.code(), Some(3), "cannot write: {stderr}");
     assert!(
         stderr.contains("cannot create the results folder") && stderr.contains("--out"),
         "{stderr}"
@@ -449,7 +449,8 @@ connection = {connection}
         let path = scenario_file(dir.path(), name, &text(connection));
         let out = dir.path().join(format!("{name}-results"));
         let output = cachesim(&["plan", path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
-        assert!(output.status.success());
+        // An answer (0), or none within the horizon (4): both say why.
+        assert!(matches!(output.status.code(), Some(0 | 4)), "{output:?}");
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
     let open = plan("open.toml", r#"{ idle_timeout = "300s" }"#);

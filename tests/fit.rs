@@ -34,7 +34,8 @@ fn observed_from(dir: &Path, seed: u64, truth: &[&str]) -> PathBuf {
     for t in truth {
         args.extend_from_slice(&["--set", t]);
     }
-    assert!(cachesim(&args).status.success());
+    // 4: one run may not settle within the horizon; its curve is written.
+    assert!(matches!(cachesim(&args).status.code(), Some(0 | 4)));
     let mut reader = csv::Reader::from_path(out.join("timeseries.csv")).unwrap();
     let mut text = String::from("time_s,requests,old_requests\n");
     for r in reader.records() {
@@ -517,6 +518,8 @@ fn observe_turns_logs_into_a_curve_and_names_bad_lines() {
             "observe",
             "--old",
             p(&old),
+            "--new",
+            p(&new),
             "--change-at",
             "2027-01-01T00:00:00Z",
             "--out",

@@ -10,6 +10,7 @@ mod cli;
 mod clients;
 mod common;
 mod decision;
+mod edges;
 mod equivalence;
 mod fit;
 mod folders;

@@ -16,7 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["engine"],
     &["stats", "shard", "error", "resources"],
     &["plan", "observe", "simulation"],
-    &["export", "fit"],
+    &["export", "fit", "manual"],
     &["commands"],
     &["main", "cli"],
 ];

@@ -122,8 +122,9 @@ fn every_shipped_scenario_is_valid_and_runs() {
             ])
             .output()
             .unwrap();
+        // 4: no answer within the 2 h simulated here; results written.
         assert!(
-            output.status.success(),
+            matches!(output.status.code(), Some(0 | 4)),
             "{}: {}",
             path.display(),
             String::from_utf8_lossy(&output.stderr)

@@ -9,7 +9,8 @@ use crate::export::{self, charts, sweep};
 use crate::plan::Criterion;
 use std::path::Path;
 
-/// Draws `dir` again; returns the files written.
+/// Draws `dir` again; returns the files written (nothing else in the
+/// folder is touched).
 pub fn chart(dir: &Path) -> Result<Vec<String>> {
     let sweep_file = dir.join("sweep.json");
     if sweep_file.is_file() {
@@ -32,14 +33,7 @@ pub fn chart(dir: &Path) -> Result<Vec<String>> {
     // kept; one from the scenario comes back with it.
     let traffic = (plan.traffic_stated && simulated.scenario.traffic.is_none()).then_some(plan.traffic_per_s);
     let ran = write(simulated, dir.to_path_buf(), Ask { criterion, traffic })?;
-    let mut names: Vec<String> = std::fs::read_dir(&ran.dir)
-        .map_err(|source| Error::Read {
-            path: ran.dir.clone(),
-            source,
-        })?
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| !n.starts_with('.'))
-        .collect();
+    let mut names = ran.written;
     names.sort();
     Ok(names)
 }

@@ -80,8 +80,10 @@ pub fn compare(options: &CompareOptions) -> Result<Vec<Vec<(String, serde_json::
 /// where no request came), labelled "observed" and its file (or folder,
 /// for a file called observed.csv).
 fn observed_chart(path: &Path) -> Result<(String, charts::ChartData)> {
-    let bytes =
-        std::fs::read(path).map_err(|e| Error::Usage(format!("--observed {}: {e}", path.display())))?;
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let curve = crate::observe::read_curve(&bytes)
         .map_err(|e| Error::Usage(format!("--observed {}: {e}", path.display())))?;
     let bucket_s = curve.bucket_ms as f64 / 1000.0;

@@ -47,6 +47,20 @@ pub fn observe(options: &ObserveOptions) -> Result<Observed> {
             "give the logs: --old LOG and --new LOG, or --log LOG with --old-address".into(),
         ));
     }
+    if options.old.is_empty() != options.new.is_empty() {
+        let (given, missing) = if options.new.is_empty() {
+            ("--old", "--new")
+        } else {
+            ("--new", "--old")
+        };
+        return Err(Error::Usage(format!(
+            "{given} needs {missing}: with one server's log alone every request would count as {} \
+             (a curve of {}); give both, or --log with --old-address for one log that records the server",
+            if options.new.is_empty() { "old" } else { "new" },
+            if options.new.is_empty() { "100 %" } else { "0 %" }
+        )));
+    }
+    refuse_repeated_files(options)?;
     if !options.log.is_empty() && options.old_address.is_empty() {
         return Err(Error::Usage(
             "--log needs --old-address: the old server's address as the log records it".into(),
@@ -71,11 +85,68 @@ pub fn observe(options: &ObserveOptions) -> Result<Observed> {
             options.change_at, observed.before_change
         )));
     }
+    if !options.log.is_empty() {
+        check_addresses(&observed, options)?;
+    }
+    let cut = observed.drop_partial_end();
     crate::export::write_all_to_file(&options.out, observed.csv_bytes())?;
     if !options.quiet {
         print!("{}", summary(&observed, options));
+        if let Some(end) = cut {
+            println!(
+                "the logs end {} after the change, early in the last {} bucket: that bucket is left out",
+                crate::duration::human(end),
+                crate::duration::human(options.bucket)
+            );
+        }
     }
     Ok(observed)
+}
+
+/// One file given twice (as --old and --new, say) would count its requests
+/// twice, on both sides.
+fn refuse_repeated_files(options: &ObserveOptions) -> Result<()> {
+    let mut seen: Vec<(PathBuf, &Path)> = Vec::new();
+    for file in options.old.iter().chain(&options.new).chain(&options.log) {
+        let real = std::fs::canonicalize(file).unwrap_or_else(|_| file.clone());
+        if let Some((_, first)) = seen.iter().find(|(r, _)| *r == real) {
+            return Err(Error::Usage(format!(
+                "{} is given twice ({} and {}): its requests would be counted twice; give each log once",
+                file.display(),
+                first.display(),
+                file.display()
+            )));
+        }
+        seen.push((real, file));
+    }
+    Ok(())
+}
+
+/// With --log: the old address must match some requests but not all, or the
+/// curve is 0 % or 100 % whatever happened; name the addresses the log has.
+fn check_addresses(observed: &Observed, options: &ObserveOptions) -> Result<()> {
+    let old: u64 = observed.old.iter().sum();
+    let all: u64 = observed.requests.iter().sum();
+    if old > 0 && old < all {
+        return Ok(());
+    }
+    let mut seen: Vec<(&String, &u64)> = observed.addresses.iter().collect();
+    seen.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let seen: Vec<String> = seen
+        .iter()
+        .take(8)
+        .map(|(a, n)| format!("{a} ({})", crate::duration::grouped(**n)))
+        .collect();
+    let what = if old == 0 {
+        "matches no request after the change"
+    } else {
+        "matches every request after the change: the new server's address never occurs"
+    };
+    Err(Error::Usage(format!(
+        "--old-address {} {what}; the server addresses the log records: {}",
+        options.old_address.join(","),
+        seen.join(", ")
+    )))
 }
 
 fn read_log(
@@ -92,6 +163,8 @@ fn read_log(
     let reader = std::io::BufReader::new(std::fs::File::open(file).map_err(read_error)?);
     let name = file.display().to_string();
     let mut usable = 0u64;
+    // Lines that are fine but carry no host to match --host against.
+    let mut hostless = 0u64;
     for (i, line) in reader.lines().enumerate() {
         let line = line.map_err(read_error)?;
         if line.trim().is_empty() {
@@ -110,6 +183,7 @@ fn read_log(
                     continue;
                 }
                 None => {
+                    hostless += 1;
                     observed.bad(&name, i + 1);
                     continue;
                 }
@@ -119,7 +193,12 @@ fn read_log(
             Source::Old => true,
             Source::New => false,
             Source::ByAddress => match &parsed.server_addr {
-                Some(a) => options.old_address.contains(a),
+                Some(a) => {
+                    if parsed.at_ms >= change_ms {
+                        *observed.addresses.entry(a.clone()).or_default() += 1;
+                    }
+                    options.old_address.contains(a)
+                }
                 None => {
                     observed.bad(&name, i + 1);
                     continue;
@@ -128,6 +207,13 @@ fn read_log(
         };
         usable += 1;
         observed.count(parsed.at_ms, change_ms, old);
+    }
+    if usable == 0 && hostless > 0 {
+        return Err(Error::Usage(format!(
+            "--host {}: the {hostless} lines of {name} carry no host (plain combined format), so none can match; \
+             leave out --host, or log the virtual host first (Apache vhost_combined, or a log_format starting with $host)",
+            options.host.as_deref().unwrap_or_default()
+        )));
     }
     if usable == 0 {
         return Err(Error::Usage(format!(

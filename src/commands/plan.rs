@@ -17,7 +17,7 @@ pub fn plan(sim: &SimOptions, ask: Ask, out: Option<&Path>) -> Result<Ran> {
         simulate_and_write(sim, out, ask)?
     };
     ran.tell(sim.quiet, sim.json, |ran| {
-        let place = if ran.written {
+        let place = if !ran.written.is_empty() {
             format!("results: {}", ran.dir.display())
         } else {
             format!(

@@ -1,7 +1,7 @@
 //! `cachesim run`: simulate, write the results folder, print a short summary.
 
 use super::{simulate, SimOptions, Simulated};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::export::{self, text, Report};
 use crate::plan::decision::{Decision, Evidence};
 use crate::plan::{Criterion, Plan, Traffic};
@@ -28,11 +28,26 @@ pub struct Ran {
     pub plan: Plan,
     pub decision: Decision,
     pub dir: PathBuf,
-    /// Whether the results were written to `dir` (`plan DIR` only reads).
-    pub written: bool,
+    /// The files written to `dir` (none: `plan DIR` only reads).
+    pub written: Vec<String>,
 }
 
 impl Ran {
+    /// Done, or [`Error::NoAnswer`] when the criterion is not met within
+    /// the horizon (the results are written all the same): a script can
+    /// tell "no answer" from an answer by the exit status.
+    pub fn answered(self) -> Result<Ran> {
+        if self.decision.retire_after.is_some() {
+            return Ok(self);
+        }
+        let hours = self.plan.longer_horizon() / crate::duration::HOUR;
+        Err(Error::NoAnswer {
+            horizon: crate::duration::human(self.plan.horizon),
+            longer: format!("{hours}h"),
+            dir: self.dir,
+        })
+    }
+
     pub fn report(&self) -> Report<'_> {
         Report {
             scenario: &self.simulated.scenario,
@@ -63,8 +78,7 @@ pub fn simulate_and_write(sim: &SimOptions, out: Option<&Path>, ask: Ask) -> Res
 /// (one run's, or merged shards').
 pub fn write(simulated: Simulated, dir: PathBuf, ask: Ask) -> Result<Ran> {
     let mut ran = answer(simulated, dir, ask);
-    export::write_run(&ran.report(), &ran.dir)?;
-    ran.written = true;
+    ran.written = export::write_run(&ran.report(), &ran.dir)?;
     Ok(ran)
 }
 
@@ -80,7 +94,7 @@ pub fn answer(simulated: Simulated, dir: PathBuf, ask: Ask) -> Ran {
         plan: &plan,
     });
     Ran {
-        written: false,
+        written: Vec::new(),
         simulated,
         plan,
         decision,

@@ -79,6 +79,15 @@ pub fn sweep(
     let dir = out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&name).join("sweep"));
+    // A run's folder is what a change plan attaches: sweep.* and a folder per
+    // value mixed into it would read as that run's.
+    if dir.join(crate::export::RUNS_FILE).is_file() || dir.join("timeseries.csv").is_file() {
+        return Err(Error::Usage(format!(
+            "--out {}: that folder holds a run's results; a sweep writes sweep.csv, sweep.json, its chart and a              folder per value, so give it a folder of its own (e.g. --out {})",
+            dir.display(),
+            dir.join("sweep").display()
+        )));
+    }
     crate::export::prepare_dir(&dir)?;
     let keys: Vec<String> = varies.iter().map(|v| v.key.clone()).collect();
     for (j, (combination, scenario)) in scenarios.into_iter().enumerate() {

@@ -84,7 +84,12 @@ pub fn table_text(rows: &[Vec<(String, Value)>]) -> String {
         .iter()
         .enumerate()
         .map(|(i, (name, _))| {
-            std::iter::once(name.clone())
+            // Durations are printed as durations, so their names lose the
+            // "_s" that says seconds in compare.csv.
+            let title = name
+                .strip_suffix("_s")
+                .map_or_else(|| name.clone(), |n| n.replace('_', " "));
+            std::iter::once(title)
                 .chain(rows.iter().map(|r| human(name, &r[i].1)))
                 .collect()
         })

@@ -71,8 +71,8 @@ fn slug(overrides: &[String]) -> String {
     }
 }
 
-/// Every result file of a run, written whole or not at all.
-pub fn write_run(report: &Report, dir: &Path) -> Result<()> {
+/// Every result file of a run, written whole or not at all; their names.
+pub fn write_run(report: &Report, dir: &Path) -> Result<Vec<String>> {
     let summary = Summary::of(report);
     let mut files = vec![
         ("timeseries.csv".to_string(), timeseries::timeseries_csv(report)),
@@ -96,7 +96,8 @@ pub fn write_run(report: &Report, dir: &Path) -> Result<()> {
         html::report_html(&data, &summary, &text, &charts),
     ));
     files.extend(charts);
-    write_all(dir, &files)
+    write_all(dir, &files)?;
+    Ok(files.into_iter().map(|(name, _)| name).collect())
 }
 
 /// Draws every chart of a results folder again from its files.
@@ -117,6 +118,7 @@ fn chart_error(e: charts::ChartError) -> Error {
 pub fn prepare_dir(dir: &Path) -> Result<()> {
     let refuse = |source: std::io::Error| Error::ResultsFolder {
         dir: dir.to_path_buf(),
+        exists: dir.is_dir(),
         source,
     };
     std::fs::create_dir_all(dir).map_err(refuse)?;

@@ -142,6 +142,10 @@ impl Decision {
     fn headline(&self, plan: &Plan) -> String {
         let what = match plan.criterion {
             Criterion::Tolerance(t) => format!("under {} of requests still reach it", percent(t)),
+            Criterion::MaxLost(1) => format!(
+                "no request at all still reaches it afterwards ({})",
+                plan.traffic.phrase()
+            ),
             Criterion::MaxLost(n) => format!(
                 "fewer than {n} requests in all still reach it afterwards ({})",
                 plan.traffic.phrase()

@@ -525,7 +525,9 @@ impl<'a> Checker<'a> {
             return self.fail(
                 &format!("{layer}.0.share"),
                 format!(
-                    "the shares of [[{layer}]] add up to {total} ({}); they must add up to 1",
+                    "the shares of [[{layer}]] add up to {} ({}); they must add up to 1",
+                    // Six decimals: 0.9 (not 0.8999999999999999), 0.9999 (not 1).
+                    format!("{total:.6}").trim_end_matches('0').trim_end_matches('.'),
                     list.join(" + ")
                 ),
             );
