@@ -528,3 +528,60 @@ fn observe_turns_logs_into_a_curve_and_names_bad_lines() {
         "no request at or after",
     );
 }
+
+/// docs/fit.md's "how the example was made" commands, run as written there,
+/// give scenarios/fit-example-observed.csv byte for byte.
+#[test]
+fn the_fit_example_is_made_as_docs_fit_md_says() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/fit.md")).unwrap();
+    let block = doc
+        .split("## The example, and how it was made")
+        .nth(1)
+        .and_then(|rest| rest.split("```sh\n").nth(1))
+        .and_then(|rest| rest.split("```").next())
+        .expect("the example's commands");
+    let joined = block.replace("\\\n", " ");
+    let run = joined
+        .lines()
+        .find(|l| l.trim_start().starts_with("cachesim run"))
+        .expect("a cachesim run command");
+    assert!(
+        joined.contains("int($2*$3+0.5)") && joined.contains("truth/timeseries.csv"),
+        "the doc's conversion changed: update this test with it\n{block}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let args: Vec<String> = run
+        .split_whitespace()
+        .skip(1)
+        .map(|a| match a {
+            "truth" => p(&dir.path().join("truth")).to_string(),
+            a if a.starts_with("scenarios/") => p(&root.join(a)).to_string(),
+            a => a.to_string(),
+        })
+        .collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert!(matches!(cachesim(&args).status.code(), Some(0 | 4)));
+    // The awk line: time and requests as integers, old = int(n × share + 0.5).
+    let mut made = String::from("time_s,requests,old_requests\n");
+    let mut reader = csv::Reader::from_path(dir.path().join("truth/timeseries.csv")).unwrap();
+    for r in reader.records() {
+        let r = r.unwrap();
+        let (t, n, share): (f64, f64, f64) = (
+            r[0].parse().unwrap(),
+            r[1].parse().unwrap(),
+            r[2].parse().unwrap(),
+        );
+        made.push_str(&format!(
+            "{},{},{}\n",
+            t as i64,
+            n as i64,
+            (n * share + 0.5).floor() as i64
+        ));
+    }
+    let shipped = std::fs::read_to_string(root.join("scenarios/fit-example-observed.csv")).unwrap();
+    assert!(
+        made == shipped,
+        "scenarios/fit-example-observed.csv is not what docs/fit.md's commands make"
+    );
+}

@@ -66,15 +66,16 @@ fn report_renders_in_headless_chromium() {
     );
     let images = dom.matches("<img alt=").count();
     assert_eq!(
-        images, 8,
-        "old share (3: linear, first hour, log), causes, layers (2), clients and addresses charts inline"
+        images, 10,
+        "old share (3: linear, first hour, log), causes (2: all, first hour), layers (3: held, share, share in \
+         the first hour), clients and addresses charts inline"
     );
     let decoded = dom
         .split("data-decoded=\"")
         .nth(1)
         .and_then(|rest| rest.split('"').next())
         .expect("the probe ran once the page loaded");
-    assert_eq!(decoded, ["true"; 8].join(","), "every chart decodes as an image");
+    assert_eq!(decoded, ["true"; 10].join(","), "every chart decodes as an image");
     assert!(
         dom.contains("<img alt=\"Why the old requests happened"),
         "the causes chart is shown, captioned in words"
