@@ -24,4 +24,5 @@ mod shard;
 mod slurm;
 mod statistics;
 mod sweep;
+mod toolchain;
 mod trust;

@@ -270,63 +270,119 @@ fn a_bad_shard_argument_is_refused() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("0 ≤ I < N"));
 }
 
-/// The Kubernetes manifests' command lines, run here as the pods would run
-/// them (JOB_COMPLETION_INDEX and SHARDS set, the scenario and the volume at
-/// other paths), give one run's bytes: what deploy/k8s runs is right.
-#[test]
-fn the_kubernetes_jobs_commands_shard_and_merge_to_one_run() {
-    let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/k8s");
-    let shards_job = std::fs::read_to_string(deploy.join("shards-job.yaml")).unwrap();
-    let merge_job = std::fs::read_to_string(deploy.join("merge-job.yaml")).unwrap();
-    let line = |text: &str, needle: &str| -> String {
-        text.lines()
-            .find(|l| l.contains(needle))
-            .unwrap()
-            .trim()
-            .to_string()
-    };
-    let shard_command = line(&shards_job, "exec cachesim run")
-        .trim_start_matches("- ")
-        .to_string();
-    let count: u32 = line(&shards_job, "completions:")
-        .split(':')
-        .nth(1)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    let merge_args = line(&merge_job, "args:");
-    assert!(
-        merge_args.contains("[\"merge\", \"/data/shards\""),
-        "{merge_args}"
-    );
+/// A stand-in for kubectl: `apply` of a Job runs its pods' command lines
+/// here, one pod after another (JOB_COMPLETION_INDEX, SHARDS and RUN set,
+/// the scenario and the volume at other paths), and records Complete or
+/// Failed for `get`; `cp` copies from the volume's folder.
+const FAKE_KUBECTL: &str = r#"#!/bin/bash
+set -u
+state=$FAKE_K8S/state
+mkdir -p "$state"
+echo "$*" >> "$FAKE_K8S/calls"
+case "$1" in
+  create) echo "kind: ConfigMap" ;;
+  apply)
+    [ "$2 $3" = "-f -" ] || exit 0
+    yaml=$(cat)
+    case "$yaml" in
+      *"name: cachesim-shards"*) job=cachesim-shards ;;
+      *"name: cachesim-merge"*) job=cachesim-merge ;;
+      *) exit 0 ;;
+    esac
+    cmd=$(printf '%s\n' "$yaml" | grep -E '^ *- (exec )?cachesim ' | sed -E 's/^ *- //')
+    run=$(printf '%s\n' "$yaml" | grep -A1 'name: RUN' | sed -n 's/.*value: "\(.*\)"/\1/p')
+    n=$(printf '%s\n' "$yaml" | sed -n 's/^ *completions: //p')
+    n=${n:-1}
+    cmd=${cmd//\/scenario\/scenario.toml/$FAKE_SCENARIO}
+    cmd=${cmd//\/data/$FAKE_K8S/data}
+    result=Complete
+    for ((i = 0; i < n; i++)); do
+      if [ "$job" = cachesim-shards ] && [ "${FAKE_FAIL_INDEX:-}" = "$i" ]; then
+        result=Failed
+        continue
+      fi
+      JOB_COMPLETION_INDEX=$i SHARDS=$n RUN=$run sh -c "$cmd" >> "$state/$job.log" 2>&1 || result=Failed
+    done
+    echo "$result" > "$state/$job" ;;
+  get) cat "$state/${2#job/}" 2>/dev/null ;;
+  logs) cat "$state/cachesim-merge.log" 2>/dev/null || true ;;
+  cp) src=${2#cachesim-fetch:}; cp -r "$FAKE_K8S/data${src#/data}" "$3" ;;
+  *) : ;;
+esac
+"#;
 
+/// deploy/k8s/run.sh with `kubectl` standing in: its Jobs' command lines
+/// give one run's bytes, copied back here; a second submission merges its
+/// own shards; a failing shard stops it at once, before any merge.
+#[test]
+fn the_kubernetes_script_runs_merges_copies_back_and_stops_on_a_failure() {
+    let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/k8s");
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
+    let fake = dir.path().join("bin");
+    std::fs::create_dir(&fake).unwrap();
+    let kubectl = fake.join("kubectl");
+    std::fs::write(&kubectl, FAKE_KUBECTL).unwrap();
+    let mut perms = std::fs::metadata(&kubectl).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&kubectl, perms).unwrap();
     let scenario = dir.path().join("scenario.toml");
     std::fs::write(&scenario, SMALL).unwrap();
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_cachesim")).parent().unwrap();
     let path = format!(
-        "{}:{}",
+        "{}:{}:{}",
+        fake.display(),
         bin_dir.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let command = shard_command
-        .replace("/scenario/scenario.toml", p(&scenario))
-        .replace("/data", p(&data));
-    for index in 0..count {
-        let status = std::process::Command::new("/bin/sh")
-            .args(["-c", &command])
+    let k8s = dir.path().join("k8s");
+    let submit = |run: &str, out: &Path, fail: Option<&str>| {
+        let mut command = std::process::Command::new("bash");
+        command
+            .arg(deploy.join("run.sh"))
+            .args([p(&scenario), "3", "cachesim:test", p(out)])
             .env("PATH", &path)
-            .env("JOB_COMPLETION_INDEX", index.to_string())
-            .env("SHARDS", count.to_string())
-            .status()
-            .unwrap();
-        assert!(status.success(), "{command}");
-    }
-    let results = data.join("results");
-    ok(&["merge", p(&data.join("shards")), "--out", p(&results), "--quiet"]);
+            .env("FAKE_K8S", &k8s)
+            .env("FAKE_SCENARIO", &scenario)
+            .env("CACHESIM_POLL", "0")
+            .env("CACHESIM_RUN", run);
+        if let Some(index) = fail {
+            command.env("FAKE_FAIL_INDEX", index);
+        }
+        command.output().unwrap()
+    };
     let single = dir.path().join("single");
     ok(&["run", p(&scenario), "--quiet", "--out", p(&single)]);
-    assert_same_results(&single, &results, "the Kubernetes jobs' commands");
+    let first = dir.path().join("first");
+    let output = submit("one", &first, None);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_same_results(&single, &first, "the Kubernetes jobs' results, copied back");
+    // A second submission: its own folder on the volume, its own shards.
+    let second = dir.path().join("second");
+    let output = submit("two", &second, None);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_same_results(&single, &second, "a second submission");
+    assert!(k8s.join("data/runs/one/shards").is_dir() && k8s.join("data/runs/two/results").is_dir());
+    // A failing shard: stopped at once, no merge applied, its reason said.
+    std::fs::remove_file(k8s.join("calls")).unwrap();
+    let started = std::time::Instant::now();
+    let output = submit("three", &dir.path().join("third"), Some("1"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.contains("job cachesim-shards failed"), "{stderr}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    let calls = std::fs::read_to_string(k8s.join("calls")).unwrap();
+    assert_eq!(
+        calls.matches("apply -f -").count(),
+        2,
+        "configmap and shards only:\n{calls}"
+    );
+    assert!(!dir.path().join("third").exists());
 }
