@@ -225,7 +225,7 @@ fn duration_arg(text: &str) -> Result<i64, String> {
 /// A share between 0 and 1, as a fraction: "0.01%" is answered with the
 /// fraction to write instead.
 fn rate(text: &str) -> Result<f64, String> {
-    cachesim::duration::parse_rate(text)
+    cachesim::duration::parse_rate(text).map_err(|e| e.to_string())
 }
 
 fn share(text: &str) -> Result<f64, String> {

@@ -61,9 +61,18 @@ pub fn parse_duration(text: &str) -> Result<Millis, DurationError> {
     Ok(sign * ms as Millis)
 }
 
+/// A rate of requests that cannot be read, with what would be.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RateError {
+    #[error("\"{text}\": unknown unit \"/{unit}\"; write e.g. \"2000/s\", \"120000/min\", \"7.2e6/h\" or \"1.7e8/d\"")]
+    Unit { text: String, unit: String },
+    #[error("\"{text}\" is not a rate of requests; write a positive number per second, or e.g. \"2000/s\", \"1.7e8/d\"")]
+    NotARate { text: String },
+}
+
 /// Parses a rate of requests: a number per second, or "N/s", "N/min",
 /// "N/h", "N/d" (`2000/s`, `5e6/d`); the answer in requests per second.
-pub fn parse_rate(text: &str) -> Result<f64, String> {
+pub fn parse_rate(text: &str) -> Result<f64, RateError> {
     let trimmed = text.trim();
     let (count, per) = trimmed.split_once('/').unwrap_or((trimmed, "s"));
     let seconds = match per.trim() {
@@ -71,11 +80,18 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
         "min" | "m" => 60.0,
         "h" => 3600.0,
         "d" => 86_400.0,
-        other => return Err(format!("\"{text}\": unknown unit \"/{other}\"; write e.g. \"2000/s\", \"120000/min\", \"7.2e6/h\" or \"1.7e8/d\"")),
+        other => {
+            return Err(RateError::Unit {
+                text: text.to_string(),
+                unit: other.to_string(),
+            })
+        }
     };
     match count.trim().replace('_', "").parse::<f64>() {
         Ok(n) if n.is_finite() && n > 0.0 => Ok(n / seconds),
-        _ => Err(format!("\"{text}\" is not a rate of requests; write a positive number per second, or e.g. \"2000/s\", \"1.7e8/d\"")),
+        _ => Err(RateError::NotARate {
+            text: text.to_string(),
+        }),
     }
 }
 

@@ -121,12 +121,14 @@ fn execute(cli: Cli) -> Result<()> {
         Command::Slurm(args) => slurm(args),
         Command::Chart { dir, quiet } => {
             let names = commands::chart::chart(&dir)?;
-            if !quiet {
-                for name in names {
-                    println!("{}", dir.join(name).display());
-                }
+            let list: String = names
+                .iter()
+                .map(|n| format!("{}\n", dir.join(n).display()))
+                .collect();
+            if quiet {
+                return Ok(());
             }
-            Ok(())
+            print_all(list.as_bytes())
         }
         Command::Compare {
             dirs,
@@ -134,30 +136,13 @@ fn execute(cli: Cli) -> Result<()> {
             out,
             quiet,
             json,
-        } => {
-            let options = commands::compare::CompareOptions {
-                dirs,
-                observed,
-                out: results_folder(out)?.unwrap_or_else(commands::compare::default_dir),
-                quiet,
-                json,
-            };
-            commands::compare::compare(&options).map(|_| ())
-        }
+        } => compare(dirs, observed, out, quiet, json),
         Command::Fit {
             sim,
             observed,
             free,
             out,
-        } => {
-            let options = commands::fit::FitOptions {
-                sim: sim.options(),
-                observed,
-                free,
-                out: results_folder(out)?,
-            };
-            commands::fit::run_fit(&options).map(|_| ())
-        }
+        } => fit(sim, observed, free, out),
         Command::Observe(args) => commands::observe::observe(&args.options()).map(|_| ()),
         Command::Presets { quiet: true, .. } | Command::Completions { quiet: true, .. } => Ok(()),
         Command::Presets { markdown, .. } => {
@@ -173,36 +158,58 @@ fn execute(cli: Cli) -> Result<()> {
             clap_complete::generate(shell, &mut Cli::command(), "cachesim", &mut script);
             print_all(&script)
         }
-        Command::Man {
-            dir: None,
-            quiet: true,
-        } => Ok(()),
-        Command::Man { dir: None, .. } => {
-            let mut page = Vec::new();
-            cachesim::manual::main_page(Cli::command(), &mut page)
-                .map_err(|e| Error::Internal(format!("cannot render the manual page: {e}")))?;
-            print_all(&page)
-        }
-        Command::Man {
-            dir: Some(dir),
-            quiet,
-        } => {
-            std::fs::create_dir_all(&dir).map_err(|source| Error::Write {
-                path: dir.clone(),
-                source,
-            })?;
-            let pages =
-                cachesim::manual::write_pages(Cli::command(), &dir).map_err(|source| Error::Write {
-                    path: dir.clone(),
-                    source,
-                })?;
-            let list: String = pages.iter().map(|p| format!("{}\n", p.display())).collect();
-            if quiet {
-                return Ok(());
-            }
-            print_all(list.as_bytes())
-        }
+        Command::Man { dir, quiet } => man(dir, quiet),
     }
+}
+
+/// `cachesim fit`.
+fn fit(sim: cli::SimArgs, observed: PathBuf, free: Vec<String>, out: Option<PathBuf>) -> Result<()> {
+    let options = commands::fit::FitOptions {
+        sim: sim.options(),
+        observed,
+        free,
+        out: results_folder(out)?,
+    };
+    commands::fit::run_fit(&options).map(|_| ())
+}
+
+/// `cachesim compare`.
+fn compare(
+    dirs: Vec<PathBuf>,
+    observed: Vec<PathBuf>,
+    out: Option<PathBuf>,
+    quiet: bool,
+    json: bool,
+) -> Result<()> {
+    let options = commands::compare::CompareOptions {
+        dirs,
+        observed,
+        out: results_folder(out)?.unwrap_or_else(commands::compare::default_dir),
+        quiet,
+        json,
+    };
+    commands::compare::compare(&options).map(|_| ())
+}
+
+/// `cachesim man`: the main page on stdout, or every page into `dir`.
+fn man(dir: Option<PathBuf>, quiet: bool) -> Result<()> {
+    let Some(dir) = dir else {
+        let mut page = Vec::new();
+        cachesim::manual::main_page(Cli::command(), &mut page)
+            .map_err(|e| Error::Internal(format!("cannot render the manual page: {e}")))?;
+        return if quiet { Ok(()) } else { print_all(&page) };
+    };
+    let written =
+        std::fs::create_dir_all(&dir).and_then(|()| cachesim::manual::write_pages(Cli::command(), &dir));
+    let pages = written.map_err(|source| Error::Write {
+        path: dir.clone(),
+        source,
+    })?;
+    if quiet {
+        return Ok(());
+    }
+    let list: String = pages.iter().map(|p| format!("{}\n", p.display())).collect();
+    print_all(list.as_bytes())
 }
 
 /// The command line's definition, with the exit statuses after `--help`.

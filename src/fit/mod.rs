@@ -201,45 +201,7 @@ pub fn fit(sim: &SimOptions, curve: Curve, free_args: &[String]) -> Result<Fitte
     let dispersion = likelihood::dispersion(&curve, &results);
     let pseudo = pseudo_curves(&objective, &best, &curve)?;
     let level = loss + 0.5 * CHI2_95 * dispersion;
-    let mut keys = Vec::new();
-    let mut warnings = Vec::new();
-    for (i, key) in free.iter().enumerate() {
-        let mut grid: Vec<f64> = (0..PROFILE_POINTS)
-            .map(|j| j as f64 / (PROFILE_POINTS - 1) as f64)
-            .collect();
-        grid.push(best[i]);
-        grid.sort_by(f64::total_cmp);
-        grid.dedup();
-        let points = search::profile(&mut |u| objective.loss(u), dims, i, &best, &grid);
-        let (lo, hi) = search::crossings(&points, best[i], level);
-        let (lo, hi) = widened(
-            &objective,
-            key,
-            &points,
-            &pseudo,
-            best[i],
-            (lo, hi),
-            scenario.runs,
-        );
-        let range = format!("{}..{}", key.human(key.lo), key.human(key.hi));
-        match (lo, hi) {
-            (None, None) => warnings.push(format!(
-                "cannot tell {}: the observed curve does not pin it down within {range} (its profile is flat)",
-                key.key
-            )),
-            (None, Some(_)) => warnings.push(format!("{}: not bounded below within {range}", key.key)),
-            (Some(_), None) => warnings.push(format!("{}: not bounded above within {range}", key.key)),
-            _ => {}
-        }
-        trade_offs(&free, i, &points, level, &mut warnings);
-        keys.push(KeyFit {
-            key: key.clone(),
-            value: key.at(best[i]),
-            lo: key.at(lo.unwrap_or(0.0)),
-            hi: key.at(hi.unwrap_or(1.0)),
-            bounded: (lo.is_some(), hi.is_some()),
-        });
-    }
+    let (keys, mut warnings) = key_fits(&mut objective, &free, &best, &pseudo, level, scenario.runs);
     warnings.dedup();
     let lack_of_fit = likelihood::LackOfFit::of(&curve, &results, dispersion, dims);
     if lack_of_fit.rejects() {
@@ -262,6 +224,51 @@ pub fn fit(sim: &SimOptions, curve: Curve, free_args: &[String]) -> Result<Fitte
         overrides,
         curve,
     })
+}
+
+/// Each key's value and interval (its profile, widened to the bootstrap's),
+/// and what the profiles say is wrong: flat, unbounded, trading off.
+fn key_fits(
+    objective: &mut Objective,
+    free: &[FreeKey],
+    best: &[f64],
+    pseudo: &[Curve],
+    level: f64,
+    runs: u32,
+) -> (Vec<KeyFit>, Vec<String>) {
+    let dims = free.len();
+    let mut keys = Vec::new();
+    let mut warnings = Vec::new();
+    for (i, key) in free.iter().enumerate() {
+        let mut grid: Vec<f64> = (0..PROFILE_POINTS)
+            .map(|j| j as f64 / (PROFILE_POINTS - 1) as f64)
+            .collect();
+        grid.push(best[i]);
+        grid.sort_by(f64::total_cmp);
+        grid.dedup();
+        let points = search::profile(&mut |u| objective.loss(u), dims, i, best, &grid);
+        let (lo, hi) = search::crossings(&points, best[i], level);
+        let (lo, hi) = widened(objective, key, &points, pseudo, best[i], (lo, hi), runs);
+        let range = format!("{}..{}", key.human(key.lo), key.human(key.hi));
+        match (lo, hi) {
+            (None, None) => warnings.push(format!(
+                "cannot tell {}: the observed curve does not pin it down within {range} (its profile is flat)",
+                key.key
+            )),
+            (None, Some(_)) => warnings.push(format!("{}: not bounded below within {range}", key.key)),
+            (Some(_), None) => warnings.push(format!("{}: not bounded above within {range}", key.key)),
+            _ => {}
+        }
+        trade_offs(free, i, &points, level, &mut warnings);
+        keys.push(KeyFit {
+            key: key.clone(),
+            value: key.at(best[i]),
+            lo: key.at(lo.unwrap_or(0.0)),
+            hi: key.at(hi.unwrap_or(1.0)),
+            bounded: (lo.is_some(), hi.is_some()),
+        });
+    }
+    (keys, warnings)
 }
 
 /// Curves a population like the fitted model's would show: the best

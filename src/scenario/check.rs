@@ -110,7 +110,9 @@ impl<'a> Checker<'a> {
             Some(Value::Integer(n)) => duration::parse_rate(&n.to_string()),
             Some(Value::Float(x)) => duration::parse_rate(&x.to_string()),
             Some(Value::String(text)) => duration::parse_rate(text),
-            Some(other) => Err(format!("{other} is not a rate of requests")),
+            Some(other) => Err(duration::RateError::NotARate {
+                text: other.to_string(),
+            }),
         };
         match rate {
             Ok(r) => Ok(Some(r)),
