@@ -56,11 +56,25 @@ pub struct RawDevice {
     pub assumed: Option<String>,
 }
 
-/// The site's servers: a preset's name, or a table of limits.
+/// A preset's name, or a table of keys: how a policy, a server and a
+/// connection are each written.
 #[derive(Debug, PartialEq)]
-pub enum RawServer {
+pub enum PresetOr<T> {
     Preset(String),
-    Table(RawServerTable),
+    Table(T),
+}
+
+/// What a [`PresetOr`]'s table is, for the message when neither is given.
+pub trait Expected {
+    const EXPECTING: &'static str;
+}
+
+/// The site's servers: a preset's name, or a table of limits.
+pub type RawServer = PresetOr<RawServerTable>;
+
+impl Expected for RawServerTable {
+    const EXPECTING: &'static str =
+        "a server preset name such as \"nginx\" or a table such as { idle_timeout = \"75s\" }";
 }
 
 #[derive(Deserialize, Debug, Default, PartialEq)]
@@ -134,10 +148,11 @@ pub struct RawPool {
 }
 
 /// A keep-alive connection: a client preset's name, or a table.
-#[derive(Debug, PartialEq)]
-pub enum RawConnection {
-    Preset(String),
-    Table(RawConnectionTable),
+pub type RawConnection = PresetOr<RawConnectionTable>;
+
+impl Expected for RawConnectionTable {
+    const EXPECTING: &'static str =
+        "a client preset name such as \"okhttp\" or a table such as { idle_timeout = \"300s\" }";
 }
 
 #[derive(Deserialize, Debug, Default, PartialEq)]
@@ -159,10 +174,11 @@ pub struct RawAuthoritative {
 }
 
 /// A policy: a preset's name, or a table of policy keys.
-#[derive(Debug, PartialEq)]
-pub enum RawPolicy {
-    Preset(String),
-    Table(Box<RawPolicyTable>),
+pub type RawPolicy = PresetOr<Box<RawPolicyTable>>;
+
+impl Expected for Box<RawPolicyTable> {
+    const EXPECTING: &'static str =
+        "a preset name (see `cachesim presets`) or a table such as { max_ttl = \"1h\" }";
 }
 
 #[derive(Deserialize, Debug, Default, PartialEq)]
@@ -286,64 +302,22 @@ fn table<'de, T: Deserialize<'de>, A: MapAccess<'de>>(map: A) -> Result<T, A::Er
     T::deserialize(de::value::MapAccessDeserializer::new(map))
 }
 
-impl<'de> Deserialize<'de> for RawPolicy {
+impl<'de, T: Deserialize<'de> + Expected> Deserialize<'de> for PresetOr<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = RawPolicy;
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de> + Expected> Visitor<'de> for V<T> {
+            type Value = PresetOr<T>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a preset name (see `cachesim presets`) or a table such as { max_ttl = \"1h\" }")
+                f.write_str(T::EXPECTING)
             }
-            fn visit_str<E: de::Error>(self, name: &str) -> Result<RawPolicy, E> {
-                Ok(RawPolicy::Preset(name.to_string()))
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<PresetOr<T>, E> {
+                Ok(PresetOr::Preset(name.to_string()))
             }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawPolicy, A::Error> {
-                table(map).map(|t| RawPolicy::Table(Box::new(t)))
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<PresetOr<T>, A::Error> {
+                table(map).map(PresetOr::Table)
             }
         }
-        deserializer.deserialize_any(V)
-    }
-}
-
-impl<'de> Deserialize<'de> for RawServer {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = RawServer;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str(
-                    "a server preset name such as \"nginx\" or a table such as { idle_timeout = \"75s\" }",
-                )
-            }
-            fn visit_str<E: de::Error>(self, name: &str) -> Result<RawServer, E> {
-                Ok(RawServer::Preset(name.to_string()))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawServer, A::Error> {
-                table(map).map(RawServer::Table)
-            }
-        }
-        deserializer.deserialize_any(V)
-    }
-}
-
-impl<'de> Deserialize<'de> for RawConnection {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = RawConnection;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str(
-                    "a client preset name such as \"okhttp\" or a table such as { idle_timeout = \"300s\" }",
-                )
-            }
-            fn visit_str<E: de::Error>(self, name: &str) -> Result<RawConnection, E> {
-                Ok(RawConnection::Preset(name.to_string()))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawConnection, A::Error> {
-                table(map).map(RawConnection::Table)
-            }
-        }
-        deserializer.deserialize_any(V)
+        deserializer.deserialize_any(V(std::marker::PhantomData))
     }
 }
 
