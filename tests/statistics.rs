@@ -31,7 +31,7 @@ fn run(extra: &[&str]) -> (String, serde_json::Value) {
 #[test]
 fn one_run_gives_no_interval() {
     let (printed, summary) = run(&["--runs", "1"]);
-    assert!(printed.contains("(1 run: no interval)"), "{printed}");
+    assert!(printed.contains("(one run: no interval)"), "{printed}");
     assert!(printed.contains("One run gives no interval"), "{printed}");
     assert!(!printed.contains("95 % interval"), "{printed}");
     let below = &summary["below"]["0.01"];

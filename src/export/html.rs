@@ -61,7 +61,13 @@ fn threshold_rows(summary: &Summary) -> String {
     for (key, threshold) in THRESHOLDS {
         let cell = match summary.below(key) {
             Some(settle) => {
+                // Its upper end (the estimate from one run) within the first
+                // bucket: the bucket cannot tell when, as the terminal says.
+                let first_bucket = settle.hi_s.unwrap_or(settle.mean_s) <= settle.resolution_s;
                 let interval = match (settle.lo_s, settle.hi_s) {
+                    _ if first_bucket => {
+                        "within the first bucket: a finer simulation.bucket tells when".to_string()
+                    }
                     (Some(lo), Some(hi)) if lo == hi => "95 % interval: that same bucket".to_string(),
                     (lo, Some(hi)) => format!(
                         "95 % interval {} to {}",

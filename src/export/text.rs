@@ -19,7 +19,7 @@ fn settle_detail(e: &Settle) -> String {
             lo.map_or("beyond the horizon".into(), human),
             hi.map_or("beyond the horizon".into(), human)
         ),
-        None => " (1 run: no interval)".to_string(),
+        None => " (one run: no interval)".to_string(),
     }
 }
 
