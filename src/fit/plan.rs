@@ -96,6 +96,7 @@ pub fn plan(
     let mut earliest = earliest_of(&at_fit.plan);
     let decision = at_fit.decision();
     let mut latest = decision.retire_after;
+    let free_keys: Vec<free::FreeKey> = keys.iter().map(|k| k.key.clone()).collect();
     for (i, key) in keys.iter().enumerate() {
         for end in [key.lo, key.hi] {
             if end == key.value {
@@ -103,7 +104,6 @@ pub fn plan(
             }
             let mut values: Vec<f64> = keys.iter().map(|k| k.value).collect();
             values[i] = end;
-            let free_keys: Vec<free::FreeKey> = keys.iter().map(|k| k.key.clone()).collect();
             let Some(moved) = free::overrides(&free_keys, &values, &ctx.base) else {
                 continue;
             };
@@ -117,8 +117,7 @@ pub fn plan(
         }
     }
     let mut warnings = Vec::new();
-    let answer = latest;
-    match answer {
+    match latest {
         Some(go) if go > logs_end => warnings.push(format!(
             "the logs end {} after the change, before the tail does: past {} the answer is the fitted \
              model's extrapolation, not something the logs showed",
@@ -133,7 +132,7 @@ pub fn plan(
         )),
         _ => {}
     }
-    let lines = lines(&decision, answer, (earliest, latest));
+    let lines = lines(&decision, (earliest, latest));
     Ok(FitPlan {
         plan: at_fit.plan,
         decision,
@@ -147,21 +146,17 @@ pub fn plan(
 
 /// The answer with the fit's uncertainty, then the fitted decision's
 /// caveats.
-fn lines(
-    decision: &Decision,
-    answer: Option<Millis>,
-    (earliest, latest): (Option<Millis>, Option<Millis>),
-) -> Vec<String> {
+fn lines(decision: &Decision, (earliest, latest): (Option<Millis>, Option<Millis>)) -> Vec<String> {
     let at_fit = decision
         .retire_after
         .map_or_else(|| "beyond the horizon".to_string(), duration::human);
-    let first = match (answer, earliest) {
+    let first = match (latest, earliest) {
         (Some(go), Some(from)) => format!(
             "Keep the old server {} after the change: the latest plan along the fitted values' 95 % intervals \
              (at the fitted values {at_fit}; from {} to {} as the values move within their intervals).",
             duration::human(go),
             duration::human(from),
-            duration::human(latest.unwrap_or(go)),
+            duration::human(go),
         ),
         _ => format!(
             "The old server cannot go within the simulated horizon for every value within the fit's intervals \
