@@ -390,3 +390,40 @@ fn missing_record_table() {
         &["bad.toml:1", "`record` is missing", "add a [record] table"],
     );
 }
+
+#[test]
+fn unknown_client_preset() {
+    refused(
+        "run",
+        &SMALL.replace(
+            r#"connection = { idle_timeout = "115s" }"#,
+            r#"connection = "okhtp""#,
+        ),
+        &[],
+        &[
+            "app.0.connection",
+            "unknown client preset \"okhtp\"",
+            "did you mean \"okhttp\"",
+        ],
+    );
+}
+
+#[test]
+fn traffic_in_an_unknown_unit() {
+    refused(
+        "run",
+        &format!("{SMALL}\n[plan]\ntraffic = \"2000/week\"\n"),
+        &[],
+        &["plan.traffic", "unknown unit \"/week\"", "2000/s"],
+    );
+}
+
+#[test]
+fn assumed_without_a_reason() {
+    refused(
+        "run",
+        &SMALL.replace(r#"policy = "isp-min-1h""#, "policy = \"isp-min-1h\"\nassumed = 3"),
+        &[],
+        &["resolver.1.assumed"],
+    );
+}
