@@ -49,6 +49,14 @@ fn the_answer_does_not_move_with_the_households_simulated() {
             // A rate after the answer that rests on a handful of simulated
             // requests says it is rough; one on many does not.
             let from = p["lost_per_hour_after_from"].as_u64().unwrap();
+            // The rate's interval holds the rate (16 runs give one).
+            if let (Some(lo), Some(hi)) = (
+                p["lost_per_hour_after_lo"].as_f64(),
+                p["lost_per_hour_after_hi"].as_f64(),
+            ) {
+                let rate = p["lost_per_hour_after"].as_f64().unwrap();
+                assert!(lo <= rate && rate <= hi, "{households}: {lo} {rate} {hi}");
+            }
             let rough = printed.contains("a rough figure");
             assert_eq!(
                 rough,

@@ -122,9 +122,14 @@ pub struct PlanSummary {
     /// Old requests per hour at `traffic_per_s`: in the hour after
     /// `retire_after_s`, and in the horizon's last hour.
     pub lost_per_hour_after: f64,
-    /// The simulated old requests (all runs) that figure rests on.
+    /// The simulated old requests (all runs) that figure rests on, and its
+    /// 95 % interval (none from one run).
     #[serde(default)]
     pub lost_per_hour_after_from: u64,
+    #[serde(default)]
+    pub lost_per_hour_after_lo: Option<f64>,
+    #[serde(default)]
+    pub lost_per_hour_after_hi: Option<f64>,
     pub lost_per_hour_at_horizon: f64,
     pub max_lost: Option<u64>,
     /// When the old server can go: the 95 % interval's upper end, or the
@@ -178,6 +183,8 @@ impl PlanSummary {
             longest_old_answer_s: decision.latest_old_answer.as_ref().ok().map(|b| seconds(*b)),
             lost_per_hour_after: plan.lost_first_hour,
             lost_per_hour_after_from: plan.seen_first_hour,
+            lost_per_hour_after_lo: plan.lost_first_hour_interval.map(|i| i.0),
+            lost_per_hour_after_hi: plan.lost_first_hour_interval.map(|i| i.1),
             lost_per_hour_at_horizon: plan.lost_last_hour,
             max_lost,
             retire_after_s: decision.retire_after.map(seconds),

@@ -285,8 +285,11 @@ impl Decision {
             } else {
                 String::new()
             };
+            let interval = plan.lost_first_hour_interval.map_or(String::new(), |(lo, hi)| {
+                format!(" (95 % interval {} to {})", significant(lo), significant(hi))
+            });
             format!(
-                "about {} requests per hour still reach it in the first hour after {}{rough}",
+                "about {}{interval} requests per hour still reach it in the first hour after {}{rough}",
                 significant(plan.lost_first_hour),
                 human_at_least(go)
             )

@@ -42,8 +42,10 @@ pub struct Plan {
     /// old server goes, and in the horizon's last hour.
     pub lost_first_hour: f64,
     pub lost_last_hour: f64,
-    /// The simulated old requests (all runs) `lost_first_hour` rests on.
+    /// The simulated old requests (all runs) `lost_first_hour` rests on,
+    /// and its 95 % interval (none from one run).
     pub seen_first_hour: u64,
+    pub lost_first_hour_interval: Option<(f64, f64)>,
 }
 
 impl Plan {
@@ -66,6 +68,10 @@ impl Plan {
             seen_first_hour: settle
                 .bound()
                 .map_or(0, |from| results.old_requests_in(from, HOUR)),
+            lost_first_hour_interval: settle
+                .bound()
+                .and_then(|from| results.old_requests_per_hour_interval(from, HOUR))
+                .map(|(lo, hi)| (scale * lo, scale * hi)),
             lost_last_hour: per_hour((horizon - HOUR).max(0)),
             settle,
             scale,
@@ -105,6 +111,7 @@ mod tests {
             lost_first_hour: 0.0,
             lost_last_hour: 0.0,
             seen_first_hour: 0,
+            lost_first_hour_interval: None,
         };
         assert_eq!(plan(36 * duration::HOUR).longer_horizon(), 72 * duration::HOUR);
         assert_eq!(plan(90 * duration::MINUTE).longer_horizon(), 3 * duration::HOUR);

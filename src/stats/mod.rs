@@ -242,6 +242,22 @@ impl Results {
         self.old_requests_in(from, span) as f64 / self.runs as f64 / hours
     }
 
+    /// A 95 % percentile-bootstrap interval (runs resampled, a fixed seed)
+    /// for [`Results::old_requests_per_hour`]; `None` from one run.
+    pub fn old_requests_per_hour_interval(&self, from: Millis, span: Millis) -> Option<(f64, f64)> {
+        let (first, last) = self.buckets_of(from, span);
+        if first >= last || self.runs < 2 {
+            return None;
+        }
+        let hours = ((last - first) as Millis * self.bucket) as f64 / crate::duration::HOUR as f64;
+        let per_run: Vec<f64> = self
+            .run_old
+            .iter()
+            .map(|o| o.get(first..last).map_or(0, |b| b.iter().sum::<u64>()) as f64 / hours)
+            .collect();
+        Some(settle::bootstrap_mean(&per_run))
+    }
+
     /// The simulated old requests from `from` for `span`, all runs together:
     /// how many a rate from that window rests on.
     pub fn old_requests_in(&self, from: Millis, span: Millis) -> u64 {

@@ -53,6 +53,18 @@ impl Settle {
     }
 }
 
+/// A 95 % percentile-bootstrap interval for the mean of `values` (one per
+/// run), resampled with the same fixed seed as the settle times.
+pub fn bootstrap_mean(values: &[f64]) -> (f64, f64) {
+    let n = values.len();
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(0x5e771e);
+    let mut means: Vec<f64> = (0..RESAMPLES)
+        .map(|_| (0..n).map(|_| values[rng.random_range(0..n)]).sum::<f64>() / n as f64)
+        .collect();
+    means.sort_by(f64::total_cmp);
+    (means[RESAMPLES * 25 / 1000], means[RESAMPLES * 975 / 1000 - 1])
+}
+
 /// Per-run counts per bucket: old requests and all requests.
 pub struct RunCounts<'a> {
     pub old: &'a [Vec<u64>],
@@ -183,6 +195,16 @@ mod tests {
         assert_eq!(lost(6.0, 1.0), Some(10));
         assert_eq!(lost(6.0, 2.0), Some(20));
         assert_eq!(lost(1.0, 1.0), None);
+    }
+
+    #[test]
+    fn a_bootstrap_mean_interval_holds_the_mean_and_no_more_than_the_values() {
+        let (lo, hi) = bootstrap_mean(&[0.0, 0.0, 0.0, 2.0]);
+        assert!(
+            (0.0..=0.5).contains(&lo) && (0.5..=2.0).contains(&hi),
+            "{lo} {hi}"
+        );
+        assert_eq!(bootstrap_mean(&[3.0, 3.0]), (3.0, 3.0));
     }
 
     #[test]
