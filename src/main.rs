@@ -232,6 +232,11 @@ fn print_all(bytes: &[u8]) -> Result<()> {
     }
 }
 
+/// Every `--vary KEY=V1,V2,...`.
+fn parse_varies(vary: &[String]) -> Result<Vec<commands::sweep::Vary>> {
+    vary.iter().map(|v| commands::sweep::Vary::parse(v)).collect()
+}
+
 /// `cachesim sweep`.
 fn sweep(args: cli::SweepArgs) -> Result<()> {
     let cli::SweepArgs {
@@ -242,10 +247,7 @@ fn sweep(args: cli::SweepArgs) -> Result<()> {
         out,
         shards,
     } = args;
-    let varies: Vec<_> = vary
-        .iter()
-        .map(|v| commands::sweep::Vary::parse(v))
-        .collect::<Result<_>>()?;
+    let varies = parse_varies(&vary)?;
     let criterion = max_lost.map_or(Criterion::Tolerance(tolerance), Criterion::MaxLost);
     let source = shards.map_or(Source::Simulate, Source::Shards);
     commands::sweep::sweep(&sim.options(), &varies, criterion, &results_folder(out)?, &source).map(|_| ())
@@ -269,10 +271,7 @@ fn slurm(args: cli::SlurmArgs) -> Result<()> {
         sim: sim.options(),
         tasks,
         out,
-        varies: vary
-            .iter()
-            .map(|v| commands::sweep::Vary::parse(v))
-            .collect::<Result<_>>()?,
+        varies: parse_varies(&vary)?,
         tolerance,
         max_lost,
         partition,

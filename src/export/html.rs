@@ -5,7 +5,7 @@
 use super::charts::ChartData;
 use super::summary::Summary;
 use super::THRESHOLDS;
-use crate::duration::{self, percent};
+use crate::duration::{self, percent, Millis};
 use crate::engine::Layer;
 use base64::Engine;
 
@@ -61,23 +61,12 @@ fn threshold_rows(summary: &Summary) -> String {
     for (key, threshold) in THRESHOLDS {
         let cell = match summary.below(key) {
             Some(settle) => {
-                // Its upper end (the estimate from one run) within the first
-                // bucket: the bucket cannot tell when, as the terminal says.
-                let first_bucket = settle.hi_s.unwrap_or(settle.mean_s) <= settle.resolution_s;
-                let interval = match (settle.lo_s, settle.hi_s) {
-                    _ if first_bucket => {
-                        "within the first bucket: a finer simulation.bucket tells when".to_string()
-                    }
-                    (Some(lo), Some(hi)) if lo == hi => "95 % interval: that same bucket".to_string(),
-                    (lo, Some(hi)) => format!(
-                        "95 % interval {} to {}",
-                        lo.map_or("beyond the horizon".into(), human),
-                        human(hi)
-                    ),
-                    (Some(lo), None) => format!("95 % interval {} to beyond the horizon", human(lo)),
-                    (None, None) if summary.runs > 1 => "95 % interval beyond the horizon".to_string(),
-                    (None, None) => "one run: no interval".to_string(),
-                };
+                let ms = |s: f64| (s * 1000.0) as Millis;
+                let interval = super::text::interval_words(
+                    // Its upper end (the estimate from one run) within the first bucket.
+                    settle.hi_s.unwrap_or(settle.mean_s) <= settle.resolution_s,
+                    (summary.runs > 1).then(|| (settle.lo_s.map(ms), settle.hi_s.map(ms))),
+                );
                 format!("{} <small>({interval})</small>", human(settle.mean_s))
             }
             None => "not within the horizon".to_string(),

@@ -2,24 +2,28 @@
 //! the details behind it, each labelled so none reads as a second answer.
 
 use super::{Report, THRESHOLDS};
-use crate::duration::{self, human, percent, significant};
+use crate::duration::{self, human, percent, significant, Millis};
 use crate::plan::decision::{largest_first, TAIL_THRESHOLD};
 use crate::stats::Settle;
 use std::path::Path;
 
 /// After a settle time: its 95 % interval, or why there is none.
 fn settle_detail(e: &Settle) -> String {
-    if e.within_first_bucket() {
-        return " (within the first bucket: a finer simulation.bucket tells when)".to_string();
-    }
-    match e.interval {
-        Some((lo, hi)) if lo == hi => " (95 % interval: that same bucket)".to_string(),
-        Some((lo, hi)) => format!(
-            " (95 % interval {} to {})",
-            lo.map_or("beyond the horizon".into(), human),
-            hi.map_or("beyond the horizon".into(), human)
-        ),
-        None => " (one run: no interval)".to_string(),
+    format!(" ({})", interval_words(e.within_first_bucket(), e.interval))
+}
+
+/// A settle time's interval in words, for the printed details and
+/// report.html alike: within the first bucket (which cannot tell when),
+/// that same bucket, a range (an end beyond the horizon said so), or none
+/// from one run (`interval` is `None`).
+pub fn interval_words(first_bucket: bool, interval: Option<(Option<Millis>, Option<Millis>)>) -> String {
+    let end = |t: Option<Millis>| t.map_or("beyond the horizon".into(), human);
+    match interval {
+        _ if first_bucket => "within the first bucket: a finer simulation.bucket tells when".to_string(),
+        Some((lo, hi)) if lo == hi && lo.is_some() => "95 % interval: that same bucket".to_string(),
+        Some((None, None)) => "95 % interval beyond the horizon".to_string(),
+        Some((lo, hi)) => format!("95 % interval {} to {}", end(lo), end(hi)),
+        None => "one run: no interval".to_string(),
     }
 }
 

@@ -5,7 +5,7 @@
 //! black dots.
 
 use super::axis::{self, MEASURED};
-use super::run::{positive_runs, ChartData};
+use super::run::{positive_runs, runs_where, ChartData};
 use super::{canvas, err, legend, log_top, mesh, png_and_svg, ChartError, Picture};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -70,12 +70,8 @@ impl Picture for Compare<'_> {
                 .map_err(err)?;
             mesh(&mut c, unit, x_label, "share of requests (log; 0 not shown)").map_err(err)?;
             for (i, (label, d)) in self.series.iter().enumerate() {
-                let finite: Vec<f64> = d
-                    .old_share
-                    .iter()
-                    .map(|s| if s.is_finite() { *s } else { 0.0 })
-                    .collect();
-                draw(&mut c, i, label, d, unit, positive_runs(&finite))?;
+                // NaN (a measured bucket with no request) is not positive.
+                draw(&mut c, i, label, d, unit, positive_runs(&d.old_share))?;
             }
             legend(&mut c).map_err(err)?;
         } else {
@@ -85,12 +81,14 @@ impl Picture for Compare<'_> {
             mesh(&mut c, unit, x_label, "share of requests").map_err(err)?;
             for (i, (label, d)) in self.series.iter().enumerate() {
                 // A bucket with no request (a measured curve's) has no share.
-                let finite = d
-                    .old_share
-                    .iter()
-                    .map(|s| f64::from(u8::from(s.is_finite())))
-                    .collect::<Vec<_>>();
-                draw(&mut c, i, label, d, unit, positive_runs(&finite))?;
+                draw(
+                    &mut c,
+                    i,
+                    label,
+                    d,
+                    unit,
+                    runs_where(&d.old_share, f64::is_finite),
+                )?;
             }
             legend(&mut c).map_err(err)?;
         }

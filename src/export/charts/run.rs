@@ -401,10 +401,15 @@ fn marker<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
 
 /// Index ranges of consecutive positive values (a log scale cannot show 0).
 pub(super) fn positive_runs(values: &[f64]) -> Vec<std::ops::Range<usize>> {
+    runs_where(values, |v| v > 0.0)
+}
+
+/// Index ranges of consecutive values that `keep` accepts.
+pub(super) fn runs_where(values: &[f64], keep: impl Fn(f64) -> bool) -> Vec<std::ops::Range<usize>> {
     let mut runs = Vec::new();
     let mut start = None;
     for (i, v) in values.iter().enumerate() {
-        match (start, *v > 0.0) {
+        match (start, keep(*v)) {
             (None, true) => start = Some(i),
             (Some(s), false) => {
                 runs.push(s..i);
