@@ -234,26 +234,21 @@ impl Results {
     /// Old requests per hour, mean over runs, in the `span` from `from`
     /// (as much of it as the horizon holds; 0 when none of it does).
     pub fn old_requests_per_hour(&self, from: Millis, span: Millis) -> f64 {
-        let (first, last) = self.buckets_of(from, span);
-        if first >= last || self.runs == 0 {
-            return 0.0;
+        match self.window(from, span) {
+            Some(hours) if self.runs > 0 => {
+                self.old_requests_in(from, span) as f64 / self.runs as f64 / hours
+            }
+            _ => 0.0,
         }
-        let hours = ((last - first) as Millis * self.bucket) as f64 / crate::duration::HOUR as f64;
-        self.old_requests_in(from, span) as f64 / self.runs as f64 / hours
     }
 
     /// A 95 % percentile-bootstrap interval (runs resampled, a fixed seed)
     /// for [`Results::old_requests_per_hour`]; `None` from one run.
     pub fn old_requests_per_hour_interval(&self, from: Millis, span: Millis) -> Option<(f64, f64)> {
-        let (first, last) = self.buckets_of(from, span);
-        if first >= last || self.runs < 2 {
-            return None;
-        }
-        let hours = ((last - first) as Millis * self.bucket) as f64 / crate::duration::HOUR as f64;
+        let hours = self.window(from, span).filter(|_| self.runs > 1)?;
         let per_run: Vec<f64> = self
-            .run_old
-            .iter()
-            .map(|o| o.get(first..last).map_or(0, |b| b.iter().sum::<u64>()) as f64 / hours)
+            .old_per_run(from, span)
+            .map(|old| old as f64 / hours)
             .collect();
         Some(settle::bootstrap_mean(&per_run))
     }
@@ -261,11 +256,21 @@ impl Results {
     /// The simulated old requests from `from` for `span`, all runs together:
     /// how many a rate from that window rests on.
     pub fn old_requests_in(&self, from: Millis, span: Millis) -> u64 {
+        self.old_per_run(from, span).sum()
+    }
+
+    /// Each run's old requests from `from` for `span`.
+    fn old_per_run(&self, from: Millis, span: Millis) -> impl Iterator<Item = u64> + '_ {
         let (first, last) = self.buckets_of(from, span);
         self.run_old
             .iter()
-            .map(|o| o.get(first..last).map_or(0, |b| b.iter().sum::<u64>()))
-            .sum()
+            .map(move |o| o.get(first..last).map_or(0, |b| b.iter().sum::<u64>()))
+    }
+
+    /// The hours of the window the horizon holds; `None` when it holds none.
+    fn window(&self, from: Millis, span: Millis) -> Option<f64> {
+        let (first, last) = self.buckets_of(from, span);
+        (first < last).then(|| ((last - first) as Millis * self.bucket) as f64 / crate::duration::HOUR as f64)
     }
 
     /// The buckets a window covers (empty when it is past the end).
