@@ -24,5 +24,6 @@ mod shard;
 mod slurm;
 mod statistics;
 mod sweep;
+mod tails;
 mod toolchain;
 mod trust;

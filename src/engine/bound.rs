@@ -243,54 +243,16 @@ fn keeps_forever(policy: &Policy) -> Option<&'static str> {
 /// change; an answer reaches users until, not at, that time. Pools with no
 /// share have no users and do not count.
 pub fn latest_old_answer(scenario: &Scenario, resolvers: &[usize]) -> Result<Millis, Open> {
-    let auth = &scenario.authoritative;
-    // Secondaries serve the old zone until NOTIFY or their next refresh.
-    let lag = match (auth.secondaries, auth.notify_delay) {
-        (0, _) => 0,
-        (_, Some(delay)) => delay,
-        (_, None) => auth.refresh,
-    };
-    let profiles = scenario.profiles;
-    let layer = |name: &'static str, part: &'static str, pools: &'_ [Pool], only: Option<&[usize]>| {
-        let indices: Vec<usize> = only.map_or_else(|| (0..pools.len()).collect(), <[usize]>::to_vec);
-        indices
-            .into_iter()
-            .filter(|&i| pools[i].share > 0.0)
-            .map(|i| Layered {
-                layer: name,
-                part,
-                index: i,
-                pool: pools[i].clone(),
-            })
-            .collect::<Vec<Layered>>()
-    };
-    let resolvers = layer("resolver", "policy", &scenario.resolvers, Some(resolvers));
-    let routers = layer("router", "policy", &scenario.routers, None);
-    let (oses, apps) = if profiles {
-        (
-            layer("device", "os", &scenario.oses, None),
-            layer("device", "app", &scenario.apps, None),
-        )
-    } else {
-        (
-            layer("os", "policy", &scenario.oses, None),
-            layer("app", "policy", &scenario.apps, None),
-        )
-    };
-    for pools in [&resolvers, &routers, &oses, &apps] {
-        if let Some(open) = pools.iter().find_map(Layered::forever) {
-            return Err(open);
-        }
-    }
-    let at_router = through(
-        &through(&Reach::authoritative(&scenario.record, lag), &resolvers),
-        &routers,
-    );
+    let chains = Chains::of(scenario, resolvers);
+    chains.refuse_forever(&[&chains.resolvers, &chains.routers, &chains.oses, &chains.apps])?;
+    let at_router = chains.at_router(scenario);
     // Each leaf of the chains (an app, or a device profile) with what
     // reaches its user, and its pool for the connection it may keep.
-    let leaves: Vec<(Reach, Option<&Layered>)> = if profiles {
-        oses.iter()
-            .zip(&apps)
+    let leaves: Vec<(Reach, Option<&Layered>)> = if scenario.profiles {
+        chains
+            .oses
+            .iter()
+            .zip(&chains.apps)
             .map(|(os, app)| {
                 (
                     at_router.through(&os.pool.policy).through(&app.pool.policy),
@@ -299,11 +261,13 @@ pub fn latest_old_answer(scenario: &Scenario, resolvers: &[usize]) -> Result<Mil
             })
             .collect()
     } else {
-        let at_os = through(&at_router, &oses);
-        if apps.is_empty() {
+        let at_os = through(&at_router, &chains.oses);
+        if chains.apps.is_empty() {
             vec![(at_os, None)]
         } else {
-            apps.iter()
+            chains
+                .apps
+                .iter()
                 .map(|app| (at_os.through(&app.pool.policy), Some(app)))
                 .collect()
         }
@@ -322,6 +286,92 @@ pub fn latest_old_answer(scenario: &Scenario, resolvers: &[usize]) -> Result<Mil
         latest = latest.max(end.saturating_add(life));
     }
     Ok(latest.min(FOREVER))
+}
+
+/// The latest a device's household router (or, without one, the resolver)
+/// can hand it an old answer behind the resolver pools `resolvers`: from
+/// then on, a request that the device's own caches and connection cannot
+/// answer reaches a new address, so only devices still holding an old
+/// answer themselves can reach an old one. In ms from the change, as
+/// [`latest_old_answer`].
+pub fn latest_old_upstream(scenario: &Scenario, resolvers: &[usize]) -> Result<Millis, Open> {
+    let chains = Chains::of(scenario, resolvers);
+    chains.refuse_forever(&[&chains.resolvers, &chains.routers])?;
+    let latest = chains.at_router(scenario).latest().unwrap_or(0);
+    Ok(latest.max(scenario.record.last_switch()).min(FOREVER))
+}
+
+/// The pools of every layer of the chains behind some resolver pools, and
+/// how late secondaries serve the old zone.
+struct Chains {
+    resolvers: Vec<Layered>,
+    routers: Vec<Layered>,
+    oses: Vec<Layered>,
+    apps: Vec<Layered>,
+    lag: Millis,
+}
+
+impl Chains {
+    fn of(scenario: &Scenario, resolvers: &[usize]) -> Chains {
+        let auth = &scenario.authoritative;
+        // Secondaries serve the old zone until NOTIFY or their next refresh.
+        let lag = match (auth.secondaries, auth.notify_delay) {
+            (0, _) => 0,
+            (_, Some(delay)) => delay,
+            (_, None) => auth.refresh,
+        };
+        let layer = |name: &'static str, part: &'static str, pools: &'_ [Pool], only: Option<&[usize]>| {
+            let indices: Vec<usize> = only.map_or_else(|| (0..pools.len()).collect(), <[usize]>::to_vec);
+            indices
+                .into_iter()
+                .filter(|&i| pools[i].share > 0.0)
+                .map(|i| Layered {
+                    layer: name,
+                    part,
+                    index: i,
+                    pool: pools[i].clone(),
+                })
+                .collect::<Vec<Layered>>()
+        };
+        let (oses, apps) = if scenario.profiles {
+            (
+                layer("device", "os", &scenario.oses, None),
+                layer("device", "app", &scenario.apps, None),
+            )
+        } else {
+            (
+                layer("os", "policy", &scenario.oses, None),
+                layer("app", "policy", &scenario.apps, None),
+            )
+        };
+        Chains {
+            resolvers: layer("resolver", "policy", &scenario.resolvers, Some(resolvers)),
+            routers: layer("router", "policy", &scenario.routers, None),
+            oses,
+            apps,
+            lag,
+        }
+    }
+
+    /// The first pool among `layers` that keeps old answers forever, as an error.
+    fn refuse_forever(&self, layers: &[&Vec<Layered>]) -> Result<(), Open> {
+        match layers
+            .iter()
+            .flat_map(|pools| pools.iter())
+            .find_map(Layered::forever)
+        {
+            Some(open) => Err(open),
+            None => Ok(()),
+        }
+    }
+
+    /// What the household routers hand their devices.
+    fn at_router(&self, scenario: &Scenario) -> Reach {
+        through(
+            &through(&Reach::authoritative(&scenario.record, self.lag), &self.resolvers),
+            &self.routers,
+        )
+    }
 }
 
 /// A pool in use at a layer, with where the scenario sets its policy:

@@ -78,6 +78,9 @@ pub struct Model {
     /// When each resolver pool's partitions go quiet (the last entry: no
     /// resolver caches), `None` where they walk to the horizon.
     quiet_from: Vec<Option<Millis>>,
+    /// …and from when requests that leave a device come back new (see
+    /// [`quiet::upstream_quiet_from`]), `None` where they walk to the horizon.
+    upstream_quiet_from: Vec<Option<Millis>>,
     /// The hit ratios count requests in buckets before this one.
     answered_buckets: usize,
     /// Each bucket's exposure: the expected requests in it of a device
@@ -307,6 +310,11 @@ impl Model {
                 .map(Some)
                 .chain([None])
                 .map(|pool| quiet::quiet_from(&scenario, pool))
+                .collect(),
+            upstream_quiet_from: (0..scenario.resolvers.len())
+                .map(Some)
+                .chain([None])
+                .map(|pool| quiet::upstream_quiet_from(&scenario, pool))
                 .collect(),
             answered_buckets: ((quiet::answered_window(&scenario) + scenario.bucket - 1) / scenario.bucket)
                 as usize,

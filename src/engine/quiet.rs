@@ -10,7 +10,7 @@
 //! (`answered_at`) cover a window every partition walks: the change to the
 //! end of the bucket in which the first partition goes quiet.
 
-use super::bound::latest_old_answer;
+use super::bound::{latest_old_answer, latest_old_upstream};
 use crate::duration::{Millis, SECOND};
 use crate::scenario::Scenario;
 
@@ -34,9 +34,27 @@ pub fn quiet_from(scenario: &Scenario, resolver: Option<usize>) -> Option<Millis
     (quiet < scenario.duration).then_some(quiet)
 }
 
+/// From when (ms after the change) no request behind resolver pool
+/// `resolver` that its device's own caches and keep-alive connection cannot
+/// answer reaches an old address, if that is within the horizon: from then
+/// on only devices still holding an old answer themselves are walked (see
+/// `partition/tails.rs`), and the rest counted by bucket. `None` where the
+/// engine walks every request to the horizon: a resolver or router that
+/// keeps answers forever, or addresses counted one request at a time.
+pub fn upstream_quiet_from(scenario: &Scenario, resolver: Option<usize>) -> Option<Millis> {
+    if scenario.record.load_balanced() {
+        return None;
+    }
+    let pools: Vec<usize> = resolver.into_iter().collect();
+    let latest = latest_old_upstream(scenario, &pools).ok()?;
+    let quiet = latest.saturating_add(MARGIN);
+    (quiet < scenario.duration).then_some(quiet)
+}
+
 /// How long after the change every partition walks every request (the
-/// horizon when one never goes quiet), rounded up to a whole bucket: the
-/// window the hit ratios (`answered_at`) are counted in.
+/// horizon when one never stops), rounded up to a whole bucket: the window
+/// the hit ratios (`answered_at`) are counted in. A partition walks every
+/// request until no request that leaves a device can come back old.
 pub fn answered_window(scenario: &Scenario) -> Millis {
     let pools: Vec<Option<usize>> = if scenario.resolvers.is_empty() {
         vec![None]
@@ -45,7 +63,7 @@ pub fn answered_window(scenario: &Scenario) -> Millis {
     };
     let first_quiet = pools
         .into_iter()
-        .map(|p| quiet_from(scenario, p).unwrap_or(scenario.duration))
+        .map(|p| upstream_quiet_from(scenario, p).unwrap_or(scenario.duration))
         .min()
         .unwrap_or(scenario.duration);
     let bucket = scenario.bucket;
@@ -128,5 +146,29 @@ mod tests {
             "[[app]]\nshare = 1.0\npolicy = \"none\"\nconnection = { idle_timeout = \"115s\" }\n",
         );
         assert_eq!(quiet_from(&open, None), None);
+    }
+
+    #[test]
+    fn requests_leaving_a_device_come_back_new_before_its_own_state_lets_go() {
+        // A connection with no maximum age leaves the chain without a bound,
+        // but above the device only the record's TTL counts.
+        let open = scenario(
+            "",
+            "[[app]]\nshare = 1.0\npolicy = { fixed_ttl = \"forever\" }\nconnection = { idle_timeout = \"115s\" }\n",
+        );
+        assert_eq!(quiet_from(&open, None), None);
+        assert_eq!(upstream_quiet_from(&open, None), Some(MARGIN));
+        // A 1 h floor at the resolver holds answers up there for an hour…
+        let s = scenario("", TWO_POOLS);
+        assert_eq!(upstream_quiet_from(&s, Some(1)), Some(HOUR + MARGIN));
+        // …and a resolver pinning for a day, past the horizon, walks to it.
+        let pinned = scenario(
+            "",
+            "[[resolver]]\nshare = 1.0\npolicy = { fixed_ttl = \"24h\" }\n",
+        );
+        assert_eq!(upstream_quiet_from(&pinned, Some(0)), None);
+        // The hit ratios' window ends in the bucket the first chain stops
+        // handing old answers to devices.
+        assert_eq!(answered_window(&open), 10 * MINUTE);
     }
 }

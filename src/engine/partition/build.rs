@@ -75,8 +75,9 @@ impl<'m> Partition<'m> {
         // Drawn only where a cache reloads, so other scenarios draw as before.
         let reloads = model.facts[OS].0.iter().any(|f| f.reloads);
         let prune_key = if reloads { rng.random() } else { 0 };
-        let quiet_from =
-            model.quiet_from[plan.resolver_pool.unwrap_or(s.resolvers.len())].unwrap_or(Millis::MAX);
+        let pool = plan.resolver_pool.unwrap_or(s.resolvers.len());
+        let quiet_from = model.quiet_from[pool].unwrap_or(Millis::MAX);
+        let walk_until = walk_until(model, model.upstream_quiet_from[pool].unwrap_or(Millis::MAX));
         let shards = plan
             .resolver_pool
             .map_or(0, |p| s.resolvers[p].policy.shards as usize);
@@ -113,7 +114,8 @@ impl<'m> Partition<'m> {
             counting: Counting {
                 stamps,
                 quiet_from,
-                walk_until: walk_until(model, quiet_from),
+                walk_until,
+                tails: quiet_from > walk_until,
             },
         };
         partition.clock = Clock::new(-partition.warmup());

@@ -19,6 +19,7 @@ mod run_ahead;
 mod seed;
 mod state;
 mod stream;
+mod tails;
 mod upstream;
 mod walk;
 
@@ -163,9 +164,13 @@ struct Counting {
     /// From when no old answer can reach the partition's devices
     /// (`Millis::MAX`: never within the horizon; see `engine::quiet`)…
     quiet_from: Millis,
-    /// …and until when its requests are walked one by one (the horizon,
-    /// or once it is quiet and the hit ratios' window is over).
+    /// …until when every request is walked one by one (the horizon, or
+    /// once requests that leave a device come back new and the hit ratios'
+    /// window is over)…
     walk_until: Millis,
+    /// …and whether devices can still hold old answers then, so those are
+    /// walked on alone (`tails.rs`).
+    tails: bool,
 }
 
 impl<'m> Partition<'m> {
@@ -235,6 +240,7 @@ impl<'m> Partition<'m> {
                 match self.arrivals.queue.pop().expect("the queue has a head") {
                     Event::Reload(d) => self.reload(d as usize, clock.at(next_busy)),
                     Event::Busy(b) => simulated += self.run_busy(b as usize, next_busy, span, tally),
+                    Event::Tail(_) => unreachable!("devices are walked alone only after the walk"),
                 }
                 next_busy = self.arrivals.queue.head();
                 continue;
@@ -263,7 +269,11 @@ impl<'m> Partition<'m> {
             next = self.serve_segment::<ONLY_REQUESTS, RELOADS>(&mut stream, next, segment, tally, counts);
         }
         if span < horizon && !stop.load(Ordering::Relaxed) {
-            simulated += self.count_quiet(span, horizon, tally, stop);
+            let mut joins = Vec::new();
+            if self.counting.tails {
+                simulated += self.walk_tails(span, horizon, tally, &mut joins);
+            }
+            simulated += self.count_quiet(span, horizon, tally, stop, &joins);
         }
         tally.simulated += simulated;
     }
@@ -470,14 +480,15 @@ fn poisson(rng: &mut Xoshiro256PlusPlus, mean: f64) -> u64 {
     rng.sample::<f64, _>(law) as u64
 }
 
-/// Until when a partition that goes quiet at `quiet_from` walks its requests
-/// one by one: the horizon, or once it is quiet and the hit ratios' window
-/// is over (when the model counts quiet requests in bulk).
-fn walk_until(model: &Model, quiet_from: Millis) -> Millis {
+/// Until when a partition whose requests leaving a device come back new
+/// from `upstream_quiet` walks every request one by one: the horizon, or
+/// from then once the hit ratios' window is over (when the model counts
+/// quiet requests in bulk).
+fn walk_until(model: &Model, upstream_quiet: Millis) -> Millis {
     let s = &model.scenario;
     let window = model.answered_buckets as Millis * s.bucket;
     if model.shortcuts.count_quietly {
-        quiet_from.max(window).min(s.duration)
+        upstream_quiet.max(window).min(s.duration)
     } else {
         s.duration
     }

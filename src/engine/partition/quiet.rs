@@ -33,7 +33,19 @@ const DENSE_DEVICE: f64 = 8.0;
 impl Partition<'_> {
     /// Counts the requests from `from` to `to` (time since the partition's
     /// start, after it went quiet) into `tally`; returns how many there were.
-    pub(super) fn count_quiet(&mut self, from: f64, to: f64, tally: &mut Tally, stop: &AtomicBool) -> u64 {
+    /// A device walked on alone (see `tails.rs`) is counted from bucket
+    /// `joins[d]` (every device from the first, when `joins` is empty): the
+    /// shared stream's arrivals from it before then are dropped, which
+    /// leaves every other device's stream as it was (a Poisson stream split
+    /// at random).
+    pub(super) fn count_quiet(
+        &mut self,
+        from: f64,
+        to: f64,
+        tally: &mut Tally,
+        stop: &AtomicBool,
+        joins: &[u32],
+    ) -> u64 {
         let m = self.model;
         let (clock, length) = (self.clock, m.scenario.bucket);
         let (dense, sparse): (Vec<u32>, Vec<u32>) = (0..self.arrivals.rates.len() as u32)
@@ -77,12 +89,21 @@ impl Partition<'_> {
             let stamp = bucket as u32 + 1;
             let (mut count, mut active) = (0, 0);
             let stamps = &mut self.counting.stamps;
+            let walked = |d: usize| joins.get(d).is_some_and(|&j| bucket < j as usize);
+            // Counts one request of device `d`, unless it is walked then.
             let mut mark = |d: usize| {
+                if walked(d) {
+                    return 0;
+                }
                 let last = &mut stamps[d].active;
                 active += u64::from(*last != stamp);
                 *last = stamp;
+                1
             };
             for &d in &dense {
+                if walked(d as usize) {
+                    continue;
+                }
                 let n = poisson(
                     &mut self.streams.counts,
                     self.arrivals.rates[d as usize] * exposure,
@@ -95,13 +116,11 @@ impl Partition<'_> {
             if stream_dense {
                 let n = poisson(&mut self.streams.counts, rate * exposure);
                 for _ in 0..n {
-                    mark(pick(&mut self.streams.counts));
+                    count += mark(pick(&mut self.streams.counts));
                 }
-                count += n;
             } else {
                 while until_next < exposure {
-                    count += 1;
-                    mark(pick(&mut self.streams.counts));
+                    count += mark(pick(&mut self.streams.counts));
                     until_next += self.streams.counts.sample::<f64, _>(Exp1) / rate;
                 }
                 until_next -= exposure;

@@ -59,6 +59,25 @@ impl Busy {
     }
 }
 
+/// A device's own arrivals: its requests and app restarts per ms (before
+/// the daily cycle).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Pace {
+    pub(super) device: u32,
+    pub(super) rate: f64,
+    pub(super) restart_rate: f64,
+}
+
+impl Busy {
+    pub(super) fn pace(&self) -> Pace {
+        Pace {
+            device: self.device,
+            rate: self.rate,
+            restart_rate: self.restart_rate,
+        }
+    }
+}
+
 /// A busy device's requests under a pinned app answer are counted in bulk
 /// when at least this many are expected (see [`Partition::count_pinned`]).
 const PINNED_MIN_REQUESTS: f64 = 8.0;
@@ -173,13 +192,18 @@ impl<'m> Partition<'m> {
                 batch.requests += 1;
                 batch.last = now;
             }
-            let pinned_until = if may_pin { self.pinned_until(b, now) } else { None };
+            let pace = self.arrivals.busy[b].pace();
+            let pinned_until = if may_pin {
+                self.pinned_until(pace, now, self.counting.walk_until)
+            } else {
+                None
+            };
             if let Some(until) = pinned_until {
                 if batch.requests > 0 {
                     self.count(tally, stretch.bucket, d, batch);
                     batch.requests = 0;
                 }
-                let (pinned, end) = self.count_pinned(b, elapsed, until, tally);
+                let (pinned, end) = self.count_pinned(pace, elapsed, until, tally);
                 requests += pinned;
                 elapsed = end;
             }
@@ -207,41 +231,46 @@ impl<'m> Partition<'m> {
     /// Whether device `d`'s app answers can be pinned at all: its app caches
     /// with nothing to do on a hit (no prefetch), no keep-alive connection
     /// sits in front, and no daily cycle thins its stream.
-    fn may_pin(&self, d: usize) -> bool {
+    pub(super) fn may_pin(&self, d: usize) -> bool {
         self.caches.devices[d].caches.has(Layer::App)
             && self.model.scenario.population.daily_cycle.is_none()
             && self.connection(d).is_none()
             && !self.policy(Layer::App, d).hit_asks_upstream()
     }
 
-    /// When busy device `b`'s app cache stops answering on its own, if it
-    /// holds a live answer at `now` (on a device that [may pin](Self::may_pin),
-    /// every request until then is an app hit with that answer). `None` too
-    /// when fewer than [`PINNED_MIN_REQUESTS`] are expected, where drawing
-    /// them one by one is cheaper.
+    /// When the app cache of the device `pace` is of stops answering on its
+    /// own (or at `limit`), if it holds a live answer at `now` (on a device
+    /// that [may pin](Self::may_pin), every request until then is an app hit
+    /// with that answer). `None` too when fewer than [`PINNED_MIN_REQUESTS`]
+    /// are expected, where drawing them one by one is cheaper.
     #[inline]
-    fn pinned_until(&self, b: usize, now: Millis) -> Option<Millis> {
-        let Busy { device, rate, .. } = self.arrivals.busy[b];
+    pub(super) fn pinned_until(&self, pace: Pace, now: Millis, limit: Millis) -> Option<Millis> {
+        let Pace { device, rate, .. } = pace;
         let app = &self.caches.devices[device as usize].app;
-        let until = app.expires.min(app.evicted).min(self.counting.walk_until);
+        let until = app.expires.min(app.evicted).min(limit);
         let pinned = live(app, now) && rate * (until - now) as f64 >= PINNED_MIN_REQUESTS;
         pinned.then_some(until)
     }
 
-    /// Counts busy device `b`'s requests from `from` (elapsed) until its app
+    /// Counts the requests of the device `pace` is of from `from` (elapsed) until its app
     /// cache's answer lapses at `until`, or an app restart clears it first,
     /// without drawing them one by one: on each stretch of one bucket and
     /// one record version, the requests to each of the answer's addresses
     /// are independent Poisson counts (a Poisson stream split at random),
     /// which is exactly the law of drawing them one by one. Returns the
     /// number of requests and when (elapsed) the pinned answer ended.
-    fn count_pinned(&mut self, b: usize, from: f64, until: Millis, tally: &mut Tally) -> (u64, f64) {
-        let Busy {
+    pub(super) fn count_pinned(
+        &mut self,
+        pace: Pace,
+        from: f64,
+        until: Millis,
+        tally: &mut Tally,
+    ) -> (u64, f64) {
+        let Pace {
             device,
             rate,
             restart_rate,
-            ..
-        } = self.arrivals.busy[b];
+        } = pace;
         let d = device as usize;
         let mut to = self.clock.elapsed(until);
         let mut restart = false;

@@ -219,11 +219,7 @@ impl Device {
     /// cause code.
     #[inline(always)]
     pub(super) fn connection_hit(&mut self, c: Connection, now: Millis) -> Option<(u8, u8)> {
-        let open = self.conn_address != NO_ADDRESS
-            && now - self.conn_last <= c.idle_timeout
-            && now - self.conn_opened < c.max_age
-            && self.conn_requests < c.max_requests;
-        if !open {
+        if !self.connection_open(c, now) {
             return None;
         }
         self.conn_last = now;
@@ -233,6 +229,17 @@ impl Device {
             cause: self.conn_cause,
         };
         Some((self.conn_address, stale.cause_at(now, Layer::Connection)))
+    }
+
+    /// Whether the keep-alive connection (under `c`'s limits) can carry a
+    /// request at `now`. Once it cannot, it never can again: it is closed,
+    /// lazily, by the next request.
+    #[inline(always)]
+    pub(super) fn connection_open(&self, c: Connection, now: Millis) -> bool {
+        self.conn_address != NO_ADDRESS
+            && now - self.conn_last <= c.idle_timeout
+            && now - self.conn_opened < c.max_age
+            && self.conn_requests < c.max_requests
     }
 
     /// Opens a new keep-alive connection to `address` at `now`, with an

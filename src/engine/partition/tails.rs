@@ -1,0 +1,181 @@
+//! Devices that still hold an old answer once requests leaving a device
+//! come back new (see `engine::quiet::upstream_quiet_from`). From then on
+//! only a device's own keep-alive connection, app cache and OS cache can
+//! send it to an old address, so it alone is walked, on its own Poisson
+//! arrivals, until a request leaves it holding no old answer, and on to the
+//! end of that bucket; every other device, and these from the next bucket,
+//! are counted in bulk (`quiet.rs`). A firefox-2 user whose connection
+//! never idles long enough to close is walked to the horizon; the hundreds
+//! of thousands of others are counted by bucket.
+//!
+//! Walked devices go in time order, through one queue, so the router and
+//! resolver entries they may still refresh (with new answers only) change
+//! in order. Their arrivals are the streams the walk draws them from: a
+//! device's requests and app restarts at their rates, drawn at the daily
+//! cycle's peak and thinned by it.
+
+use super::events::{Event, Queue};
+use super::run_ahead::Pace;
+use super::tally::{self, Tally};
+use super::{poisson, thinned_out, CycleSqueeze, Entry, Layer, Partition, Served, APP, NO_VERSION};
+use crate::duration::Millis;
+use crate::engine::quiet::exposure;
+use rand::RngExt;
+use rand_distr::Exp1;
+
+impl Partition<'_> {
+    /// Walks, from `from` to `to` (time since the start), every device that
+    /// holds an old answer at `from`, each until the end of the bucket in
+    /// which it stopped holding one. Sets `joins[d]` to the first bucket
+    /// device `d`'s requests are counted in bulk (left empty when no device
+    /// is walked); returns the requests walked.
+    pub(super) fn walk_tails(&mut self, from: f64, to: f64, tally: &mut Tally, joins: &mut Vec<u32>) -> u64 {
+        let walked: Vec<u32> = (0..self.caches.devices.len() as u32)
+            .filter(|&d| self.holds_old(d as usize, self.clock.at(from)))
+            .collect();
+        if walked.is_empty() {
+            return 0;
+        }
+        joins.resize(self.caches.devices.len(), 0);
+        let mut queue = Queue::default();
+        for &d in &walked {
+            // Until the device stops holding an old answer: the horizon.
+            joins[d as usize] = u32::MAX;
+            if let Some(next) = self.next_tail_arrival(d as usize, from) {
+                queue.push(next, Event::Tail(d));
+            }
+        }
+        let bucket_len = self.model.scenario.bucket;
+        let final_addresses = self.final_addresses();
+        let cycle = self.model.scenario.population.daily_cycle;
+        let mut squeeze = CycleSqueeze::UNKNOWN;
+        let mut requests = 0;
+        while queue.head() < to {
+            let elapsed = queue.head();
+            let Some(Event::Tail(d)) = queue.pop() else {
+                unreachable!("only walked devices are queued")
+            };
+            let d = d as usize;
+            let now = self.clock.at(elapsed);
+            let bucket = (now / bucket_len) as usize;
+            if !thinned_out(cycle, &mut squeeze, &mut self.streams.counts, now) {
+                if self.restarts_next(d) {
+                    self.restart(d);
+                } else {
+                    requests += 1;
+                    let reached = self.request(now, d);
+                    let served = Served {
+                        requests: 1,
+                        address: reached.address,
+                        held_at: reached.held_at,
+                        old: final_addresses & (1u64 << reached.address) == 0,
+                        cause: reached.cause,
+                        last: now,
+                    };
+                    self.count(tally, bucket, d, served);
+                    if !self.holds_old(d, now) {
+                        // Let go: the rest of its bucket's requests are new,
+                        // a Poisson count; bulk counting takes the next.
+                        requests += self.count_rest_of_bucket(d, elapsed, bucket, to, tally);
+                        joins[d] = bucket as u32 + 1;
+                        continue;
+                    }
+                }
+            }
+            // While it still holds an old answer, a pinned app answer's
+            // requests are counted by stretch, as a busy device's are.
+            let mut elapsed = elapsed;
+            if self.may_pin(d) {
+                let pace = Pace {
+                    device: d as u32,
+                    rate: self.arrivals.rates[d],
+                    restart_rate: self.restart_rate(d),
+                };
+                if let Some(until) = self.pinned_until(pace, now, self.model.scenario.duration) {
+                    let (pinned, end) = self.count_pinned(pace, elapsed, until, tally);
+                    requests += pinned;
+                    elapsed = end;
+                }
+            }
+            if let Some(next) = self.next_tail_arrival(d, elapsed) {
+                queue.push(next, Event::Tail(d as u32));
+            }
+        }
+        requests
+    }
+
+    /// Counts device `d`'s requests from `from` (time since the start) to the
+    /// end of `bucket` (or `to`), all reaching new addresses, as one Poisson
+    /// count at its rate over the daily cycle's exposure; returns it. The
+    /// device is already counted active in the bucket.
+    fn count_rest_of_bucket(
+        &mut self,
+        d: usize,
+        from: f64,
+        bucket: usize,
+        to: f64,
+        tally: &mut Tally,
+    ) -> u64 {
+        let bucket_len = self.model.scenario.bucket;
+        let end = self.clock.elapsed((bucket as Millis + 1) * bucket_len).min(to);
+        if end <= from {
+            return 0;
+        }
+        let (a, b) = (self.clock.since_change(from), self.clock.since_change(end));
+        let mean = self.arrivals.rates[d] * exposure(&self.model.scenario, a, b);
+        let n = poisson(&mut self.streams.counts, mean);
+        tally.row_mut(bucket)[tally::REQUESTS] += n;
+        n
+    }
+
+    /// Device `d`'s next arrival (a request or an app restart, at the daily
+    /// cycle's peak rate) after `elapsed`, if it makes any.
+    fn next_tail_arrival(&mut self, d: usize, elapsed: f64) -> Option<f64> {
+        let rate = (self.arrivals.rates[d] + self.restart_rate(d)) * self.model.peak_factor();
+        (rate > 0.0).then(|| elapsed + self.streams.counts.sample::<f64, _>(Exp1) / rate)
+    }
+
+    /// Whether device `d`'s arrival (not thinned out) is an app restart.
+    fn restarts_next(&mut self, d: usize) -> bool {
+        let restart = self.restart_rate(d);
+        restart > 0.0 && self.streams.counts.random::<f64>() * (self.arrivals.rates[d] + restart) < restart
+    }
+
+    /// The addresses of the record's last version, as bits: any other is old.
+    fn final_addresses(&self) -> u64 {
+        let versions = &self.model.scenario.record.versions;
+        versions.last().map_or(0, |v| v.addresses)
+    }
+
+    fn restart_rate(&self, d: usize) -> f64 {
+        self.model.facts[APP]
+            .get(self.caches.devices[d].app_pool)
+            .restart_rate
+    }
+
+    /// Whether device `d`'s keep-alive connection, app cache or OS cache
+    /// holds an answer without an address of the record's final version
+    /// that may still answer at `now` or later: an open connection, or an
+    /// entry before its expiry, or past it while it may be served stale or
+    /// wait for a reloading cache's next prune.
+    fn holds_old(&self, d: usize, now: Millis) -> bool {
+        let record = &self.model.scenario.record;
+        let final_addresses = self.final_addresses();
+        let device = &self.caches.devices[d];
+        let old_entry = |layer: Layer, entry: &Entry| {
+            if !device.caches.has(layer)
+                || entry.version == NO_VERSION
+                || record.versions[entry.version as usize].addresses & final_addresses != 0
+            {
+                return false;
+            }
+            let policy = self.policy(layer, d);
+            let stale = policy.serve_stale.map_or(0, |s| s.max_stale);
+            let prune = policy.reload.map_or(0, |r| r.within);
+            now < entry.evicted && now < entry.expires.saturating_add(stale.max(prune))
+        };
+        let old_connection = self.connection(d).is_some_and(|c| device.connection_open(c, now))
+            && final_addresses & (1u64 << device.conn_address) == 0;
+        old_connection || old_entry(Layer::App, &device.app) || old_entry(Layer::Os, &device.os)
+    }
+}
