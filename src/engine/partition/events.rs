@@ -14,9 +14,6 @@ pub(super) enum Event {
     Busy(u32),
     /// The prune of device `d`'s OS cache that reloads or drops its entry.
     Reload(u32),
-    /// The next arrival of device `d`, walked alone while it may hold an
-    /// old answer (`tails.rs`).
-    Tail(u32),
 }
 
 /// When an event is due (time since the partition's start), ordered by

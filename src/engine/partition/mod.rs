@@ -240,7 +240,6 @@ impl<'m> Partition<'m> {
                 match self.arrivals.queue.pop().expect("the queue has a head") {
                     Event::Reload(d) => self.reload(d as usize, clock.at(next_busy)),
                     Event::Busy(b) => simulated += self.run_busy(b as usize, next_busy, span, tally),
-                    Event::Tail(_) => unreachable!("devices are walked alone only after the walk"),
                 }
                 next_busy = self.arrivals.queue.head();
                 continue;

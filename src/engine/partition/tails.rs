@@ -8,13 +8,13 @@
 //! never idles long enough to close is walked to the horizon; the hundreds
 //! of thousands of others are counted by bucket.
 //!
-//! Walked devices go in time order, through one queue, so the router and
-//! resolver entries they may still refresh (with new answers only) change
-//! in order. Their arrivals are the streams the walk draws them from: a
-//! device's requests and app restarts at their rates, drawn at the daily
-//! cycle's peak and thinned by it.
+//! Each walked device goes on its own, in the order of its index: what it
+//! holds is its own, and a request it sends upstream comes back new, after
+//! which it lets go, so the order in which devices refresh the router and
+//! resolver entries above them changes no count. Their arrivals are the
+//! streams the walk draws them from: a device's requests and app restarts
+//! at their rates, drawn at the daily cycle's peak and thinned by it.
 
-use super::events::{Event, Queue};
 use super::run_ahead::Pace;
 use super::tally::{self, Tally};
 use super::{poisson, thinned_out, CycleSqueeze, Entry, Layer, Partition, Served, APP, NO_VERSION};
@@ -30,40 +30,66 @@ impl Partition<'_> {
     /// device `d`'s requests are counted in bulk (left empty when no device
     /// is walked); returns the requests walked.
     pub(super) fn walk_tails(&mut self, from: f64, to: f64, tally: &mut Tally, joins: &mut Vec<u32>) -> u64 {
-        let walked: Vec<u32> = (0..self.caches.devices.len() as u32)
-            .filter(|&d| self.holds_old(d as usize, self.clock.at(from)))
+        let at = self.clock.at(from);
+        let walked: Vec<usize> = (0..self.caches.devices.len())
+            .filter(|&d| self.holds_old(d, at))
             .collect();
         if walked.is_empty() {
             return 0;
         }
         joins.resize(self.caches.devices.len(), 0);
-        let mut queue = Queue::default();
-        for &d in &walked {
-            // Until the device stops holding an old answer: the horizon.
-            joins[d as usize] = u32::MAX;
-            if let Some(next) = self.next_tail_arrival(d as usize, from) {
-                queue.push(next, Event::Tail(d));
-            }
-        }
-        let bucket_len = self.model.scenario.bucket;
-        let final_addresses = self.final_addresses();
-        let cycle = self.model.scenario.population.daily_cycle;
-        let mut squeeze = CycleSqueeze::UNKNOWN;
         let mut requests = 0;
-        while queue.head() < to {
-            let elapsed = queue.head();
-            let Some(Event::Tail(d)) = queue.pop() else {
-                unreachable!("only walked devices are queued")
-            };
-            let d = d as usize;
+        for d in walked {
+            let (walked, join) = self.walk_tail(d, from, to, tally);
+            requests += walked;
+            joins[d] = join;
+        }
+        requests
+    }
+
+    /// Walks device `d` alone from `from` until a request leaves it holding
+    /// no old answer (the rest of that bucket counted at once) or until `to`.
+    /// Returns its requests and the first bucket bulk counting takes it in
+    /// (`u32::MAX`: none). Requests served alike in one bucket are counted
+    /// together.
+    fn walk_tail(&mut self, d: usize, from: f64, to: f64, tally: &mut Tally) -> (u64, u32) {
+        let final_addresses = self.final_addresses();
+        let bucket_len = self.model.scenario.bucket;
+        let cycle = self.model.scenario.population.daily_cycle;
+        let may_pin = self.may_pin(d);
+        let mut squeeze = CycleSqueeze::UNKNOWN;
+        let (mut elapsed, mut requests) = (from, 0);
+        let mut batch: Option<(usize, Served)> = None;
+        let flush = |partition: &mut Self, batch: &mut Option<(usize, Served)>, tally: &mut Tally| {
+            if let Some((bucket, served)) = batch.take() {
+                partition.count(tally, bucket, d, served);
+            }
+        };
+        while let Some(next) = self.next_tail_arrival(d, elapsed).filter(|&t| t < to) {
+            elapsed = next;
             let now = self.clock.at(elapsed);
+            if thinned_out(cycle, &mut squeeze, &mut self.streams.counts, now) {
+                continue;
+            }
+            if self.restarts_next(d) {
+                self.restart(d);
+                continue;
+            }
+            requests += 1;
+            let reached = self.request(now, d);
             let bucket = (now / bucket_len) as usize;
-            if !thinned_out(cycle, &mut squeeze, &mut self.streams.counts, now) {
-                if self.restarts_next(d) {
-                    self.restart(d);
-                } else {
-                    requests += 1;
-                    let reached = self.request(now, d);
+            match &mut batch {
+                Some((b, served))
+                    if *b == bucket
+                        && served.address == reached.address
+                        && served.held_at == reached.held_at
+                        && served.cause == reached.cause =>
+                {
+                    served.requests += 1;
+                    served.last = now;
+                }
+                _ => {
+                    flush(self, &mut batch, tally);
                     let served = Served {
                         requests: 1,
                         address: reached.address,
@@ -72,36 +98,34 @@ impl Partition<'_> {
                         cause: reached.cause,
                         last: now,
                     };
-                    self.count(tally, bucket, d, served);
-                    if !self.holds_old(d, now) {
-                        // Let go: the rest of its bucket's requests are new,
-                        // a Poisson count; bulk counting takes the next.
-                        requests += self.count_rest_of_bucket(d, elapsed, bucket, to, tally);
-                        joins[d] = bucket as u32 + 1;
-                        continue;
-                    }
+                    batch = Some((bucket, served));
                 }
             }
-            // While it still holds an old answer, a pinned app answer's
-            // requests are counted by stretch, as a busy device's are.
-            let mut elapsed = elapsed;
-            if self.may_pin(d) {
+            if !self.holds_old(d, now) {
+                // Let go: the rest of its bucket's requests are new, a
+                // Poisson count; bulk counting takes the next.
+                flush(self, &mut batch, tally);
+                requests += self.count_rest_of_bucket(d, elapsed, bucket, to, tally);
+                return (requests, bucket as u32 + 1);
+            }
+            // A pinned app answer's requests are counted by stretch, as a
+            // busy device's are.
+            if may_pin {
                 let pace = Pace {
                     device: d as u32,
                     rate: self.arrivals.rates[d],
                     restart_rate: self.restart_rate(d),
                 };
                 if let Some(until) = self.pinned_until(pace, now, self.model.scenario.duration) {
+                    flush(self, &mut batch, tally);
                     let (pinned, end) = self.count_pinned(pace, elapsed, until, tally);
                     requests += pinned;
                     elapsed = end;
                 }
             }
-            if let Some(next) = self.next_tail_arrival(d, elapsed) {
-                queue.push(next, Event::Tail(d as u32));
-            }
         }
-        requests
+        flush(self, &mut batch, tally);
+        (requests, u32::MAX)
     }
 
     /// Counts device `d`'s requests from `from` (time since the start) to the
