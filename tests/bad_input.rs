@@ -321,9 +321,18 @@ fn warmup_of_one_millisecond() {
 #[test]
 fn warmup_shorter_than_a_schedule() {
     // A TTL of 1 d lowered to 60 s two hours before the change: answers
-    // fetched up to a day before hold the old TTL.
+    // fetched up to a day before hold the old TTL, so nested caches need
+    // two days to agree by the change.
     let text = countdown("1h", "schedule = [ { at = \"-2h\", ttl = \"60s\" } ]").replace("300s", "1d");
-    refused("run", &text, &[], &["simulation.warmup", "too short", "\"50h\""]);
+    refused("run", &text, &[], &["simulation.warmup", "too short", "\"2d\""]);
+    // Lowered three days before, the warm-up must begin by that step.
+    let text = countdown("1h", "schedule = [ { at = \"-72h\", ttl = \"60s\" } ]").replace("300s", "1d");
+    refused(
+        "run",
+        &text,
+        &["--set", "simulation.warmup=60h"],
+        &["simulation.warmup", "no later than the first step", "\"3d\""],
+    );
 }
 #[test]
 fn zero_runs_by_flag_names_the_flag() {

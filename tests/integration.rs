@@ -27,3 +27,4 @@ mod sweep;
 mod tails;
 mod toolchain;
 mod trust;
+mod warmup;

@@ -197,10 +197,11 @@ impl<'a> Checker<'a> {
         self.fail(
             "simulation.warmup",
             format!(
-                "{} is too short to start the run exactly: caches are seeded when the warm-up begins, and \
-                 need {} (twice the longest time an answer is kept, or an OS cache that reloads by itself \
-                 remembers its start, before the record's first change) to agree with one another and \
-                 with the record's schedule; use \"auto\" or at least \"{}\"",
+                "{} is too short to start the run exactly: caches are seeded when the warm-up begins, with \
+                 the answer the record gives before its first step, and need {} (twice the longest time an \
+                 answer is kept, or an OS cache that reloads by itself remembers its start, and a start no \
+                 later than the first step) to agree with one another by the change; use \"auto\" or at \
+                 least \"{}\"",
                 duration::human(given),
                 duration::human(need),
                 duration::short(need)

@@ -1,8 +1,11 @@
 //! How long before the change a partition starts. Caches and keep-alive
-//! connections start in their stationary state, so a warm-up only has to
-//! let nested caches agree with one another: it must cover twice the
-//! longest lifetime any answer can have in the partition's chain. The
-//! automatic one also covers a connection's longest life once, so that
+//! connections start in their stationary state for the answer the record
+//! gives before its first step, so a warm-up has to begin by that step
+//! and let nested caches agree with one another by the change: cover twice
+//! the longest lifetime any answer can have in the partition's chain. Steps
+//! in between need no more: every seeded entry expires within that lifetime,
+//! and from then on the caches hold what the record's timeline handed them.
+//! The automatic one also covers a connection's longest life once, so that
 //! every connection open at the change was opened from caches that had
 //! agreed, whatever its seeding.
 
@@ -19,10 +22,11 @@ pub const WARMUP_CAP: Millis = DAY;
 
 /// The shortest warm-up for which the run starts exactly, whatever the
 /// partition: every cache is seeded in its stationary state when the warm-up
-/// begins, before the record's first change (so with the answer the record
-/// gave then), and twice the longest time an answer is kept lets nested
-/// caches agree with one another (a copy carries its upstream's remaining
-/// TTL, which independent seeds cannot know). 0 when nothing keeps answers.
+/// begins, before the record's first step (so with the answer the record
+/// gave then, which it had given since the dawn of time), and twice the
+/// longest time an answer is kept lets nested caches agree with one another
+/// by the change (a copy carries its upstream's remaining TTL, which
+/// independent seeds cannot know). 0 when nothing keeps answers.
 pub fn shortest_exact(scenario: &Scenario) -> Millis {
     let chain = if scenario.resolvers.is_empty() {
         longest_chain_lifetime(scenario, None)
@@ -38,7 +42,14 @@ pub fn shortest_exact(scenario: &Scenario) -> Millis {
     if settle <= 0 {
         return 0;
     }
-    settle - scenario.record.earliest_step()
+    settle.max(before_first_step(scenario))
+}
+
+/// The shortest warm-up that begins no later than the record's first
+/// step, so caches are seeded with the answer the record gave before it
+/// (the engine seeds with the answer of the moment just before its start).
+fn before_first_step(scenario: &Scenario) -> Millis {
+    -scenario.record.earliest_step()
 }
 
 /// How long nested state takes to agree: twice the chain's longest
@@ -67,11 +78,14 @@ fn longest_connection_life(scenario: &Scenario) -> Millis {
 
 /// The warm-up of a partition under `resolver` (`None`: no resolver cache):
 /// the scenario's own, or what nested caches and connections take to agree
-/// (see [`settle`]; at least [`WARMUP_MIN`]) before the record's first step.
+/// by the change (see [`settle`]; at least [`WARMUP_MIN`]), begun before
+/// the record's first step.
 pub fn warmup(scenario: &Scenario, resolver: Option<&Policy>) -> Millis {
     scenario.warmup.unwrap_or_else(|| {
         let chain = longest_chain_lifetime(scenario, resolver);
-        settle(chain, longest_connection_life(scenario)).max(WARMUP_MIN) - scenario.record.earliest_step()
+        settle(chain, longest_connection_life(scenario))
+            .max(WARMUP_MIN)
+            .max(before_first_step(scenario))
     })
 }
 

@@ -16,7 +16,9 @@ impl<'m> Partition<'m> {
     /// same instant. The derivations are in docs/engine.md.
     pub(super) fn seed_caches(&mut self, start: Millis, rates: &[f64]) {
         let s = &self.model.scenario;
-        let version = s.record.version_at(start);
+        // The answer the record gave just before the start: a warm-up may
+        // begin at its first step (see `scenario::warmup`).
+        let version = s.record.version_at(start - 1);
         let ttl = s.record.versions[version].ttl;
         let at = Seeded { start, version, ttl };
         let resolver_pool = self.plan.resolver_pool.map(|p| &s.resolvers[p]);
