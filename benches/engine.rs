@@ -135,13 +135,18 @@ connection = { idle_timeout = "5s" }
 "#;
 
 fn throughput(bencher: Bencher, text: &str) {
-    throughput_of(bencher, text, Shortcuts::default());
+    throughput_with(bencher, text, Shortcuts::default());
+}
+
+/// [`throughput_of`] the scenario `text`.
+fn throughput_with(bencher: Bencher, text: &str, shortcuts: Shortcuts) {
+    let s = scenario::parse(text, "bench.toml", &[]).expect("valid bench scenario");
+    throughput_of(bencher, s, shortcuts);
 }
 
 /// Requests simulated per second by one replica of a model simulated with
 /// `shortcuts` (each on or off).
-fn throughput_of(bencher: Bencher, text: &str, shortcuts: Shortcuts) {
-    let s = scenario::parse(text, "bench.toml", &[]).expect("valid bench scenario");
+fn throughput_of(bencher: Bencher, s: scenario::Scenario, shortcuts: Shortcuts) {
     let model = Model::with(s, shortcuts);
     let stop = std::sync::atomic::AtomicBool::new(false);
     let requests = model.run_replica(0, &stop).expect("not stopped").simulated;
@@ -167,7 +172,7 @@ fn resolver_only_100k_devices(bencher: Bencher) {
 #[divan::bench(args = [true, false], sample_count = 3, sample_size = 1)]
 fn plain_walk_100k_devices(bencher: Bencher, plain_walk: bool) {
     let text = scenario_text(50_000, REALISTIC);
-    throughput_of(
+    throughput_with(
         bencher,
         &text,
         Shortcuts {
@@ -183,7 +188,7 @@ fn plain_walk_100k_devices(bencher: Bencher, plain_walk: bool) {
 #[divan::bench(args = [true, false], sample_count = 3, sample_size = 1)]
 fn heavy_tail_100k_devices(bencher: Bencher, run_ahead: bool) {
     let text = scenario_with_traffic(50_000, HEAVY_TAIL_TRAFFIC, REALISTIC);
-    throughput_of(
+    throughput_with(
         bencher,
         &text,
         Shortcuts {
@@ -199,7 +204,7 @@ fn heavy_tail_100k_devices(bencher: Bencher, run_ahead: bool) {
 #[divan::bench(args = [true, false], sample_count = 3, sample_size = 1)]
 fn pinned_app_busy_clients(bencher: Bencher, run_ahead: bool) {
     let text = scenario_with_traffic(1_000, BUSY_TRAFFIC, PINNED_APP);
-    throughput_of(
+    throughput_with(
         bencher,
         &text,
         Shortcuts {
@@ -214,7 +219,7 @@ fn pinned_app_busy_clients(bencher: Bencher, run_ahead: bool) {
 #[divan::bench(args = [true, false], sample_count = 3, sample_size = 1)]
 fn keepalive_busy_clients(bencher: Bencher, run_ahead: bool) {
     let text = scenario_with_traffic(1_000, BUSY_TRAFFIC, KEEPALIVE);
-    throughput_of(
+    throughput_with(
         bencher,
         &text,
         Shortcuts {
@@ -241,23 +246,50 @@ fn device_profiles_with_server_limits(bencher: Bencher) {
 /// partitions counted in bulk (`true`, the default) or walked to the horizon.
 #[divan::bench(sample_count = 3, sample_size = 1, args = [true, false])]
 fn realistic_internet_shipped(bencher: Bencher, count_quietly: bool) {
-    let text = std::fs::read_to_string("scenarios/realistic-internet.toml").expect("the shipped scenario");
-    let s = scenario::parse(
-        &text,
-        "realistic-internet.toml",
-        &[scenario::Override::parse("population.households=6000").expect("valid")],
-    )
-    .expect("valid shipped scenario");
-    let model = Model::with(
-        s,
-        Shortcuts {
-            count_quietly,
-            ..Shortcuts::default()
-        },
+    shipped(
+        bencher,
+        "realistic-internet",
+        &["population.households=6000"],
+        count_quietly,
     );
-    let stop = std::sync::atomic::AtomicBool::new(false);
-    let requests = model.run_replica(0, &stop).expect("not stopped").simulated;
-    bencher
-        .counter(ItemsCount::new(requests))
-        .bench(|| model.run_replica(0, &stop).expect("not stopped").simulated);
+}
+
+/// Where answers stay stale: the shipped `isp24h`, one replica at a tenth of
+/// its households. 5 % behind resolvers pinning answers for a day walk every
+/// request for 24 hours (the stale phase); the rest, once nothing above a
+/// device can hand an old answer, walk only the devices still holding one
+/// (`true`, the default) or every request to the horizon (`false`).
+#[divan::bench(sample_count = 3, sample_size = 1, args = [true, false])]
+fn isp24h_shipped(bencher: Bencher, count_quietly: bool) {
+    shipped(bencher, "isp24h", &["population.households=10000"], count_quietly);
+}
+
+/// The stale phase alone: `isp24h` with every household behind the
+/// resolvers that pin answers for a day, whose requests are walked one by
+/// one until the pins lapse.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn isp24h_stale_phase(bencher: Bencher) {
+    let only_pins = [
+        "population.households=2000",
+        "resolver.0.share=0",
+        "resolver.1.share=1",
+    ];
+    shipped(bencher, "isp24h", &only_pins, true);
+}
+
+/// Requests simulated per second by one replica of shipped scenario `name`
+/// with `overrides`, quiet partitions counted in bulk or not.
+fn shipped(bencher: Bencher, name: &str, overrides: &[&str], count_quietly: bool) {
+    let path = format!("scenarios/{name}.toml");
+    let text = std::fs::read_to_string(&path).expect("the shipped scenario");
+    let overrides: Vec<scenario::Override> = overrides
+        .iter()
+        .map(|o| scenario::Override::parse(o).expect("valid override"))
+        .collect();
+    let s = scenario::parse(&text, &path, &overrides).expect("valid shipped scenario");
+    let shortcuts = Shortcuts {
+        count_quietly,
+        ..Shortcuts::default()
+    };
+    throughput_of(bencher, s, shortcuts);
 }
