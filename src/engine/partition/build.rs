@@ -77,7 +77,8 @@ impl<'m> Partition<'m> {
         let prune_key = if reloads { rng.random() } else { 0 };
         let pool = plan.resolver_pool.unwrap_or(s.resolvers.len());
         let quiet_from = model.quiet_from[pool].unwrap_or(Millis::MAX);
-        let walk_until = walk_until(model, model.upstream_quiet_from[pool].unwrap_or(Millis::MAX));
+        let upstream_quiet = model.upstream_quiet_from[pool].unwrap_or(Millis::MAX);
+        let walk_until = walk_until(model, upstream_quiet);
         let shards = plan
             .resolver_pool
             .map_or(0, |p| s.resolvers[p].policy.shards as usize);
@@ -114,6 +115,7 @@ impl<'m> Partition<'m> {
             counting: Counting {
                 stamps,
                 quiet_from,
+                upstream_quiet,
                 walk_until,
                 tails: quiet_from > walk_until,
             },

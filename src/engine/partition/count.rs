@@ -38,12 +38,24 @@ impl Partition<'_> {
                 row[tally::DEVICES_OLD] += 1;
             }
             tally.last_old = tally.last_old.max(Some(served.last));
-            // Walking every request checks the bound bulk counting rests on.
+            // Walking every request checks the bounds bulk counting and
+            // the devices walked alone rest on: no old request after the
+            // partition is quiet, and none that left its device after
+            // nothing above the device could hand an old answer.
+            let walked = !self.model.shortcuts.count_quietly;
             assert!(
-                self.model.shortcuts.count_quietly || served.last < self.counting.quiet_from,
+                !walked || served.last < self.counting.quiet_from,
                 "an old request at {} ms, after its partition went quiet at {} ms",
                 served.last,
                 self.counting.quiet_from
+            );
+            let upstream = served.held_at >= Layer::Router;
+            assert!(
+                !walked || !upstream || served.last < self.counting.upstream_quiet,
+                "an old answer from the {} at {} ms, after nothing above a device could hand one at {} ms",
+                served.held_at.name(),
+                served.last,
+                self.counting.upstream_quiet
             );
         }
     }
