@@ -103,7 +103,7 @@ pub(super) fn stationary_connection<R: Rng>(
     } else {
         u64::MAX
     };
-    let cap = if limited_age {
+    let cap = if limited_age && !gaps.never_beyond(within, limit) {
         gaps.most_within(limit).min(by_count)
     } else {
         by_count
@@ -161,14 +161,30 @@ impl Gaps {
         Some(sum)
     }
 
+    /// Whether a connection carrying on with chance `within` at each gap
+    /// carries more than [`Gaps::most_within`] `limit`'s requests with a
+    /// chance under 2⁻⁶⁰: then truncating the count there changes no draw
+    /// of [`truncated_geometric`] (its tail mass rounds away, and no
+    /// uniform draw is that close to 1), so the bound, a search with a
+    /// logarithm a step, need not be worked out. Most devices ask far
+    /// less often than their connection's idle timeout: this is their case.
+    fn never_beyond(&self, within: f64, limit: f64) -> bool {
+        // most_within's result is above both: its search starts past the
+        // mean m, and its bound is positive for m ≤ j ≤ m / inside.
+        let mean = self.decay * limit;
+        let floor = mean.ceil().max(1.0).max(mean / self.inside);
+        within < 1.0 - 1e-12 && floor * within.ln() < -60.0 * std::f64::consts::LN_2
+    }
+
     /// The most gaps whose sum is under `limit` with more than a
     /// [`NEGLIGIBLE`] chance (Chernoff's bound on a sum of exponentials,
     /// each conditioned on falling inside, so weighed by 1/`inside`),
     /// plus one: the requests a connection younger than `limit` can carry.
     fn most_within(&self, limit: f64) -> u64 {
         let mean = self.decay * limit;
+        let ln_inside = self.inside.ln();
         // ln P(sum of j gaps < limit) ≤ j − m + j ln(m / j) − j ln(inside), j > m.
-        let log_bound = |j: f64| j - mean + j * (mean / j).ln() - j * self.inside.ln();
+        let log_bound = |j: f64| j - mean + j * (mean / j).ln() - j * ln_inside;
         let (mut lo, mut hi) = (mean.ceil().max(1.0), mean.ceil().max(1.0) * 2.0 + 64.0);
         while log_bound(hi) > NEGLIGIBLE.ln() {
             if hi > 1e15 {
@@ -255,6 +271,36 @@ mod tests {
 
     /// The drawn law is the chain's: counts (where limited) and mean age,
     /// for a request limit alone, a maximum age alone and both, at a busy rate.
+    /// Where the bound need not be worked out, drawing the count up to it
+    /// and up to no bound at all give the same counts from the same draws.
+    #[test]
+    fn skipping_the_bound_changes_no_draw() {
+        let (idle, limit) = (300 * SECOND, 3_600.0 * SECOND as f64);
+        let mut skipped = 0;
+        for per_day in [0.5, 2.0, 5.0, 10.0, 20.0, 100.0, 1_000.0] {
+            let rate = per_day / 86_400_000.0;
+            let gaps = Gaps::new(idle, rate);
+            let within = gaps.inside;
+            if !gaps.never_beyond(within, limit) {
+                continue;
+            }
+            skipped += 1;
+            let cap = gaps.most_within(limit);
+            let (mut a, mut b) = (
+                Xoshiro256PlusPlus::seed_from_u64(5),
+                Xoshiro256PlusPlus::seed_from_u64(5),
+            );
+            for _ in 0..100_000 {
+                assert_eq!(
+                    truncated_geometric(&mut a, within, cap),
+                    truncated_geometric(&mut b, within, u64::MAX),
+                    "{per_day} a day"
+                );
+            }
+        }
+        assert!(skipped >= 3, "light devices skip the bound ({skipped})");
+    }
+
     #[test]
     fn draws_the_chains_stationary_law() {
         let rate = 1.0 / (15.0 * SECOND as f64);
