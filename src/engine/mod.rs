@@ -76,7 +76,7 @@ pub struct Model {
     pub buckets: usize,
     shortcuts: Shortcuts,
     /// When each resolver pool's partitions go quiet (the last entry: no
-    /// resolver caches), `None` where they walk to the horizon.
+    /// resolver caches), `None` where nothing bounds it within the horizon…
     quiet_from: Vec<Option<Millis>>,
     /// …and from when requests that leave a device come back new (see
     /// [`quiet::upstream_quiet_from`]), `None` where they walk to the horizon.

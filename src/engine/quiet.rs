@@ -3,12 +3,16 @@
 //! switch of addresses), every request reaches a new address through
 //! whichever cache: what is left to count is how many requests arrive in
 //! each bucket and from how many devices, which the arrival streams alone
-//! decide. The engine walks every request until then and counts the rest
-//! in bulk (`partition/quiet.rs`).
+//! decide. Earlier still, once nothing above a device can hand it an old
+//! answer, only devices holding one themselves can reach an old address:
+//! the engine walks every request until then, then only those devices
+//! (`partition/tails.rs`), and counts the rest in bulk
+//! (`partition/quiet.rs`).
 //!
-//! Which layer answers is known only for walked requests, so the hit ratios
-//! (`answered_at`) cover a window every partition walks: the change to the
-//! end of the bucket in which the first partition goes quiet.
+//! Which layer answers is known only for requests walked in time order, so
+//! the hit ratios (`answered_at`) cover a window every partition walks: the
+//! change to the end of the bucket in which the first partition stops
+//! walking every request.
 
 use super::bound::{latest_old_answer, latest_old_upstream};
 use crate::duration::{Millis, SECOND};
@@ -20,10 +24,11 @@ const MARGIN: Millis = SECOND;
 
 /// From when (ms after the change) no request behind resolver pool
 /// `resolver` (`None`: no resolver caches) can reach an old address, if that
-/// is within the horizon and requests are counted by bucket alone there.
-/// `None` when the engine must walk to the horizon: a keep-alive connection
-/// with no bound on its life, or addresses counted one request at a time
-/// (an answer with several addresses: `addresses.csv`).
+/// is within the horizon: from then on no device is walked alone. `None`
+/// where nothing bounds it within the horizon (a keep-alive connection with
+/// no bound on its life, a cache keeping answers forever) or addresses are
+/// counted one request at a time (an answer with several addresses:
+/// `addresses.csv`).
 pub fn quiet_from(scenario: &Scenario, resolver: Option<usize>) -> Option<Millis> {
     if scenario.record.load_balanced() {
         return None;
