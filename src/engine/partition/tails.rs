@@ -2,9 +2,9 @@
 //! come back new (see `engine::quiet::upstream_quiet_from`). From then on
 //! only a device's own keep-alive connection, app cache and OS cache can
 //! send it to an old address, so it alone is walked, on its own Poisson
-//! arrivals, until a request leaves it holding no old answer, and on to the
-//! end of that bucket; every other device, and these from the next bucket,
-//! are counted in bulk (`quiet.rs`). A firefox-2 user whose connection
+//! arrivals, until a request leaves it holding no old answer (the rest of
+//! that bucket's requests are then one Poisson count); every other device,
+//! and these from the next bucket, are counted in bulk (`quiet.rs`). A firefox-2 user whose connection
 //! never idles long enough to close is walked to the horizon; the hundreds
 //! of thousands of others are counted by bucket.
 //!
@@ -25,8 +25,8 @@ use rand_distr::Exp1;
 
 impl Partition<'_> {
     /// Walks, from `from` to `to` (time since the start), every device that
-    /// holds an old answer at `from`, each until the end of the bucket in
-    /// which it stopped holding one. Sets `joins[d]` to the first bucket
+    /// holds an old answer at `from`, each until it stops holding one (the
+    /// rest of that bucket counted at once). Sets `joins[d]` to the first bucket
     /// device `d`'s requests are counted in bulk (left empty when no device
     /// is walked); returns the requests walked.
     pub(super) fn walk_tails(&mut self, from: f64, to: f64, tally: &mut Tally, joins: &mut Vec<u32>) -> u64 {
