@@ -3,7 +3,7 @@
 //! as steps, durations on every axis, the sweep's answers beyond the horizon
 //! drawn at the horizon, and one colour-blind-safe palette.
 
-use crate::common::cachesim;
+use crate::common::{assert_succeeded, cachesim};
 use std::path::Path;
 
 /// The palette's colours, the greys and black and white the axes use.
@@ -78,11 +78,7 @@ fn small_isp24h(out: &Path) -> serde_json::Value {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_succeeded(&output);
     serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap()
 }
 
@@ -177,11 +173,7 @@ fn sweep_answers_beyond_the_horizon_sit_on_it() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_succeeded(&output);
     let svg = std::fs::read_to_string(out.join("sweep.svg")).unwrap();
     // The horizon, a dashed grey line, and the triangle of TTL 3 h on it.
     let horizon_y = polylines(&svg, "#787878", "1")
@@ -247,11 +239,7 @@ fn compare_uses_one_palette_and_a_first_hour_view() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_succeeded(&output);
     for name in ["compare.svg", "compare_log.svg", "compare_first_hour.svg"] {
         let svg = std::fs::read_to_string(out.join(name)).unwrap();
         for colour in svg.split("=\"#").skip(1).map(|c| format!("#{}", &c[..6])) {

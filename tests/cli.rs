@@ -2,7 +2,7 @@
 //! byte-identical results across thread counts, and bad input refused with
 //! exit status 2 and a message that names the problem.
 
-use crate::common::{cachesim, stable_summary, SMALL};
+use crate::common::{assert_succeeded, cachesim, stable_summary, SMALL};
 use std::path::{Path, PathBuf};
 
 fn scenario_file(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -262,11 +262,7 @@ policy = "isp-pin-24h"
     let path = scenario_file(dir.path(), "pin.toml", text);
     let out = dir.path().join("out");
     let output = cachesim(&["plan", path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_succeeded(&output);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.starts_with("Keep the old server 24 h"), "{stdout}");
     let summary: serde_json::Value =
@@ -285,11 +281,7 @@ policy = "isp-pin-24h"
         "--max-lost",
         "1",
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_succeeded(&output);
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     let lossless = summary["plan"]["retire_after_s"].as_f64().unwrap();
@@ -335,11 +327,7 @@ fn sweep_over_ttl_grows_the_answer_and_chart_redraws() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_succeeded(&output);
     let mut reader = csv::Reader::from_path(out.join("sweep.csv")).unwrap();
     let retire: Vec<f64> = reader.records().map(|r| r.unwrap()[1].parse().unwrap()).collect();
     assert_eq!(retire.len(), 3);
@@ -368,11 +356,7 @@ fn sweep_over_ttl_grows_the_answer_and_chart_redraws() {
     let results = run_to(dir.path(), &path, &[]);
     std::fs::remove_file(results.join("old_share.png")).unwrap();
     let output = cachesim(&["chart", results.to_str().unwrap()]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_succeeded(&output);
     let png = std::fs::read(results.join("old_share.png")).unwrap();
     assert_eq!(&png[..4], b"\x89PNG");
     let output = cachesim(&["chart", dir.path().join("nothing-here").to_str().unwrap()]);

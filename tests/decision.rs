@@ -2,7 +2,7 @@
 //! report.html; an answer that does not move with the number of households
 //! simulated; what rests on an assumption said with the answer without it.
 
-use crate::common::cachesim;
+use crate::common::{assert_succeeded, cachesim};
 use std::path::Path;
 
 /// Plans `scenario` with `extra` arguments into a new folder: the printed
@@ -13,11 +13,7 @@ fn plan(scenario: &Path, extra: &[&str]) -> (String, serde_json::Value, tempfile
     let mut args = vec!["plan", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()];
     args.extend_from_slice(extra);
     let output = cachesim(&args);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_succeeded(&output);
     let summary = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     (String::from_utf8_lossy(&output.stdout).into_owned(), summary, dir)
 }
@@ -103,11 +99,7 @@ fn the_terminal_summary_json_and_report_say_the_same_decision() {
         "--runs",
         "8",
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_succeeded(&output);
     let printed = String::from_utf8_lossy(&output.stdout);
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();

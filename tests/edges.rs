@@ -3,7 +3,7 @@
 //! breakages (broken pipes, --quiet, what chart lists, folders a sweep or a
 //! run must not mix into, numbers printed as people read them) stay fixed.
 
-use crate::common::cachesim;
+use crate::common::{assert_succeeded, cachesim};
 use std::path::{Path, PathBuf};
 
 fn p(path: &Path) -> &str {
@@ -173,11 +173,7 @@ fn observe_leaves_out_a_last_bucket_the_logs_barely_reach() {
         "--out",
         p(&out),
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_succeeded(&output);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("that bucket is left out"), "{stdout}");
     let csv = std::fs::read_to_string(&out).unwrap();
@@ -313,11 +309,7 @@ fn every_command_follows_the_exit_status_table() {
 fn the_manual_has_a_page_for_every_command_it_names() {
     let dir = tempfile::tempdir().unwrap();
     let output = cachesim(&["man", "--dir", p(dir.path())]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_succeeded(&output);
     let main = std::fs::read_to_string(dir.path().join("cachesim.1")).unwrap();
     for section in ["EXIT STATUS", "SCENARIO", "FILES", "EXAMPLES"] {
         assert!(main.contains(&format!(".SH \"{section}\"")), "no {section}");
@@ -356,11 +348,7 @@ fn small_breakages_stay_fixed() {
         "--out",
         p(&run),
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_succeeded(&output);
     std::fs::create_dir(run.join("notes")).unwrap();
     std::fs::write(run.join("notes.txt"), "mine").unwrap();
     let listed = String::from_utf8_lossy(&cachesim(&["chart", p(&run)]).stdout).to_string();

@@ -3,7 +3,7 @@
 //! different seed and population, with 95 % intervals that hold them; "cannot
 //! tell" for a key that changes nothing; bad input refused.
 
-use crate::common::cachesim;
+use crate::common::{assert_succeeded, cachesim};
 use std::path::{Path, PathBuf};
 
 fn p(path: &Path) -> &str {
@@ -63,11 +63,7 @@ fn fit_json(dir: &Path, observed: &Path, args: &[&str]) -> serde_json::Value {
     ];
     all.extend_from_slice(args);
     let output = cachesim(&all);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_succeeded(&output);
     serde_json::from_slice(&std::fs::read(out.join("fit.json")).unwrap()).unwrap()
 }
 
@@ -294,11 +290,7 @@ fn fit_json_prints_what_fit_json_holds() {
         "--out",
         p(&out),
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_succeeded(&output);
     let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let written: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("fit.json")).unwrap()).unwrap();
@@ -434,11 +426,7 @@ fn observe_turns_logs_into_a_curve_and_names_bad_lines() {
         p(&out),
     ];
     let output = cachesim(&args);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_succeeded(&output);
     assert_eq!(
         std::fs::read_to_string(&out).unwrap(),
         "time_s,requests,old_requests\n0,2,1\n60,3,1\n"

@@ -3,7 +3,7 @@
 //! scenario replaced in a folder are said, not silently lost; `--json`
 //! prints summary.json and nothing else; `--quiet` prints nothing.
 
-use crate::common::{cachesim, digests, stable_summary, SMALL};
+use crate::common::{assert_succeeded, cachesim, digests, stable_summary, SMALL};
 use std::path::Path;
 
 fn p(path: &Path) -> &str {
@@ -140,11 +140,7 @@ fn a_what_if_without_out_gets_a_folder_of_its_own() {
             .current_dir(dir.path())
             .output()
             .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert_succeeded(&output);
     };
     run(&[]);
     let base = digests(&dir.path().join("output/small"));

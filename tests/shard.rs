@@ -2,7 +2,7 @@
 //! on every shipped scenario, a shard run again gives the same bytes, and
 //! merge refuses what does not make one complete run.
 
-use crate::common::{cachesim, stable_summary, SMALL};
+use crate::common::{assert_succeeded, cachesim, stable_summary, SMALL};
 use std::path::{Path, PathBuf};
 
 fn ok(args: &[&str]) -> String {
@@ -354,20 +354,12 @@ fn the_kubernetes_script_runs_merges_copies_back_and_stops_on_a_failure() {
     ok(&["run", p(&scenario), "--quiet", "--out", p(&single)]);
     let first = dir.path().join("first");
     let output = submit("one", &first, None);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_succeeded(&output);
     assert_same_results(&single, &first, "the Kubernetes jobs' results, copied back");
     // A second submission: its own folder on the volume, its own shards.
     let second = dir.path().join("second");
     let output = submit("two", &second, None);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_succeeded(&output);
     assert_same_results(&single, &second, "a second submission");
     assert!(k8s.join("data/runs/one/shards").is_dir() && k8s.join("data/runs/two/results").is_dir());
     // A failing shard: stopped at once, no merge applied, its reason said.

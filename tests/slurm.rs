@@ -5,7 +5,7 @@
 //! plain `cargo test` (which says so); CI starts one and runs them with
 //! `cargo test -- --ignored`.
 
-use crate::common::{cachesim, stable_summary, SMALL};
+use crate::common::{assert_succeeded, cachesim, stable_summary, SMALL};
 use std::path::Path;
 use std::process::Command;
 
@@ -106,11 +106,7 @@ fn a_sweep_on_slurm_gives_the_bytes_of_one_sweep() {
     ]
     .concat());
     let output = submit(&job, env!("CARGO_BIN_EXE_cachesim"));
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_succeeded(&output);
     ok(&[
         &["sweep", &scenario, "--quiet", "--out", single.to_str().unwrap()],
         &vary[..],

@@ -2,7 +2,7 @@
 //! know: no interval from one run, a confidence bound on the plan only from
 //! enough runs, and the resolution of settle times.
 
-use crate::common::{cachesim, SMALL};
+use crate::common::{assert_succeeded, cachesim, SMALL};
 
 /// Runs `command` on the scenario `text` with `extra` arguments: what it
 /// printed and the summary.json it wrote.
@@ -14,11 +14,7 @@ fn simulate(command: &str, text: &str, extra: &[&str]) -> (String, serde_json::V
     let mut args = vec![command, path.to_str().unwrap(), "--out", out.to_str().unwrap()];
     args.extend_from_slice(extra);
     let output = cachesim(&args);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_succeeded(&output);
     let summary = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     (String::from_utf8_lossy(&output.stdout).into_owned(), summary)
 }

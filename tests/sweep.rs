@@ -1,7 +1,7 @@
 //! `cachesim sweep`'s figures: every figure with its 95 % interval, the
 //! early impact, the within-noise mark, --max-lost and --json.
 
-use crate::common::{cachesim, SMALL};
+use crate::common::{assert_succeeded, cachesim, SMALL};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -17,11 +17,7 @@ fn sweep(dir: &Path, args: &[&str]) -> (Vec<HashMap<String, String>>, std::proce
     ];
     all.extend_from_slice(args);
     let output = cachesim(&all);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_succeeded(&output);
     let mut reader = csv::Reader::from_path(out.join("sweep.csv")).unwrap();
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
     let rows = reader

@@ -2,6 +2,7 @@
 //! locked package's own (else `cargo install --path .` fails on it with a
 //! message about some dependency), and the image builds with that version.
 
+use crate::common::assert_succeeded;
 use std::process::Command;
 
 /// A version such as 1.89 or 1.89.0, comparable.
@@ -19,11 +20,7 @@ fn the_declared_rust_version_covers_every_locked_package() {
         .current_dir(root)
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_succeeded(&output);
     let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let declared = metadata["packages"]
         .as_array()

@@ -131,6 +131,15 @@ pub fn cachesim(args: &[&str]) -> std::process::Output {
         .expect("runs")
 }
 
+/// Asserts that a cachesim process exited 0, showing what it said if not.
+pub fn assert_succeeded(output: &std::process::Output) {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// A small valid scenario the command-line tests edit.
 pub const SMALL: &str = r#"
 name = "small"
