@@ -169,10 +169,7 @@ impl<'m> Partition<'m> {
         loop {
             requests += 1;
             if now >= 0 {
-                let same = now < stretch.until
-                    && reached.address == batch.address
-                    && reached.held_at == batch.held_at
-                    && reached.cause == batch.cause;
+                let same = now < stretch.until && batch.alike(&reached);
                 if !same {
                     if batch.requests > 0 {
                         self.count(tally, stretch.bucket, d, batch);

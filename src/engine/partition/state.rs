@@ -290,6 +290,15 @@ pub(super) struct Served {
     pub(super) last: Millis,
 }
 
+impl Served {
+    /// Whether a request that `reached` there was served alike, so it can
+    /// be counted with these (within one bucket).
+    #[inline(always)]
+    pub(super) fn alike(&self, reached: &Reached) -> bool {
+        reached.address == self.address && reached.held_at == self.held_at && reached.cause == self.cause
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -57,6 +57,15 @@ impl Partition<'_> {
         let bucket_len = self.model.scenario.bucket;
         let cycle = self.model.scenario.population.daily_cycle;
         let may_pin = self.may_pin(d);
+        let pace = Pace {
+            device: d as u32,
+            rate: self.arrivals.rates[d],
+            restart_rate: self.model.facts[APP]
+                .get(self.caches.devices[d].app_pool)
+                .restart_rate,
+        };
+        // Requests and restarts are drawn at the daily cycle's peak, then thinned.
+        let arrival_rate = (pace.rate + pace.restart_rate) * self.model.peak_factor();
         let mut squeeze = CycleSqueeze::UNKNOWN;
         let (mut elapsed, mut requests) = (from, 0);
         let mut batch: Option<(usize, Served)> = None;
@@ -65,13 +74,21 @@ impl Partition<'_> {
                 partition.count(tally, bucket, d, served);
             }
         };
-        while let Some(next) = self.next_tail_arrival(d, elapsed).filter(|&t| t < to) {
-            elapsed = next;
+        if arrival_rate <= 0.0 {
+            return (0, u32::MAX);
+        }
+        loop {
+            elapsed += self.streams.counts.sample::<f64, _>(Exp1) / arrival_rate;
+            if elapsed >= to {
+                break;
+            }
             let now = self.clock.at(elapsed);
             if thinned_out(cycle, &mut squeeze, &mut self.streams.counts, now) {
                 continue;
             }
-            if self.restarts_next(d) {
+            let restarts = pace.restart_rate > 0.0
+                && self.streams.counts.random::<f64>() * (pace.rate + pace.restart_rate) < pace.restart_rate;
+            if restarts {
                 self.restart(d);
                 continue;
             }
@@ -79,12 +96,7 @@ impl Partition<'_> {
             let reached = self.request(now, d);
             let bucket = (now / bucket_len) as usize;
             match &mut batch {
-                Some((b, served))
-                    if *b == bucket
-                        && served.address == reached.address
-                        && served.held_at == reached.held_at
-                        && served.cause == reached.cause =>
-                {
+                Some((b, served)) if *b == bucket && served.alike(&reached) => {
                     served.requests += 1;
                     served.last = now;
                 }
@@ -111,11 +123,6 @@ impl Partition<'_> {
             // A pinned app answer's requests are counted by stretch, as a
             // busy device's are.
             if may_pin {
-                let pace = Pace {
-                    device: d as u32,
-                    rate: self.arrivals.rates[d],
-                    restart_rate: self.restart_rate(d),
-                };
                 if let Some(until) = self.pinned_until(pace, now, self.model.scenario.duration) {
                     flush(self, &mut batch, tally);
                     let (pinned, end) = self.count_pinned(pace, elapsed, until, tally);
@@ -152,29 +159,10 @@ impl Partition<'_> {
         n
     }
 
-    /// Device `d`'s next arrival (a request or an app restart, at the daily
-    /// cycle's peak rate) after `elapsed`, if it makes any.
-    fn next_tail_arrival(&mut self, d: usize, elapsed: f64) -> Option<f64> {
-        let rate = (self.arrivals.rates[d] + self.restart_rate(d)) * self.model.peak_factor();
-        (rate > 0.0).then(|| elapsed + self.streams.counts.sample::<f64, _>(Exp1) / rate)
-    }
-
-    /// Whether device `d`'s arrival (not thinned out) is an app restart.
-    fn restarts_next(&mut self, d: usize) -> bool {
-        let restart = self.restart_rate(d);
-        restart > 0.0 && self.streams.counts.random::<f64>() * (self.arrivals.rates[d] + restart) < restart
-    }
-
     /// The addresses of the record's last version, as bits: any other is old.
     fn final_addresses(&self) -> u64 {
         let versions = &self.model.scenario.record.versions;
         versions.last().map_or(0, |v| v.addresses)
-    }
-
-    fn restart_rate(&self, d: usize) -> f64 {
-        self.model.facts[APP]
-            .get(self.caches.devices[d].app_pool)
-            .restart_rate
     }
 
     /// Whether device `d`'s keep-alive connection, app cache or OS cache
