@@ -244,7 +244,7 @@ fn keeps_forever(policy: &Policy) -> Option<&'static str> {
 /// share have no users and do not count.
 pub fn latest_old_answer(scenario: &Scenario, resolvers: &[usize]) -> Result<Millis, Open> {
     let chains = Chains::of(scenario, resolvers);
-    chains.refuse_forever(&[&chains.resolvers, &chains.routers, &chains.oses, &chains.apps])?;
+    Chains::refuse_forever(&[&chains.resolvers, &chains.routers, &chains.oses, &chains.apps])?;
     let at_router = chains.at_router(scenario);
     // Each leaf of the chains (an app, or a device profile) with what
     // reaches its user, and its pool for the connection it may keep.
@@ -296,7 +296,7 @@ pub fn latest_old_answer(scenario: &Scenario, resolvers: &[usize]) -> Result<Mil
 /// [`latest_old_answer`].
 pub fn latest_old_upstream(scenario: &Scenario, resolvers: &[usize]) -> Result<Millis, Open> {
     let chains = Chains::of(scenario, resolvers);
-    chains.refuse_forever(&[&chains.resolvers, &chains.routers])?;
+    Chains::refuse_forever(&[&chains.resolvers, &chains.routers])?;
     let latest = chains.at_router(scenario).latest().unwrap_or(0);
     Ok(latest.max(scenario.record.last_switch()).min(FOREVER))
 }
@@ -354,7 +354,7 @@ impl Chains {
     }
 
     /// The first pool among `layers` that keeps old answers forever, as an error.
-    fn refuse_forever(&self, layers: &[&Vec<Layered>]) -> Result<(), Open> {
+    fn refuse_forever(layers: &[&[Layered]]) -> Result<(), Open> {
         match layers
             .iter()
             .flat_map(|pools| pools.iter())
