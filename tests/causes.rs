@@ -21,7 +21,7 @@ fn scenario(ttl: &str, duration: &str, body: &str) -> String {
 /// old share, and the old share.
 fn after(r: &Results, from_s: f64) -> (ByCause, f64) {
     let causes = r.old_cause();
-    let mut sums = [0.0; Layer::COUNT + 1];
+    let mut sums: ByCause = Default::default();
     let mut old = 0.0;
     for (b, _) in r.time_s.iter().enumerate().filter(|(_, t)| **t >= from_s) {
         for (s, v) in sums.iter_mut().zip(causes[b]) {

@@ -5,6 +5,7 @@ mod bad_input;
 mod behaviours;
 mod bound;
 mod causes;
+mod chains;
 mod charts;
 mod cli;
 mod clients;

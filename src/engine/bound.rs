@@ -71,8 +71,10 @@ struct Reach(Vec<Atom>);
 
 impl Reach {
     /// What the authoritative side hands: each version that carries an
-    /// address the final version does not, with its TTL, while the primary
-    /// serves it and for `lag` after (secondaries that load it late).
+    /// address the final version does not, with its TTL (the alias's, for a
+    /// name that is one), while the primary serves it (under a weighted
+    /// shift, until every answer is new) and for `lag` after (secondaries
+    /// that load it late).
     fn authoritative(record: &Record, lag: Millis) -> Reach {
         let Some(last) = record.versions.last() else {
             return Reach::default();
@@ -84,11 +86,15 @@ impl Reach {
             .filter(|(_, v)| v.addresses & !last.addresses != 0)
             .map(|(i, v)| {
                 let from = if i == 0 { DAWN } else { v.start };
-                let until = record.versions.get(i + 1).map_or(FOREVER, |next| next.start);
+                let until = if record.weights.is_empty() {
+                    record.versions.get(i + 1).map_or(FOREVER, |next| next.start)
+                } else {
+                    record.all_new_from().unwrap_or(FOREVER)
+                };
                 Atom::Flat {
                     from,
                     to: until.saturating_add(lag).min(FOREVER),
-                    ttl: v.ttl,
+                    ttl: record.alias.map_or(v.ttl, |a| a.ttl),
                 }
             })
             .collect();
@@ -165,6 +171,45 @@ impl Reach {
         reach.pruned()
     }
 
+    /// What a resolver under `policy` hands downstream of an alias this reach
+    /// hands it: while it holds an old alias, the old target's addresses,
+    /// kept no longer than the alias and no longer than their own TTL
+    /// (`target_ttl`) gives them there, or a stale reply's TTL.
+    fn behind_alias(&self, policy: &Policy, target_ttl: Millis) -> Reach {
+        let cap = if policy.caches {
+            let stale = policy.serve_stale.map_or(0, |s| s.reply_ttl);
+            policy.lifetime(target_ttl).max(stale)
+        } else {
+            target_ttl
+        };
+        self.through(policy).capped(cap)
+    }
+
+    /// This reach, handing no TTL above `cap`.
+    fn capped(&self, cap: Millis) -> Reach {
+        let mut atoms = Vec::with_capacity(self.0.len() * 2);
+        for &atom in &self.0 {
+            match atom {
+                Atom::Flat { from, to, ttl } => atoms.push(Atom::Flat {
+                    from,
+                    to,
+                    ttl: ttl.min(cap),
+                }),
+                Atom::CountDown { from, expires } if expires.saturating_sub(from) > cap => {
+                    let turn = expires - cap;
+                    atoms.push(Atom::Flat {
+                        from,
+                        to: turn,
+                        ttl: cap,
+                    });
+                    atoms.push(Atom::CountDown { from: turn, expires });
+                }
+                countdown => atoms.push(countdown),
+            }
+        }
+        Reach(atoms).pruned()
+    }
+
     /// Without the empty atoms and those another one covers.
     fn pruned(mut self) -> Reach {
         self.0.retain(|a| a.end() > a.from());
@@ -202,6 +247,8 @@ pub enum Open {
     },
     /// A cache that keeps or serves answers forever, and the setting that does.
     Forever { pool: String, setting: String },
+    /// A weighted shift whose last step leaves this share of answers new.
+    Split { new: f64 },
 }
 
 impl fmt::Display for Open {
@@ -215,6 +262,12 @@ impl fmt::Display for Open {
             Open::Forever { pool, setting } => {
                 write!(f, "{pool} keeps old answers forever ({setting})")
             }
+            Open::Split { new } => write!(
+                f,
+                "the weights end with {}% of answers new (record.weights): the rest go to the old \
+                 addresses for good",
+                (new * 1000.0).round() / 10.0
+            ),
         }
     }
 }
@@ -244,6 +297,7 @@ fn keeps_forever(policy: &Policy) -> Option<&'static str> {
 /// share have no users and do not count.
 pub fn latest_old_answer(scenario: &Scenario, resolvers: &[usize]) -> Result<Millis, Open> {
     let chains = Chains::of(scenario, resolvers);
+    refuse_split(&scenario.record)?;
     Chains::refuse_forever(&[&chains.resolvers, &chains.routers, &chains.oses, &chains.apps])?;
     let at_router = chains.at_router(scenario);
     // Each leaf of the chains (an app, or a device profile) with what
@@ -296,9 +350,18 @@ pub fn latest_old_answer(scenario: &Scenario, resolvers: &[usize]) -> Result<Mil
 /// [`latest_old_answer`].
 pub fn latest_old_upstream(scenario: &Scenario, resolvers: &[usize]) -> Result<Millis, Open> {
     let chains = Chains::of(scenario, resolvers);
+    refuse_split(&scenario.record)?;
     Chains::refuse_forever(&[&chains.resolvers, &chains.routers])?;
     let latest = chains.at_router(scenario).latest().unwrap_or(0);
     Ok(latest.max(scenario.record.last_switch()).min(FOREVER))
+}
+
+/// A weighted shift that never makes every answer new, as an error.
+fn refuse_split(record: &Record) -> Result<(), Open> {
+    match (record.all_new_from(), record.weights.last()) {
+        (None, Some(last)) => Err(Open::Split { new: last.new }),
+        _ => Ok(()),
+    }
 }
 
 /// The pools of every layer of the chains behind some resolver pools, and
@@ -367,10 +430,25 @@ impl Chains {
 
     /// What the household routers hand their devices.
     fn at_router(&self, scenario: &Scenario) -> Reach {
-        through(
-            &through(&Reach::authoritative(&scenario.record, self.lag), &self.resolvers),
-            &self.routers,
-        )
+        let record = &scenario.record;
+        let authoritative = Reach::authoritative(record, self.lag);
+        let at_resolver = match record.alias {
+            None => through(&authoritative, &self.resolvers),
+            // Only resolvers keep the alias apart from its target's addresses.
+            Some(_) => {
+                let target_ttl = record.longest_address_ttl();
+                if self.resolvers.is_empty() {
+                    authoritative.capped(target_ttl)
+                } else {
+                    Reach::union(
+                        self.resolvers
+                            .iter()
+                            .map(|p| authoritative.behind_alias(&p.pool.policy, target_ttl)),
+                    )
+                }
+            }
+        };
+        through(&at_resolver, &self.routers)
     }
 }
 

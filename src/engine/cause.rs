@@ -21,23 +21,28 @@ pub const NONE: u16 = u16::MAX;
 /// requesting device's chain, and its slot is looked up only for requests
 /// that were old.
 pub const CODE_TTL: u8 = Layer::COUNT as u8;
+/// An alias cached before the change, still inside its TTL, names the old
+/// target (see `partition/alias.rs`).
+pub const CODE_ALIAS: u8 = Layer::COUNT as u8 + 1;
 /// No cache has kept the answer past its retirement (yet).
 pub const CODE_NONE: u8 = u8::MAX;
 
-/// A value per cause code: each layer (`Layer as usize`), then the TTL.
-pub type ByCause = [f64; Layer::COUNT + 1];
+/// A value per cause code: each layer (`Layer as usize`), the TTL, then
+/// the alias.
+pub type ByCause = [f64; Layer::COUNT + 2];
 
 /// The cause codes' values, summed from per-slot values.
 pub fn by_code(causes: &[Cause], by_slot: &[f64]) -> ByCause {
-    let mut sums = [0.0; Layer::COUNT + 1];
+    let mut sums = [0.0; Layer::COUNT + 2];
     for (c, v) in causes.iter().zip(by_slot) {
         sums[c.code() as usize] += v;
     }
     sums
 }
 
-/// The names of the cause codes, in code order (`timeseries.csv`'s `old_cause_*`).
-pub const CODE_NAMES: [&str; Layer::COUNT + 1] = [
+/// The names of the cause codes, in code order (`timeseries.csv`'s
+/// `old_cause_*`; `alias` only for a record that is one, see [`code_names`]).
+pub const CODE_NAMES: [&str; Layer::COUNT + 2] = [
     "connection",
     "app",
     "os",
@@ -45,22 +50,36 @@ pub const CODE_NAMES: [&str; Layer::COUNT + 1] = [
     "resolver",
     "authoritative",
     "ttl",
+    "alias",
 ];
 
-/// One possible cause: the record's TTL, the authoritative side, or one
-/// pool of one layer (a connection belongs to its app's pool).
+/// The cause codes results with `causes` have columns for: the alias's
+/// only where the record is one.
+pub fn code_names(causes: &[Cause]) -> &'static [&'static str] {
+    if causes.iter().any(|c| c.alias) {
+        &CODE_NAMES
+    } else {
+        &CODE_NAMES[..Layer::COUNT + 1]
+    }
+}
+
+/// One possible cause: the record's TTL, the alias's, the authoritative
+/// side, or one pool of one layer (a connection belongs to its app's pool).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cause {
-    /// `None`: the record's TTL.
+    /// `None`: the record's TTL (or the alias's, with `alias`).
     pub layer: Option<Layer>,
     pub pool: Option<String>,
+    /// An alias cached before the change names the old target.
+    pub alias: bool,
 }
 
 impl Cause {
-    /// The name `summary.json` and the reports use: `ttl`, `authoritative`,
-    /// `resolver/pins-24h`, `connection/firefox-2`.
+    /// The name `summary.json` and the reports use: `ttl`, `alias`,
+    /// `authoritative`, `resolver/pins-24h`, `connection/firefox-2`.
     pub fn name(&self) -> String {
         match (&self.layer, &self.pool) {
+            (None, _) if self.alias => "alias".to_string(),
             (None, _) => "ttl".to_string(),
             (Some(layer), None) => layer.name().to_string(),
             (Some(layer), Some(pool)) => format!("{}/{pool}", layer.name()),
@@ -69,7 +88,11 @@ impl Cause {
 
     /// The cause code this cause travels as (see [`CODE_TTL`]).
     pub fn code(&self) -> u8 {
-        self.layer.map_or(CODE_TTL, |l| l as u8)
+        match self.layer {
+            Some(layer) => layer as u8,
+            None if self.alias => CODE_ALIAS,
+            None => CODE_TTL,
+        }
     }
 }
 
@@ -81,10 +104,12 @@ pub fn causes(scenario: &Scenario) -> Vec<Cause> {
         Cause {
             layer: None,
             pool: None,
+            alias: false,
         },
         Cause {
             layer: Some(Layer::Authoritative),
             pool: None,
+            alias: false,
         },
     ];
     let layers = [
@@ -98,12 +123,21 @@ pub fn causes(scenario: &Scenario) -> Vec<Cause> {
         all.extend(pools.iter().map(|p| Cause {
             layer: Some(layer),
             pool: Some(p.name.clone()),
+            alias: false,
         }));
+    }
+    // Last, so scenarios without an alias keep their slots.
+    if scenario.record.alias.is_some() {
+        all.push(Cause {
+            layer: None,
+            pool: None,
+            alias: true,
+        });
     }
     all
 }
 
-/// The pool behind each cause slot (`None` for the TTL and the
+/// The pool behind each cause slot (`None` for the TTL, the alias and the
 /// authoritative), in the order of [`causes`].
 pub fn pools_by_slot(scenario: &Scenario) -> Vec<Option<&crate::scenario::Pool>> {
     let mut pools = vec![None, None];
@@ -115,6 +149,9 @@ pub fn pools_by_slot(scenario: &Scenario) -> Vec<Option<&crate::scenario::Pool>>
         &scenario.resolvers,
     ] {
         pools.extend(layer.iter().map(Some));
+    }
+    if scenario.record.alias.is_some() {
+        pools.push(None);
     }
     pools
 }

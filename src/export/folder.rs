@@ -174,10 +174,12 @@ fn read_series(path: &Path, data: &mut ChartData) -> Result<()> {
         .map(|l| column(&format!("old_via_{}", l.name())))
         .collect::<Result<_>>()?;
     // Folders written before causes were counted have none.
-    let causes: Option<Vec<usize>> = CODE_NAMES
+    let causes: Option<Vec<usize>> = CODE_NAMES[..CODE_NAMES.len() - 1]
         .iter()
         .map(|c| column(&format!("old_cause_{c}")).ok())
         .collect();
+    // Only a record that is an alias has the alias's column.
+    let alias = column("old_cause_alias").ok();
     for (line, record) in reader.records().enumerate() {
         let record = record.map_err(|e| bad(path, e))?;
         let number = |i: usize| -> Result<f64> {
@@ -200,7 +202,7 @@ fn read_series(path: &Path, data: &mut ChartData) -> Result<()> {
         data.old_via.push(row);
         if let Some(causes) = &causes {
             let mut row = [0.0; CODE_NAMES.len()];
-            for (value, &i) in row.iter_mut().zip(causes) {
+            for (value, &i) in row.iter_mut().zip(causes.iter().chain(&alias)) {
                 *value = number(i)?;
             }
             data.old_cause.push(row);

@@ -3,7 +3,7 @@
 //! value, written by `run` and read back by `chart` and the report.
 
 use super::{text, Report, THRESHOLDS};
-use crate::engine::cause::CODE_NAMES;
+use crate::engine::cause::code_names;
 use crate::engine::PerLayer;
 use crate::plan::decision::TAIL_THRESHOLD;
 use crate::plan::{Criterion, Traffic};
@@ -222,7 +222,7 @@ impl Summary {
             runs_with_old_requests: last.len(),
         });
         let tail = r.tail_blame(TAIL_THRESHOLD).map(|tail| Tail {
-            caused_by: CODE_NAMES
+            caused_by: code_names(&r.causes)
                 .iter()
                 .zip(tail.caused_by)
                 .map(|(name, v)| (name.to_string(), v))

@@ -2,7 +2,7 @@
 //! addresses, the long-format `addresses.csv`.
 
 use super::Report;
-use crate::engine::cause::CODE_NAMES;
+use crate::engine::cause::code_names;
 use crate::engine::Layer;
 
 pub fn timeseries_csv(report: &Report) -> Vec<u8> {
@@ -20,7 +20,8 @@ pub fn timeseries_csv(report: &Report) -> Vec<u8> {
     .map(|s| s.to_string())
     .collect();
     header.extend(Layer::ALL.iter().map(|l| format!("old_via_{}", l.name())));
-    header.extend(CODE_NAMES.iter().map(|c| format!("old_cause_{c}")));
+    let names = code_names(&r.causes);
+    header.extend(names.iter().map(|c| format!("old_cause_{c}")));
     w.write_record(&header).expect("writing to memory");
     for (b, causes) in r.old_cause().iter().enumerate() {
         let e = r.old_share[b];
@@ -33,7 +34,7 @@ pub fn timeseries_csv(report: &Report) -> Vec<u8> {
             r.clients_old_share[b].to_string(),
         ];
         row.extend(r.old_via[b].values().map(|v| v.to_string()));
-        row.extend(causes.iter().map(|v| v.to_string()));
+        row.extend(causes[..names.len()].iter().map(|v| v.to_string()));
         w.write_record(&row).expect("writing to memory");
     }
     w.into_inner().expect("writing to memory")

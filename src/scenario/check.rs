@@ -2,6 +2,7 @@
 //! [`Scenario`], each refusal naming the file, line, key, the value given and
 //! what would be accepted.
 
+mod chain;
 mod clients;
 mod policy;
 
@@ -329,10 +330,13 @@ impl<'a> Checker<'a> {
                 return self.fail("record.pick", format!("\"{other}\": accepted are \"random\" (clients pick any address) and \"rotate\" (servers rotate the order, clients take the first)"));
             }
         };
+        let (alias, weights) = self.chain(raw)?;
         Ok(Record {
             addresses,
             versions,
             rotate,
+            alias,
+            weights,
         })
     }
 

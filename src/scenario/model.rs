@@ -131,6 +131,27 @@ pub struct Record {
     /// Clients take the first address of answers that servers rotate round
     /// robin (`pick = "rotate"`), instead of one at random (`"random"`).
     pub rotate: bool,
+    /// The name is an alias (`cname`): the change swaps its target, and the
+    /// old target keeps answering with the old addresses.
+    pub alias: Option<Alias>,
+    /// A weighted shift (`weights`), in time order; empty when the switch is
+    /// one step.
+    pub weights: Vec<Weight>,
+}
+
+/// The alias (CNAME) in front of the address records: its own TTL, cached
+/// on its own by resolvers.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Alias {
+    pub ttl: Millis,
+}
+
+/// One step of a weighted shift: from `at`, each answer the authoritative
+/// gives is the new one with probability `new`, else the old one.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Weight {
+    pub at: Millis,
+    pub new: f64,
 }
 
 /// One answer the authoritative serves: a TTL and a set of addresses.
@@ -148,9 +169,37 @@ impl Record {
         self.versions.partition_point(|v| v.start <= t).saturating_sub(1)
     }
 
-    /// The longest TTL the record ever carries.
+    /// The longest TTL the record ever carries (its alias's included).
     pub fn longest_ttl(&self) -> Millis {
+        let addresses = self.versions.iter().map(|v| v.ttl).max().unwrap_or(0);
+        addresses.max(self.alias.map_or(0, |a| a.ttl))
+    }
+
+    /// The longest TTL of the address records (without the alias's).
+    pub fn longest_address_ttl(&self) -> Millis {
         self.versions.iter().map(|v| v.ttl).max().unwrap_or(0)
+    }
+
+    /// The probability an answer given at `t` is the new one, for a
+    /// weighted shift (`None`: the record is not weighted, and the version
+    /// in force decides).
+    #[inline]
+    pub fn new_weight_at(&self, t: Millis) -> Option<f64> {
+        if self.weights.is_empty() {
+            return None;
+        }
+        let steps = self.weights.partition_point(|w| w.at <= t);
+        Some(steps.checked_sub(1).map_or(0.0, |i| self.weights[i].new))
+    }
+
+    /// From when every answer is the new one for good (`None`: the weights
+    /// end below 1, so some answers stay old). 0 for a record that is not
+    /// weighted: the switch.
+    pub fn all_new_from(&self) -> Option<Millis> {
+        match self.weights.iter().rposition(|w| w.new < 1.0) {
+            None => Some(self.weights.first().map_or(0, |w| w.at)),
+            Some(i) => self.weights.get(i + 1).map(|w| w.at),
+        }
     }
 
     /// Whether some answer carries several addresses (DNS load balancing).

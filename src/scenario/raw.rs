@@ -106,6 +106,23 @@ pub struct RawRecord {
     #[serde(default)]
     pub schedule: Vec<RawStep>,
     pub pick: Option<String>,
+    /// The name is an alias: `{ ttl = "300s" }`.
+    pub cname: Option<RawCname>,
+    /// A weighted shift: `[{ at = "0s", new = 0.1 }, …]`.
+    pub weights: Option<Vec<RawWeight>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawCname {
+    pub ttl: Value,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawWeight {
+    pub at: Value,
+    pub new: f64,
 }
 
 #[derive(Deserialize, Debug)]

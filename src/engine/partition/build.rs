@@ -92,6 +92,7 @@ impl<'m> Partition<'m> {
                 devices: drawn.devices,
                 households: drawn.households,
                 shards: vec![Entry::EMPTY; shards],
+                aliases: vec![Entry::EMPTY; if s.record.alias.is_some() { shards } else { 0 }],
                 rotations: vec![0; shards],
                 authoritative_rotation: 0,
                 secondary_phases,
@@ -152,10 +153,12 @@ fn draw(model: &Model, plan: PartitionPlan, rng: &mut Xoshiro256PlusPlus) -> Dra
     let mut chains = Chains {
         model,
         resolver_bit: LayerMask::EMPTY,
-        resolver_plain: plan.resolver_pool.is_none_or(|p| {
-            let policy = &s.resolvers[p].policy;
-            !policy.caches || policy.keeps_or_prefetches()
-        }),
+        // A resolver following an alias keeps two record sets: the general walk's.
+        resolver_plain: s.record.alias.is_none()
+            && plan.resolver_pool.is_none_or(|p| {
+                let policy = &s.resolvers[p].policy;
+                !policy.caches || policy.keeps_or_prefetches()
+            }),
     };
     chains.resolver_bit = plan.resolver_pool.map_or(LayerMask::EMPTY, |p| {
         chains.caching(RESOLVER, p as u8, Layer::Resolver)

@@ -7,6 +7,7 @@
 //! needs no event of its own, so the loop needs no event queue beyond the busy
 //! devices' next requests. Caches start in their stationary state (`seed`).
 
+mod alias;
 mod build;
 mod clock;
 mod count;
@@ -122,6 +123,9 @@ struct Caches {
     households: Vec<Household>,
     /// The resolver instance's independent caches (one unless sharded).
     shards: Vec<Entry>,
+    /// Each shard's cached alias when the name is one (empty otherwise):
+    /// its version is the target it names (see `alias.rs`).
+    aliases: Vec<Entry>,
     /// Round-robin positions of each resolver shard and of the authoritative.
     rotations: Vec<u32>,
     authoritative_rotation: u32,

@@ -32,6 +32,9 @@ impl<'m> Partition<'m> {
                 self.caches.shards[i] =
                     stationary(&mut self.streams.seeding, at, law, &pool.policy, Layer::Resolver);
             }
+            if let Some(alias) = s.record.alias {
+                self.seed_aliases(at, alias.ttl, per_shard, &pool.policy);
+            }
             // One shard that only keeps answers: the copies below it expire
             // with its entry, fetched by one of the partition's requests.
             if self.caches.shards.len() == 1 && pool.policy.is_plain() {
@@ -345,6 +348,28 @@ fn stationary<R: Rng>(
         // Expired and waiting for the next request: serve-stale still has it.
         (None, Some(_)) => entry(ServeStale::seeded_expiry(rng, start, rate)),
         (None, None) => Entry::EMPTY,
+    }
+}
+
+impl Partition<'_> {
+    /// Seeds each shard's alias from its own stationary law (renewed by the
+    /// first query after it expires), and keeps the shard's answer no longer
+    /// than its alias, as the resolver does. The joint law of the two is
+    /// left to the warm-up, which covers twice the alias's lifetime too.
+    fn seed_aliases(&mut self, at: Seeded, alias_ttl: Millis, per_shard: f64, policy: &Policy) {
+        let alias_at = Seeded { ttl: alias_ttl, ..at };
+        let law = (policy.lifetime(alias_ttl), per_shard, 0.0);
+        for i in 0..self.caches.shards.len() {
+            let alias = stationary(&mut self.streams.seeding, alias_at, law, policy, Layer::Resolver);
+            self.caches.aliases[i] = alias;
+            let answer = &mut self.caches.shards[i];
+            if alias.version == super::NO_VERSION {
+                *answer = Entry::EMPTY;
+            } else if answer.expires > alias.expires {
+                answer.expires = alias.expires;
+                answer.retire = answer.retire.min(alias.retire);
+            }
+        }
     }
 }
 

@@ -80,12 +80,19 @@ impl Upstream<'_, '_> {
                 phase + (now - phase).div_euclid(auth.refresh) * auth.refresh
             }
         };
-        let version = record.version_at(loaded);
+        let mut version = record.version_at(loaded);
+        // A weighted shift: the old answer with the weight's odds, retired
+        // already (the authoritative side's doing).
+        let mut weighed_old = false;
+        if let Some(new) = record.new_weight_at(loaded).filter(|_| loaded >= 0) {
+            weighed_old = self.rng.random::<f64>() >= new;
+            version = if weighed_old { 0 } else { record.versions.len() - 1 };
+        }
         let first = next_in_rotation(record, self.rotation, version as u16);
         let ttl = record.versions[version].ttl;
         // A secondary still serving an older zone: the answer is retired
         // already, the authoritative side's doing.
-        let stale = if loaded < now && version != record.version_at(now) {
+        let stale = if weighed_old || loaded < now && version != record.version_at(now) {
             Staleness {
                 retire: now,
                 cause: Layer::Authoritative as u8,

@@ -31,7 +31,10 @@ impl Partition<'_> {
             }
             self.ask(Layer::Resolver, caches, &mut missed, shard, now, d)
         };
-        let mut answer = found.unwrap_or_else(|| self.authoritative(now));
+        let mut answer = match found {
+            Some(answer) => answer,
+            None => self.upstream_of_resolver(shard, missed.has(Layer::Resolver), now),
+        };
         if missed.has(Layer::Resolver) {
             answer = self.store(Layer::Resolver, d, shard, answer, now);
             answer.first = self.next_first(Some(shard), answer.version);
@@ -63,6 +66,28 @@ impl Partition<'_> {
             *missed |= LayerMask::of(layer);
         }
         answer
+    }
+
+    /// What a resolver shard that `caches` (or requests passing a layer
+    /// without one) gets from upstream at `now`: the authoritative's answer,
+    /// or for an alias, the answer built from it (see `alias.rs`).
+    #[inline(always)]
+    fn upstream_of_resolver(&mut self, shard: usize, caches: bool, now: Millis) -> Answer {
+        if self.model.scenario.record.alias.is_some() {
+            self.follow_alias(shard, caches, now)
+        } else {
+            self.authoritative(now)
+        }
+    }
+
+    /// A cache's refresh while it answers (prefetch, serve-stale): what its
+    /// upstream hands at `now`.
+    fn refresh(&mut self, layer: Layer, shard: usize, now: Millis, d: usize) -> Answer {
+        if layer == Layer::Resolver {
+            self.upstream_of_resolver(shard, true, now)
+        } else {
+            self.resolve(layer.up(), now, d)
+        }
     }
 
     /// The answer the authoritative server gives at `now`.
@@ -115,14 +140,14 @@ impl Partition<'_> {
                 cause: stale.cause_at(now, layer),
             };
             if policy.hit_asks_upstream() && remaining <= policy.prefetch_point(entry.lifetime) {
-                let fresh = self.resolve(layer.up(), now, d);
+                let fresh = self.refresh(layer, shard, now, d);
                 self.store(layer, d, shard, fresh, now);
             }
             return Some(answer);
         }
         let serve = policy.serve_stale?;
         if entry.version != NO_VERSION && serve.answers(entry.expires, now) && now < entry.evicted {
-            let fresh = self.resolve(layer.up(), now, d);
+            let fresh = self.refresh(layer, shard, now, d);
             self.store(layer, d, shard, fresh, now);
             return Some(Answer {
                 version: entry.version,
@@ -151,6 +176,12 @@ impl Partition<'_> {
     ) -> Answer {
         let policy = self.policy(layer, d);
         let mut kept = policy.lifetime(answer.ttl);
+        // A resolver keeps what an alias led it to no longer than the alias.
+        if layer == Layer::Resolver {
+            if let Some(cap) = self.alias_cap(shard, now) {
+                kept = kept.min(cap - now);
+            }
+        }
         // A reloading OS cache answers until its next prune after the
         // answer expires (see `reload.rs`).
         let reload = policy.reload.filter(|_| layer == Layer::Os);

@@ -34,8 +34,9 @@ pub struct ChartData {
     pub measured: bool,
 }
 
-/// A colour per layer, in [`Layer`]'s order, then the record's TTL's.
-const COLOURS: [RGBColor; Layer::COUNT + 1] = [
+/// A colour per layer, in [`Layer`]'s order, then the record's TTL's and
+/// the alias's.
+const COLOURS: [RGBColor; Layer::COUNT + 2] = [
     RGBColor(230, 159, 0),   // connection
     RGBColor(86, 180, 233),  // app
     RGBColor(0, 158, 115),   // os
@@ -43,6 +44,7 @@ const COLOURS: [RGBColor; Layer::COUNT + 1] = [
     RGBColor(213, 94, 0),    // resolver
     RGBColor(204, 121, 167), // authoritative
     RGBColor(153, 153, 153), // ttl
+    RGBColor(0, 114, 178),   // alias
 ];
 
 /// Every chart as (file name, bytes), PNG and SVG.
@@ -249,9 +251,16 @@ fn layers<DB: DrawingBackend>(
 /// Per bucket, what caused the old requests, as a share of them: the
 /// record's TTL, or the layer whose policy kept the old answer past it.
 fn causes<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData) -> Result<(), ChartError> {
-    let rows: Vec<Vec<f64>> = data.old_cause.iter().map(|v| v.to_vec()).collect();
+    // The alias's part only where some request was old through one.
+    let alias = Layer::COUNT + 1;
+    let count = if data.old_cause.iter().any(|v| v[alias] > 0.0) {
+        CODE_NAMES.len()
+    } else {
+        alias
+    };
+    let rows: Vec<Vec<f64>> = data.old_cause.iter().map(|v| v[..count].to_vec()).collect();
     let title = "what caused the stale answers (share of old requests)";
-    stacked(root, data, title, &rows, &CODE_NAMES, true)
+    stacked(root, data, title, &rows, &CODE_NAMES[..count], true)
 }
 
 /// Parts of the old requests per bucket (`rows`, one column per name),
@@ -508,9 +517,9 @@ mod tests {
                 PerLayer([0.0; 6]),
             ],
             old_cause: vec![
-                [0.0, 0.1, 0.0, 0.0, 0.2, 0.0, 0.2],
-                [0.0, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0],
-                [0.0; 7],
+                [0.0, 0.1, 0.0, 0.0, 0.2, 0.0, 0.2, 0.0],
+                [0.0, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0; 8],
             ],
             addresses: vec![],
             retire_after_s: Some(600.0),

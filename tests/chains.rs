@@ -1,0 +1,137 @@
+//! Records a migration changes besides one address record: an alias whose
+//! target is swapped (a CDN switch) and a weighted shift. Closed forms
+//! behind one resolver honouring TTLs, at request rate L per resolver.
+
+use crate::common::{check_series, run_shares, simulate};
+use cachesim::engine::bound::{latest_old_answer, Open};
+use cachesim::scenario;
+
+/// The old share behind one cache keeping answers `ttl` s under Poisson
+/// requests at `rate` per s: (ttl − t)⁺ / (ttl + 1/rate).
+fn cache_share(ttl: f64, rate: f64) -> impl Fn(f64) -> f64 {
+    move |t: f64| (ttl - t).max(0.0) / (ttl + 1.0 / rate)
+}
+
+/// 2,000 resolver instances, one household each, at L = 0.05/s, no cache
+/// below them: each run has 2,000 independent resolvers.
+fn behind_one_resolver(record: &str) -> String {
+    format!(
+        r#"
+[simulation]
+duration = "80s"
+bucket = "10s"
+runs = 20
+seed = 31
+[record]
+old = ["203.0.113.10"]
+new = ["198.51.100.20"]
+{record}
+[population]
+households = 2000
+requests_per_day = 4320        # 0.05 per second
+[[resolver]]
+share = 1.0
+instances = 2000
+policy = {{}}
+"#
+    )
+}
+
+/// An alias over short-lived addresses: the alias's TTL C sets the tail,
+/// (C − t)⁺ / (C + 1/L), however short the target's TTL (the resolver keeps
+/// fetching the old target's addresses while it holds the alias).
+#[test]
+fn an_alias_over_short_lived_addresses_lasts_as_long_as_the_alias() {
+    let r = simulate(&behind_one_resolver("ttl = \"5s\"\ncname = { ttl = \"60s\" }"));
+    check_series(&r, cache_share(60.0, 0.05), 0.0, "alias 60 s over 5 s");
+    // Past the first seconds the old answers are the alias's doing (cause
+    // code 7; the TTL's, 6, only while the old target's addresses fetched
+    // before the change last).
+    let causes = r.old_cause();
+    let alias: f64 = causes.iter().map(|c| c[7]).sum();
+    let ttl: f64 = causes.iter().map(|c| c[6]).sum();
+    let all: f64 = causes.iter().map(|c| c.iter().sum::<f64>()).sum();
+    assert!(
+        alias / all > 0.8 && (alias + ttl - all).abs() < 1e-9,
+        "alias {alias}, ttl {ttl}, all {all}"
+    );
+}
+
+/// An alias over long-lived addresses: the resolver keeps its answer no
+/// longer than the alias, so again (C − t)⁺ / (C + 1/L).
+#[test]
+fn an_alias_over_long_lived_addresses_ends_with_the_alias() {
+    let r = simulate(&behind_one_resolver("ttl = \"300s\"\ncname = { ttl = \"60s\" }"));
+    check_series(&r, cache_share(60.0, 0.05), 0.0, "alias 60 s over 300 s");
+}
+
+/// A weighted step to w at the change, TTL T: old share
+/// 1 − w·(1 − (T − t)⁺ / (T + 1/L)).
+#[test]
+fn a_weighted_step_lags_its_weight_by_the_ttl() {
+    for (w, seed) in [(0.1, 32), (0.5, 33)] {
+        let text = behind_one_resolver(&format!(
+            "ttl = \"60s\"\nweights = [{{ at = \"0s\", new = {w} }}]"
+        ))
+        .replace("seed = 31", &format!("seed = {seed}"));
+        let r = simulate(&text);
+        let cached = cache_share(60.0, 0.05);
+        check_series(&r, |t| 1.0 - w * (1.0 - cached(t)), 0.0, &format!("weight {w}"));
+    }
+}
+
+/// Weights that reach 1 end like a switch at that step.
+#[test]
+fn weights_that_reach_one_end_like_a_switch_then() {
+    let text = behind_one_resolver(
+        "ttl = \"60s\"\nweights = [{ at = \"0s\", new = 0.0 }, { at = \"20s\", new = 1.0 }]",
+    );
+    let r = simulate(&text);
+    let cached = cache_share(60.0, 0.05);
+    check_series(
+        &r,
+        |t| if t <= 20.0 { 1.0 } else { cached(t - 20.0) },
+        0.0,
+        "switch at 20 s",
+    );
+    // The first bucket is all old.
+    let first = run_shares(&r, 0);
+    assert!(first.iter().all(|&s| s == 1.0), "{first:?}");
+}
+
+fn parse(text: &str) -> scenario::Scenario {
+    scenario::parse(text, "t.toml", &[]).expect("valid")
+}
+
+/// The latest an old answer can come: the alias's lifetime at the resolver
+/// (a minimum TTL stretches it), not the target's TTL, and caches below
+/// keep what they are handed no longer than the resolver's copy.
+#[test]
+fn the_bound_follows_the_alias() {
+    let base = behind_one_resolver("ttl = \"20s\"\ncname = { ttl = \"5m\" }");
+    let all = [0];
+    assert_eq!(latest_old_answer(&parse(&base), &all), Ok(300_000));
+    let with_os = format!("{base}\n[[os]]\nshare = 1.0\npolicy = {{}}\n");
+    assert_eq!(latest_old_answer(&parse(&with_os), &all), Ok(300_000));
+    // An OS cache with a 15 s floor (macOS) may keep the last copy 15 s.
+    let macos = format!("{base}\n[[os]]\nshare = 1.0\npolicy = \"macos\"\n");
+    let bound = latest_old_answer(&parse(&macos), &all).unwrap();
+    assert!((300_000..=300_000 + 27_000).contains(&bound), "{bound}");
+    let floor = base.replace("policy = {}", "policy = { min_ttl = \"10m\" }");
+    assert_eq!(latest_old_answer(&parse(&floor), &all), Ok(600_000));
+}
+
+/// Weights ending below 1 leave old answers for good: no bound, and why.
+#[test]
+fn weights_ending_below_one_have_no_bound() {
+    let s = parse(&behind_one_resolver(
+        "ttl = \"60s\"\nweights = [{ at = \"0s\", new = 0.5 }]",
+    ));
+    let open = latest_old_answer(&s, &[0]).unwrap_err();
+    assert_eq!(open, Open::Split { new: 0.5 });
+    assert!(open.to_string().contains("50% of answers new"), "{open}");
+    let s = parse(&behind_one_resolver(
+        "ttl = \"60s\"\nweights = [{ at = \"0s\", new = 0.5 }, { at = \"30m\", new = 1.0 }]",
+    ));
+    assert_eq!(latest_old_answer(&s, &[0]), Ok(30 * 60_000 + 60_000));
+}
