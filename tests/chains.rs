@@ -135,3 +135,45 @@ fn weights_ending_below_one_have_no_bound() {
     ));
     assert_eq!(latest_old_answer(&s, &[0]), Ok(30 * 60_000 + 60_000));
 }
+
+/// Counting quiet partitions in bulk, and walking devices alone once
+/// nothing above them can hand an old answer, keep every mean behind an
+/// alias (with resolvers that serve stale, prefetch, clamp and pin, and
+/// secondaries that load the change late) and under a weighted shift.
+#[test]
+fn counting_in_bulk_keeps_every_mean_behind_an_alias() {
+    crate::equivalence::assert_quiet_counts_keep_every_mean(&["record.cname={ ttl = \"10m\" }"]);
+}
+
+#[test]
+fn counting_in_bulk_keeps_every_mean_under_a_weighted_shift() {
+    crate::equivalence::assert_quiet_counts_keep_every_mean(&[
+        "record.weights=[{ at = \"0s\", new = 0.3 }, { at = \"20m\", new = 1.0 }]",
+    ]);
+}
+
+/// The bound behind an alias holds where chains are busy enough to come
+/// near it: walking every request to the horizon checks that no old
+/// answer comes after its partition went quiet.
+#[test]
+fn no_old_answer_comes_after_the_bound_behind_an_alias() {
+    use cachesim::engine::Shortcuts;
+    let walk = |overrides: &[&str]| {
+        crate::common::run_tallies_with(
+            crate::equivalence::QUIETING,
+            overrides,
+            Shortcuts {
+                count_quietly: false,
+                ..Shortcuts::default()
+            },
+        )
+    };
+    for alias in ["{ ttl = \"10m\" }", "{ ttl = \"30s\" }"] {
+        let tallies = walk(&[
+            &format!("record.cname={alias}"),
+            "simulation.runs=6",
+            "population.requests_per_day=3000",
+        ]);
+        assert!(tallies.iter().all(|t| t.last_old.is_some()));
+    }
+}

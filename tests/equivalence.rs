@@ -342,7 +342,7 @@ policy = "none"
 /// fixed lifetime, keep-alive connections capped at 20 minutes or at 20
 /// requests by the server, secondaries
 /// that lag, a daily cycle, restarts, and busy devices among quiet ones.
-const QUIETING: &str = r#"
+pub const QUIETING: &str = r#"
 [server]
 max_requests = 20
 [simulation]
@@ -436,7 +436,7 @@ fn counting_dense_and_sparse_devices_in_bulk_keeps_every_mean() {
     assert_quiet_counts_keep_every_mean(&["population.requests_per_day={ exponential = { mean = 1500 } }"]);
 }
 
-fn assert_quiet_counts_keep_every_mean(overrides: &[&str]) {
+pub fn assert_quiet_counts_keep_every_mean(overrides: &[&str]) {
     let bulk = run_tallies_with(QUIETING, overrides, Shortcuts::default());
     let walked = run_tallies_with(
         QUIETING,
