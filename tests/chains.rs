@@ -77,6 +77,17 @@ fn a_weighted_step_lags_its_weight_by_the_ttl() {
         let r = simulate(&text);
         let cached = cache_share(60.0, 0.05);
         check_series(&r, |t| 1.0 - w * (1.0 - cached(t)), 0.0, &format!("weight {w}"));
+        // Once the old answers cached before the change are gone, every old
+        // request is the weights' doing (cause code 8).
+        for (b, causes) in r
+            .old_cause()
+            .iter()
+            .enumerate()
+            .filter(|(b, _)| r.time_s[*b] >= 60.0)
+        {
+            let old = r.old_share[b].mean;
+            assert!((causes[8] - old).abs() < 1e-9, "bucket {b}: {causes:?} of {old}");
+        }
     }
 }
 
@@ -176,4 +187,26 @@ fn no_old_answer_comes_after_the_bound_behind_an_alias() {
         ]);
         assert!(tallies.iter().all(|t| t.last_old.is_some()));
     }
+}
+
+/// The lag the decision reports: behind honouring resolvers (TTL 60 s,
+/// L = 0.05/s) the share of requests on the new addresses after a step
+/// from w₀ to w is w₀ + (w − w₀)·(1 − (60 − t)⁺/80). It comes within one
+/// point of 50 % only in the bucket [60 s, 70 s) (in [50 s, 60 s) its mean
+/// is 46.9 %), and of 100 % in the bucket starting 60 s after the step at
+/// 5 min (95 % the bucket before): ends of 10 s buckets, a bucket's noise
+/// allowed.
+#[test]
+fn the_lag_is_where_the_closed_form_reaches_each_weight() {
+    let text = behind_one_resolver(
+        "ttl = \"60s\"\nweights = [{ at = \"0s\", new = 0.5 }, { at = \"5m\", new = 1.0 }]",
+    )
+    .replace("duration = \"80s\"", "duration = \"8m\"");
+    let s = parse(&text);
+    let r = simulate(&text);
+    let lags = cachesim::plan::mechanisms::step_lags(&s, &r);
+    assert_eq!(lags.len(), 2);
+    let first = lags[0].reached_s.expect("reached");
+    assert!([70.0, 80.0].contains(&first), "50 % reached at {first} s");
+    assert_eq!(lags[1].reached_s, Some(370.0), "100 % reached");
 }

@@ -24,16 +24,21 @@ pub const CODE_TTL: u8 = Layer::COUNT as u8;
 /// An alias cached before the change, still inside its TTL, names the old
 /// target (see `partition/alias.rs`).
 pub const CODE_ALIAS: u8 = Layer::COUNT as u8 + 1;
+/// A weighted shift's authoritative answered with the old addresses.
+pub const CODE_WEIGHTS: u8 = Layer::COUNT as u8 + 2;
 /// No cache has kept the answer past its retirement (yet).
 pub const CODE_NONE: u8 = u8::MAX;
 
+/// How many cause codes there are.
+pub const CODES: usize = Layer::COUNT + 3;
+
 /// A value per cause code: each layer (`Layer as usize`), the TTL, then
-/// the alias.
-pub type ByCause = [f64; Layer::COUNT + 2];
+/// the record's mechanisms (alias, weights).
+pub type ByCause = [f64; CODES];
 
 /// The cause codes' values, summed from per-slot values.
 pub fn by_code(causes: &[Cause], by_slot: &[f64]) -> ByCause {
-    let mut sums = [0.0; Layer::COUNT + 2];
+    let mut sums = [0.0; CODES];
     for (c, v) in causes.iter().zip(by_slot) {
         sums[c.code() as usize] += v;
     }
@@ -41,8 +46,9 @@ pub fn by_code(causes: &[Cause], by_slot: &[f64]) -> ByCause {
 }
 
 /// The names of the cause codes, in code order (`timeseries.csv`'s
-/// `old_cause_*`; `alias` only for a record that is one, see [`code_names`]).
-pub const CODE_NAMES: [&str; Layer::COUNT + 2] = [
+/// `old_cause_*`; a mechanism's only for a record that has it, see
+/// [`code_names`]).
+pub const CODE_NAMES: [&str; CODES] = [
     "connection",
     "app",
     "os",
@@ -51,36 +57,48 @@ pub const CODE_NAMES: [&str; Layer::COUNT + 2] = [
     "authoritative",
     "ttl",
     "alias",
+    "weights",
 ];
 
-/// The cause codes results with `causes` have columns for: the alias's
-/// only where the record is one.
-pub fn code_names(causes: &[Cause]) -> &'static [&'static str] {
-    if causes.iter().any(|c| c.alias) {
-        &CODE_NAMES
-    } else {
-        &CODE_NAMES[..Layer::COUNT + 1]
-    }
+/// The cause codes results with `causes` have columns for, with their
+/// names: every layer's and the TTL's, and a mechanism's only where the
+/// record has it.
+pub fn code_names(causes: &[Cause]) -> Vec<(usize, &'static str)> {
+    CODE_NAMES
+        .iter()
+        .enumerate()
+        .filter(|&(code, _)| code <= CODE_TTL as usize || causes.iter().any(|c| c.code() as usize == code))
+        .map(|(code, name)| (code, *name))
+        .collect()
 }
 
-/// One possible cause: the record's TTL, the alias's, the authoritative
-/// side, or one pool of one layer (a connection belongs to its app's pool).
+/// What a record does besides one address record that can make a request
+/// old: each has a cause of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mechanism {
+    /// An alias cached before the change names the old target.
+    Alias,
+    /// A weighted shift answered with the old addresses.
+    Weights,
+}
+
+/// One possible cause: the record's TTL, one of its mechanisms, the
+/// authoritative side, or one pool of one layer (a connection belongs to
+/// its app's pool).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cause {
-    /// `None`: the record's TTL (or the alias's, with `alias`).
+    /// `None`: the record's TTL, or `mechanism`.
     pub layer: Option<Layer>,
     pub pool: Option<String>,
-    /// An alias cached before the change names the old target.
-    pub alias: bool,
+    pub mechanism: Option<Mechanism>,
 }
 
 impl Cause {
     /// The name `summary.json` and the reports use: `ttl`, `alias`,
-    /// `authoritative`, `resolver/pins-24h`, `connection/firefox-2`.
+    /// `weights`, `authoritative`, `resolver/pins-24h`, `connection/firefox-2`.
     pub fn name(&self) -> String {
         match (&self.layer, &self.pool) {
-            (None, _) if self.alias => "alias".to_string(),
-            (None, _) => "ttl".to_string(),
+            (None, _) => CODE_NAMES[self.code() as usize].to_string(),
             (Some(layer), None) => layer.name().to_string(),
             (Some(layer), Some(pool)) => format!("{}/{pool}", layer.name()),
         }
@@ -88,10 +106,11 @@ impl Cause {
 
     /// The cause code this cause travels as (see [`CODE_TTL`]).
     pub fn code(&self) -> u8 {
-        match self.layer {
-            Some(layer) => layer as u8,
-            None if self.alias => CODE_ALIAS,
-            None => CODE_TTL,
+        match (self.layer, self.mechanism) {
+            (Some(layer), _) => layer as u8,
+            (None, Some(Mechanism::Alias)) => CODE_ALIAS,
+            (None, Some(Mechanism::Weights)) => CODE_WEIGHTS,
+            (None, None) => CODE_TTL,
         }
     }
 }
@@ -104,12 +123,12 @@ pub fn causes(scenario: &Scenario) -> Vec<Cause> {
         Cause {
             layer: None,
             pool: None,
-            alias: false,
+            mechanism: None,
         },
         Cause {
             layer: Some(Layer::Authoritative),
             pool: None,
-            alias: false,
+            mechanism: None,
         },
     ];
     let layers = [
@@ -123,17 +142,15 @@ pub fn causes(scenario: &Scenario) -> Vec<Cause> {
         all.extend(pools.iter().map(|p| Cause {
             layer: Some(layer),
             pool: Some(p.name.clone()),
-            alias: false,
+            mechanism: None,
         }));
     }
-    // Last, so scenarios without an alias keep their slots.
-    if scenario.record.alias.is_some() {
-        all.push(Cause {
-            layer: None,
-            pool: None,
-            alias: true,
-        });
-    }
+    // Last, so scenarios without them keep their slots.
+    all.extend(mechanisms(scenario).map(|m| Cause {
+        layer: None,
+        pool: None,
+        mechanism: Some(m),
+    }));
     all
 }
 
@@ -150,9 +167,7 @@ pub fn pools_by_slot(scenario: &Scenario) -> Vec<Option<&crate::scenario::Pool>>
     ] {
         pools.extend(layer.iter().map(Some));
     }
-    if scenario.record.alias.is_some() {
-        pools.push(None);
-    }
+    pools.extend(mechanisms(scenario).map(|_| None));
     pools
 }
 
@@ -172,4 +187,27 @@ pub fn first_slots(scenario: &Scenario) -> [u16; 5] {
         next += count as u16;
     }
     first
+}
+
+/// The record's mechanisms that have causes of their own, in slot order.
+fn mechanisms(scenario: &Scenario) -> impl Iterator<Item = Mechanism> {
+    let record = &scenario.record;
+    [
+        record.alias.is_some().then_some(Mechanism::Alias),
+        (!record.weights.is_empty()).then_some(Mechanism::Weights),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// The slot of each mechanism's cause ([`NONE`] where the record has none),
+/// indexed by code from [`CODE_ALIAS`].
+pub fn mechanism_slots(causes: &[Cause]) -> [u16; 2] {
+    let slot = |m: Mechanism| {
+        causes
+            .iter()
+            .position(|c| c.mechanism == Some(m))
+            .map_or(NONE, |i| i as u16)
+    };
+    [slot(Mechanism::Alias), slot(Mechanism::Weights)]
 }

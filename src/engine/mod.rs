@@ -70,8 +70,10 @@ pub struct Model {
     cause_slots: [ByPool<u16>; 4],
     /// …and each app pool's connection's.
     connection_slots: ByPool<u16>,
-    /// Every cause the scenario can have, by slot.
+    /// Every cause the scenario can have, by slot…
     pub causes: Vec<cause::Cause>,
+    /// …and the slots of the record's mechanisms (see [`cause::mechanism_slots`]).
+    mechanism_slots: [u16; 2],
     pub partitions: Vec<PartitionPlan>,
     pub buckets: usize,
     shortcuts: Shortcuts,
@@ -273,6 +275,7 @@ impl Model {
             ],
             connection_slots: slots(first_slots[0], scenario.apps.len()),
             causes: cause::causes(&scenario),
+            mechanism_slots: cause::mechanism_slots(&cause::causes(&scenario)),
             router_cumulative: cumulative(&scenario.routers),
             os_cumulative: cumulative(&scenario.oses),
             app_cumulative: cumulative(&scenario.apps),

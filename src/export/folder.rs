@@ -4,7 +4,7 @@
 
 use super::charts::ChartData;
 use super::summary::Summary;
-use crate::engine::cause::CODE_NAMES;
+use crate::engine::cause::{CODE_NAMES, CODE_TTL};
 use crate::engine::{Layer, PerLayer};
 use crate::error::{Error, Result};
 use crate::scenario::Scenario;
@@ -174,12 +174,19 @@ fn read_series(path: &Path, data: &mut ChartData) -> Result<()> {
         .map(|l| column(&format!("old_via_{}", l.name())))
         .collect::<Result<_>>()?;
     // Folders written before causes were counted have none.
-    let causes: Option<Vec<usize>> = CODE_NAMES[..CODE_NAMES.len() - 1]
+    // Folders written before causes were counted have none, and a
+    // mechanism's column is there only for a record that has it.
+    let causes: Option<Vec<(usize, usize)>> = CODE_NAMES[..=CODE_TTL as usize]
         .iter()
-        .map(|c| column(&format!("old_cause_{c}")).ok())
+        .enumerate()
+        .map(|(code, c)| column(&format!("old_cause_{c}")).ok().map(|i| (code, i)))
         .collect();
-    // Only a record that is an alias has the alias's column.
-    let alias = column("old_cause_alias").ok();
+    let mechanisms: Vec<(usize, usize)> = CODE_NAMES
+        .iter()
+        .enumerate()
+        .skip(CODE_TTL as usize + 1)
+        .filter_map(|(code, c)| column(&format!("old_cause_{c}")).ok().map(|i| (code, i)))
+        .collect();
     for (line, record) in reader.records().enumerate() {
         let record = record.map_err(|e| bad(path, e))?;
         let number = |i: usize| -> Result<f64> {
@@ -202,8 +209,8 @@ fn read_series(path: &Path, data: &mut ChartData) -> Result<()> {
         data.old_via.push(row);
         if let Some(causes) = &causes {
             let mut row = [0.0; CODE_NAMES.len()];
-            for (value, &i) in row.iter_mut().zip(causes.iter().chain(&alias)) {
-                *value = number(i)?;
+            for &(code, i) in causes.iter().chain(&mechanisms) {
+                row[code] = number(i)?;
             }
             data.old_cause.push(row);
         }

@@ -6,6 +6,7 @@ use super::{text, Report, THRESHOLDS};
 use crate::engine::cause::code_names;
 use crate::engine::PerLayer;
 use crate::plan::decision::TAIL_THRESHOLD;
+use crate::plan::mechanisms::{self, StepLag};
 use crate::plan::{Criterion, Traffic};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -53,6 +54,10 @@ pub struct Summary {
     pub ttl_text: String,
     pub wall_time_s: f64,
     pub warnings: Vec<String>,
+    /// A weighted shift's steps, each with when the traffic reached its
+    /// weight (only for a weighted record).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub weights: Vec<StepLag>,
 }
 
 /// When the expected old share stays under a threshold: the estimate (an
@@ -223,9 +228,8 @@ impl Summary {
         });
         let tail = r.tail_blame(TAIL_THRESHOLD).map(|tail| Tail {
             caused_by: code_names(&r.causes)
-                .iter()
-                .zip(tail.caused_by)
-                .map(|(name, v)| (name.to_string(), v))
+                .into_iter()
+                .map(|(code, name)| (name.to_string(), tail.caused_by[code]))
                 .collect(),
             caused_by_pool: r
                 .causes
@@ -265,6 +269,7 @@ impl Summary {
             ttl_text: text::ttl_text(&s.record),
             wall_time_s: report.wall_time_s,
             warnings: s.warnings.clone(),
+            weights: mechanisms::step_lags(s, r),
         }
     }
 

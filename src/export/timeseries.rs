@@ -4,9 +4,10 @@
 use super::Report;
 use crate::engine::cause::code_names;
 use crate::engine::Layer;
+use crate::plan::mechanisms;
 
 pub fn timeseries_csv(report: &Report) -> Vec<u8> {
-    let r = report.results;
+    let (r, s) = (report.results, report.scenario);
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = [
         "time_s",
@@ -20,8 +21,14 @@ pub fn timeseries_csv(report: &Report) -> Vec<u8> {
     .map(|s| s.to_string())
     .collect();
     header.extend(Layer::ALL.iter().map(|l| format!("old_via_{}", l.name())));
-    let names = code_names(&r.causes);
-    header.extend(names.iter().map(|c| format!("old_cause_{c}")));
+    let codes = code_names(&r.causes);
+    header.extend(codes.iter().map(|(_, c)| format!("old_cause_{c}")));
+    // A weighted shift: the share of answers the authoritative gave the new
+    // addresses, beside the share of requests that reached them.
+    let weighted = !s.record.weights.is_empty();
+    if weighted {
+        header.push("weight_new".to_string());
+    }
     w.write_record(&header).expect("writing to memory");
     for (b, causes) in r.old_cause().iter().enumerate() {
         let e = r.old_share[b];
@@ -34,7 +41,12 @@ pub fn timeseries_csv(report: &Report) -> Vec<u8> {
             r.clients_old_share[b].to_string(),
         ];
         row.extend(r.old_via[b].values().map(|v| v.to_string()));
-        row.extend(causes[..names.len()].iter().map(|v| v.to_string()));
+        row.extend(codes.iter().map(|&(code, _)| causes[code].to_string()));
+        if weighted {
+            let from = b as i64 * r.bucket;
+            let to = (from + r.bucket).min(s.duration);
+            row.push(mechanisms::mean_weight(s, from, to).to_string());
+        }
         w.write_record(&row).expect("writing to memory");
     }
     w.into_inner().expect("writing to memory")

@@ -4,6 +4,7 @@
 //! terminal, summary.json and report.html all print these lines, so they
 //! cannot drift apart.
 
+use super::mechanisms;
 use super::{Criterion, Plan};
 use crate::duration::{self, human, human_at_least, percent, significant, Millis};
 use crate::engine::bound::{latest_old_answer, Open};
@@ -121,6 +122,16 @@ impl Decision {
                 largest_first(causes, 3)
             ));
         }
+        let alias_in_tail = tail.is_some_and(|t| {
+            r.causes
+                .iter()
+                .zip(&t.by_cause)
+                .any(|(c, v)| c.mechanism == Some(cause::Mechanism::Alias) && *v > 0.0)
+        });
+        if alias_in_tail || self.tail_set_by.as_deref() == Some("alias") {
+            lines.extend(mechanisms::alias_line(s));
+        }
+        lines.extend(mechanisms::weights_line(&mechanisms::step_lags(s, r)));
         lines.extend(self.caveats.iter().map(|c| format!("Warning: {c}.")));
         if let Some(line) = self.assumption_line(plan) {
             lines.push(line);

@@ -4,6 +4,7 @@
 //! interval's upper end. The figures live here; [`decision`] says them.
 
 pub mod decision;
+pub mod mechanisms;
 mod traffic;
 
 use crate::duration::{self, Millis, HOUR};

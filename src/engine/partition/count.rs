@@ -67,7 +67,7 @@ impl Partition<'_> {
         let device = &self.caches.devices[d];
         let slot = match code {
             cause::CODE_TTL => cause::TTL,
-            cause::CODE_ALIAS => m.causes.len() as u16 - 1,
+            cause::CODE_ALIAS | cause::CODE_WEIGHTS => m.mechanism_slots[(code - cause::CODE_ALIAS) as usize],
             c if c == Layer::Connection as u8 => m.connection_slots.get(device.app_pool),
             c if c == Layer::App as u8 => m.cause_slots[APP].get(device.app_pool),
             c if c == Layer::Os as u8 => m.cause_slots[OS].get(device.os_pool),

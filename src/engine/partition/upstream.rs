@@ -92,7 +92,12 @@ impl Upstream<'_, '_> {
         let ttl = record.versions[version].ttl;
         // A secondary still serving an older zone: the answer is retired
         // already, the authoritative side's doing.
-        let stale = if weighed_old || loaded < now && version != record.version_at(now) {
+        let stale = if weighed_old {
+            Staleness {
+                retire: now,
+                cause: crate::engine::cause::CODE_WEIGHTS,
+            }
+        } else if loaded < now && version != record.version_at(now) {
             Staleness {
                 retire: now,
                 cause: Layer::Authoritative as u8,

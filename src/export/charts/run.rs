@@ -5,7 +5,7 @@
 
 use super::axis::{self, AnswerMark, ANSWER};
 use super::{canvas, err, legend, mesh, png_and_svg, Cartesian, ChartError, Picture, MAIN};
-use crate::engine::cause::{ByCause, CODE_NAMES};
+use crate::engine::cause::{ByCause, CODE_NAMES, CODE_TTL};
 use crate::engine::{Layer, PerLayer};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -35,8 +35,8 @@ pub struct ChartData {
 }
 
 /// A colour per layer, in [`Layer`]'s order, then the record's TTL's and
-/// the alias's.
-const COLOURS: [RGBColor; Layer::COUNT + 2] = [
+/// its mechanisms' (alias, weights).
+const COLOURS: [RGBColor; CODE_NAMES.len()] = [
     RGBColor(230, 159, 0),   // connection
     RGBColor(86, 180, 233),  // app
     RGBColor(0, 158, 115),   // os
@@ -45,6 +45,7 @@ const COLOURS: [RGBColor; Layer::COUNT + 2] = [
     RGBColor(204, 121, 167), // authoritative
     RGBColor(153, 153, 153), // ttl
     RGBColor(0, 114, 178),   // alias
+    RGBColor(0, 0, 0),       // weights
 ];
 
 /// Every chart as (file name, bytes), PNG and SVG.
@@ -245,22 +246,33 @@ fn layers<DB: DrawingBackend>(
     };
     let rows: Vec<Vec<f64>> = data.old_via.iter().map(|v| v.0.to_vec()).collect();
     let names = Layer::ALL.map(Layer::name);
-    stacked(root, data, title, &rows, &names, normalised)
+    stacked(
+        root,
+        data,
+        title,
+        &rows,
+        &names,
+        &COLOURS[..Layer::COUNT],
+        normalised,
+    )
 }
 
 /// Per bucket, what caused the old requests, as a share of them: the
 /// record's TTL, or the layer whose policy kept the old answer past it.
 fn causes<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData) -> Result<(), ChartError> {
-    // The alias's part only where some request was old through one.
-    let alias = Layer::COUNT + 1;
-    let count = if data.old_cause.iter().any(|v| v[alias] > 0.0) {
-        CODE_NAMES.len()
-    } else {
-        alias
-    };
-    let rows: Vec<Vec<f64>> = data.old_cause.iter().map(|v| v[..count].to_vec()).collect();
+    // A mechanism's part only where some request was old through it.
+    let codes: Vec<usize> = (0..CODE_NAMES.len())
+        .filter(|&code| code <= CODE_TTL as usize || data.old_cause.iter().any(|v| v[code] > 0.0))
+        .collect();
+    let rows: Vec<Vec<f64>> = data
+        .old_cause
+        .iter()
+        .map(|v| codes.iter().map(|&c| v[c]).collect())
+        .collect();
+    let names: Vec<&str> = codes.iter().map(|&c| CODE_NAMES[c]).collect();
+    let colours: Vec<RGBColor> = codes.iter().map(|&c| COLOURS[c]).collect();
     let title = "what caused the stale answers (share of old requests)";
-    stacked(root, data, title, &rows, &CODE_NAMES[..count], true)
+    stacked(root, data, title, &rows, &names, &colours, true)
 }
 
 /// Parts of the old requests per bucket (`rows`, one column per name),
@@ -271,6 +283,7 @@ fn stacked<DB: DrawingBackend>(
     title: &str,
     rows: &[Vec<f64>],
     names: &[&str],
+    colours: &[RGBColor],
     normalised: bool,
 ) -> Result<(), ChartError> {
     let frame = Frame::new(root, data, title)?;
@@ -313,7 +326,7 @@ fn stacked<DB: DrawingBackend>(
         if parts.iter().all(|v| v[l] == 0.0) {
             continue;
         }
-        let colour = COLOURS[l];
+        let colour = colours[l];
         for (n, stretch) in stretches.iter().enumerate() {
             let points: Vec<(f64, f64)> = stretch
                 .clone()
@@ -517,9 +530,9 @@ mod tests {
                 PerLayer([0.0; 6]),
             ],
             old_cause: vec![
-                [0.0, 0.1, 0.0, 0.0, 0.2, 0.0, 0.2, 0.0],
-                [0.0, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-                [0.0; 8],
+                [0.0, 0.1, 0.0, 0.0, 0.2, 0.0, 0.2, 0.0, 0.0],
+                [0.0, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0; 9],
             ],
             addresses: vec![],
             retire_after_s: Some(600.0),
