@@ -436,3 +436,56 @@ fn assumed_without_a_reason() {
         &["resolver.1.assumed"],
     );
 }
+
+/// The record's alias and weights: each refusal located, with what works.
+#[test]
+fn alias_and_weights_refused_where_they_cannot_be_answered() {
+    let with = |extra: &str| {
+        SMALL.replace(
+            "new = [\"198.51.100.20\"]",
+            &format!("new = [\"198.51.100.20\"]\n{extra}"),
+        )
+    };
+    refused(
+        "run",
+        &with("cname = { ttl = \"1h\" }\nschedule = [ { at = \"-2h\", ttl = \"60s\" } ]"),
+        &[],
+        &["bad.toml:", "record.schedule", "record.cname.ttl"],
+    );
+    refused(
+        "run",
+        &with("cname = { ttl = \"5\" }"),
+        &[],
+        &["record.cname.ttl", "\"5\""],
+    );
+    refused(
+        "run",
+        &with("weights = [ { at = \"1h\", new = 0.5 }, { at = \"30m\", new = 1.0 } ]"),
+        &[],
+        &["record.weights.1.at", "time order", "step 0"],
+    );
+    refused(
+        "run",
+        &with("weights = [ { at = \"0s\", new = 1.5 } ]"),
+        &[],
+        &["record.weights.0.new", "1.5", "from 0 to 1"],
+    );
+    refused(
+        "run",
+        &with("weights = [ { at = \"-10m\", new = 0.5 } ]"),
+        &[],
+        &["record.weights.0.at", "at the change"],
+    );
+    refused(
+        "run",
+        &with("weights = []"),
+        &[],
+        &["record.weights", "at least one step"],
+    );
+    refused(
+        "run",
+        &with("weights = [ { at = \"0s\", new = 0.5 } ]\nschedule = [ { at = \"-2h\", ttl = \"60s\" } ]"),
+        &[],
+        &["record.weights", "schedule"],
+    );
+}

@@ -235,6 +235,7 @@ golden! {
     amazon60 => "amazon60",
     bbc360 => "bbc360",
     bench_1m => "bench-1m",
+    cdn_switch => "cdn-switch",
     cnn300 => "cnn300",
     every_feature => "every-feature",
     failover_4x => "failover-4x",
@@ -247,4 +248,5 @@ golden! {
     lower_ttl_first => "lower-ttl-first",
     public_resolvers => "public-resolvers",
     realistic_internet => "realistic-internet",
+    weighted_rollout => "weighted-rollout",
 }

@@ -24,7 +24,7 @@ pub const CODE_TTL: u8 = Layer::COUNT as u8;
 /// An alias cached before the change, still inside its TTL, names the old
 /// target (see `partition/alias.rs`).
 pub const CODE_ALIAS: u8 = Layer::COUNT as u8 + 1;
-/// A weighted shift's authoritative answered with the old addresses.
+/// An old request before a weighted shift makes every answer new.
 pub const CODE_WEIGHTS: u8 = Layer::COUNT as u8 + 2;
 /// No cache has kept the answer past its retirement (yet).
 pub const CODE_NONE: u8 = u8::MAX;

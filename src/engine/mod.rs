@@ -74,6 +74,9 @@ pub struct Model {
     pub causes: Vec<cause::Cause>,
     /// …and the slots of the record's mechanisms (see [`cause::mechanism_slots`]).
     mechanism_slots: [u16; 2],
+    /// Until when a weighted shift still answers old (its old requests are
+    /// its doing): `Millis::MIN` for a record that is not weighted.
+    weights_until: Millis,
     pub partitions: Vec<PartitionPlan>,
     pub buckets: usize,
     shortcuts: Shortcuts,
@@ -276,6 +279,11 @@ impl Model {
             connection_slots: slots(first_slots[0], scenario.apps.len()),
             causes: cause::causes(&scenario),
             mechanism_slots: cause::mechanism_slots(&cause::causes(&scenario)),
+            weights_until: if scenario.record.weights.is_empty() {
+                Millis::MIN
+            } else {
+                scenario.record.all_new_from().unwrap_or(Millis::MAX)
+            },
             router_cumulative: cumulative(&scenario.routers),
             os_cumulative: cumulative(&scenario.oses),
             app_cumulative: cumulative(&scenario.apps),

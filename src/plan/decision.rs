@@ -218,6 +218,10 @@ impl Decision {
     /// What to change when the horizon is too short.
     fn longer(&self, plan: &Plan) -> String {
         match &self.latest_old_answer {
+            Err(open @ Open::Split { .. }) => format!(
+                "no horizon is enough: {open}; end the weights at 1 (new = 1.0), or accept lost requests \
+                 with --max-lost"
+            ),
             Err(open) => format!(
                 "a longer horizon may never be enough, as nothing bounds how long an old answer can live \
                  here ({open}); bound it, or accept lost requests with --max-lost"
@@ -246,8 +250,12 @@ impl Decision {
                 human_at_least(*bound)
             ),
             Err(open) => format!(
-                "Nothing bounds how long an old answer can live here: {open}. Busy clients keep reaching the \
-                 old address until they pause; {seen}, {}.",
+                "Nothing bounds how long an old answer can live here: {open}. {}; {seen}, {}.",
+                if matches!(open, Open::Split { .. }) {
+                    "The old addresses keep their share of new lookups"
+                } else {
+                    "Busy clients keep reaching the old address until they pause"
+                },
                 if plan.lost_last_hour > 0.0 {
                     format!(
                         "and in the last simulated hour about {} requests per hour still reached it ({})",

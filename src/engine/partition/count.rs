@@ -12,7 +12,13 @@ impl Partition<'_> {
         let stamp = bucket as u32 + 1;
         // The cause's column, looked up for old requests only.
         let cause = if served.old {
-            tally.causes + self.cause_slot(served.cause, d) as usize
+            // Until a weighted shift makes every answer new, old answers are its doing.
+            let code = if served.last < self.model.weights_until {
+                cause::CODE_WEIGHTS
+            } else {
+                served.cause
+            };
+            tally.causes + self.cause_slot(code, d) as usize
         } else {
             0
         };

@@ -81,23 +81,19 @@ impl Upstream<'_, '_> {
             }
         };
         let mut version = record.version_at(loaded);
-        // A weighted shift: the old answer with the weight's odds, retired
-        // already (the authoritative side's doing).
-        let mut weighed_old = false;
+        // A weighted shift: the old answer with the weight's odds (its old
+        // requests are the weights' doing until every answer is new, see
+        // `count.rs`).
         if let Some(new) = record.new_weight_at(loaded).filter(|_| loaded >= 0) {
-            weighed_old = self.rng.random::<f64>() >= new;
-            version = if weighed_old { 0 } else { record.versions.len() - 1 };
+            let old = self.rng.random::<f64>() >= new;
+            version = if old { 0 } else { record.versions.len() - 1 };
         }
         let first = next_in_rotation(record, self.rotation, version as u16);
         let ttl = record.versions[version].ttl;
         // A secondary still serving an older zone: the answer is retired
         // already, the authoritative side's doing.
-        let stale = if weighed_old {
-            Staleness {
-                retire: now,
-                cause: crate::engine::cause::CODE_WEIGHTS,
-            }
-        } else if loaded < now && version != record.version_at(now) {
+        let weighted = !record.weights.is_empty();
+        let stale = if !weighted && loaded < now && version != record.version_at(now) {
             Staleness {
                 retire: now,
                 cause: Layer::Authoritative as u8,
