@@ -489,3 +489,57 @@ fn alias_and_weights_refused_where_they_cannot_be_answered() {
         &["record.weights", "schedule"],
     );
 }
+
+/// A delegation and the resolver key that goes with it: each refusal
+/// located, with what works.
+#[test]
+fn delegation_refused_where_it_cannot_be_answered() {
+    let with = |extra: &str| SMALL.replace("[population]", &format!("{extra}\n[population]"));
+    let delegation = "[record.delegation]\nparent_ttl = \"2d\"\nchild_ttl = \"1h\"";
+    refused(
+        "run",
+        &with(&format!("{delegation}\nold_provider = \"soon\"")),
+        &[],
+        &["record.delegation.old_provider", "\"soon\""],
+    );
+    refused(
+        "run",
+        &with("[record.delegation]\nparent_ttl = \"2d\""),
+        &[],
+        &["child_ttl"],
+    );
+    refused(
+        "run",
+        &SMALL.replace(
+            "policy = \"unbound\"",
+            "policy = { preset = \"unbound\", ns = \"grandparent\" }",
+        ),
+        &[],
+        &[
+            "resolver.0.policy.ns",
+            "\"grandparent\"",
+            "\"child\"",
+            "\"parent\"",
+        ],
+    );
+    refused(
+        "run",
+        &SMALL.replace(
+            "policy = \"dnsmasq\"",
+            "policy = { preset = \"dnsmasq\", ns = \"parent\" }",
+        ),
+        &[],
+        &["router.0.policy.ns", "only resolvers"],
+    );
+    refused(
+        "run",
+        &SMALL
+            .replace(
+                "new = [\"198.51.100.20\"]",
+                "new = [\"198.51.100.20\"]\nweights = [ { at = \"0s\", new = 1.0 } ]",
+            )
+            .replace("[population]", &format!("{delegation}\n[population]")),
+        &[],
+        &["record.weights", "scenario of its own"],
+    );
+}

@@ -179,14 +179,38 @@ fn no_old_answer_comes_after_the_bound_behind_an_alias() {
             },
         )
     };
-    for alias in ["{ ttl = \"10m\" }", "{ ttl = \"30s\" }"] {
-        let tallies = walk(&[
-            &format!("record.cname={alias}"),
-            "simulation.runs=6",
-            "population.requests_per_day=3000",
-        ]);
+    for record in [
+        "record.cname={ ttl = \"10m\" }",
+        "record.cname={ ttl = \"30s\" }",
+        "record.delegation={ parent_ttl = \"2h\", child_ttl = \"20m\" }",
+    ] {
+        let tallies = walk(&[record, "simulation.runs=6", "population.requests_per_day=3000"]);
         assert!(tallies.iter().all(|t| t.last_old.is_some()));
     }
+    // Busy honouring resolvers come near the bound of a delegation: every
+    // shard fetches its answer again each minute through the delegation it
+    // holds, until that expires (10 min 30 s, so the last answer fetched
+    // through it outlives it by 30 s; the bound allows the answer's whole
+    // minute).
+    let busy = crate::common::run_tallies_with(
+        &behind_one_resolver("ttl = \"60s\"\n[record.delegation]\nparent_ttl = \"1h\"\nchild_ttl = \"630s\"")
+            .replace("duration = \"80s\"", "duration = \"30m\"")
+            .replace("instances = 2000", "instances = 20"),
+        &["simulation.runs=4"],
+        Shortcuts {
+            count_quietly: false,
+            ..Shortcuts::default()
+        },
+    );
+    let last = busy
+        .iter()
+        .filter_map(|t| t.last_old)
+        .max()
+        .expect("old requests");
+    assert!(
+        last > 630_000,
+        "the latest old request at {last} ms, past the delegation's life"
+    );
 }
 
 /// The lag the decision reports: behind honouring resolvers (TTL 60 s,
@@ -209,4 +233,86 @@ fn the_lag_is_where_the_closed_form_reaches_each_weight() {
     let first = lags[0].reached_s.expect("reached");
     assert!([70.0, 80.0].contains(&first), "50 % reached at {first} s");
     assert_eq!(lags[1].reached_s, Some(370.0), "100 % reached");
+}
+
+/// A move to a new DNS provider behind child-centric resolvers, with the
+/// addresses' TTL 0 (never cached, so every request asks the provider the
+/// delegation names): the delegation is a cache of its own lifetime N, the
+/// NS TTL the resolver keeps, and the old share is (N − t)⁺ / (N + 1/L),
+/// the child's N or the parent's as the resolver's `ns` says; an old
+/// provider that stops answering at D ends it there.
+#[test]
+fn a_cached_delegation_is_a_cache_of_the_ns_ttl_it_keeps() {
+    let moved = |delegation: &str, ns: &str, seed: u32| {
+        behind_one_resolver(&format!("ttl = \"0s\"\n[record.delegation]\n{delegation}"))
+            .replace("policy = {}", &format!("policy = {{ ns = \"{ns}\" }}"))
+            .replace("seed = 31", &format!("seed = {seed}"))
+    };
+    let r = simulate(&moved("parent_ttl = \"10m\"\nchild_ttl = \"60s\"", "child", 34));
+    check_series(&r, cache_share(60.0, 0.05), 0.0, "child NS 60 s");
+    // The old requests are the delegation's doing (cause code 9).
+    let causes = r.old_cause();
+    let delegation: f64 = causes.iter().map(|c| c[9]).sum();
+    let all: f64 = causes.iter().map(|c| c.iter().sum::<f64>()).sum();
+    assert!(
+        (delegation - all).abs() < 1e-9 && all > 0.0,
+        "{delegation} of {all}"
+    );
+    let r = simulate(&moved("parent_ttl = \"60s\"\nchild_ttl = \"10m\"", "parent", 35));
+    check_series(&r, cache_share(60.0, 0.05), 0.0, "parent NS 60 s");
+    let r = simulate(&moved(
+        "parent_ttl = \"10m\"\nchild_ttl = \"60s\"\nold_provider = \"30s\"",
+        "child",
+        36,
+    ));
+    let cached = cache_share(60.0, 0.05);
+    check_series(
+        &r,
+        |t| if t < 30.0 { cached(t) } else { 0.0 },
+        0.0,
+        "old provider gone at 30 s",
+    );
+}
+
+/// A delegation that lives no longer than the addresses' TTL T changes
+/// nothing: each fetch after an answer expires finds it expired too, so the
+/// old share is the plain (T − t)⁺ / (T + 1/L).
+#[test]
+fn a_delegation_shorter_than_the_ttl_adds_nothing() {
+    let text =
+        behind_one_resolver("ttl = \"60s\"\n[record.delegation]\nparent_ttl = \"2d\"\nchild_ttl = \"30s\"")
+            .replace("seed = 31", "seed = 37");
+    check_series(
+        &simulate(&text),
+        cache_share(60.0, 0.05),
+        0.0,
+        "child NS 30 s under TTL 60 s",
+    );
+}
+
+/// The bound: the delegation the resolver keeps (child's or parent's TTL,
+/// under its lifetime rule), or the old provider's end if sooner, then the
+/// addresses' TTL.
+#[test]
+fn the_bound_follows_the_delegation() {
+    let text = |extra: &str, policy: &str| {
+        behind_one_resolver(&format!(
+            "ttl = \"5m\"\n[record.delegation]\nparent_ttl = \"2d\"\nchild_ttl = \"1h\"\n{extra}"
+        ))
+        .replace("policy = {}", policy)
+    };
+    let bound = |extra: &str, policy: &str| latest_old_answer(&parse(&text(extra, policy)), &[0]);
+    let minutes = |m: i64| Ok(m * 60_000);
+    assert_eq!(bound("", "policy = {}"), minutes(65));
+    assert_eq!(bound("", "policy = { ns = \"parent\" }"), minutes(48 * 60 + 5));
+    assert_eq!(bound("old_provider = \"30m\"", "policy = {}"), minutes(35));
+    assert_eq!(bound("", "policy = { min_ttl = \"2h\" }"), minutes(240));
+}
+
+#[test]
+fn counting_in_bulk_keeps_every_mean_across_a_provider_move() {
+    crate::equivalence::assert_quiet_counts_keep_every_mean(&[
+        "record.delegation={ parent_ttl = \"2h\", child_ttl = \"20m\", old_provider = \"1h\" }",
+        "resolver.1.policy={ preset = \"bind\", ns = \"parent\" }",
+    ]);
 }

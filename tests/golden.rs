@@ -237,6 +237,7 @@ golden! {
     bench_1m => "bench-1m",
     cdn_switch => "cdn-switch",
     cnn300 => "cnn300",
+    dns_provider_move => "dns-provider-move",
     every_feature => "every-feature",
     failover_4x => "failover-4x",
     fit_example => "fit-example",

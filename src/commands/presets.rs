@@ -2,19 +2,14 @@
 
 use crate::client::CLIENT_PRESETS;
 use crate::duration::{human, FOREVER};
-use crate::policy::{Policy, PRESETS};
+use crate::policy::{Policy, Preset, PresetKind, PRESETS};
 use crate::server::{Server, SERVER_PRESETS};
 
 /// The preset table as printed.
 pub fn table() -> String {
     let mut out = String::new();
     for p in PRESETS {
-        out.push_str(&format!(
-            "{:<24} {:<9} {}\n",
-            p.name,
-            p.kind.label(),
-            describe(&p.policy)
-        ));
+        out.push_str(&format!("{:<24} {:<9} {}\n", p.name, p.kind.label(), values(p)));
         out.push_str(&format!("{:<24} {:<9} {}\n", "", "", p.summary));
         out.push_str(&format!("{:<24} {:<9} source: {}\n\n", "", "", p.source));
     }
@@ -36,6 +31,17 @@ pub fn table() -> String {
     }
     out.push_str("Use a preset by name (policy = \"unbound\") or extend it inline\n(policy = { preset = \"unbound\", prefetch = 0.1 }); a server preset\nas server = \"nginx\" or [server] preset = \"nginx\" with changes; a client\npreset as connection = \"okhttp\" or { preset = \"okhttp\", max_age = \"1h\" }.\n");
     out
+}
+
+/// A preset's values in scenario terms; a resolver's with the NS TTL it
+/// keeps for a delegation (`ns`).
+fn values(p: &Preset) -> String {
+    let described = describe(&p.policy);
+    if p.kind == PresetKind::Resolver && p.policy.caches {
+        format!("{described}, ns = {}", p.policy.ns.name())
+    } else {
+        described
+    }
 }
 
 /// A server's keep-alive limits in scenario terms.
@@ -67,6 +73,13 @@ pub fn markdown() -> String {
          documentation or source file they were read from. Use one by name (`policy = \"unbound\"`) \
          or extend it inline (`policy = { preset = \"unbound\", prefetch = 0.1 }`). This page is \
          written by `cachesim presets --markdown`.\n\n\
+         A resolver's `ns` says which NS TTL it keeps for a delegation, when a scenario moves the \
+         zone to a new DNS provider (`[record.delegation]`): `child`, the TTL in the provider's own \
+         zone, which replaces the parent's once the provider answers (about 90 % of resolvers, \
+         RFC 9199), or `parent`. Every preset keeps `child`, the majority's behaviour; the lab \
+         (docs/lab.md) checks it for Unbound. None refreshes a delegation from the old provider past \
+         its TTL (the 'ghost domain' behaviour of Jiang et al., NDSS 2012, which BIND and Unbound \
+         fixed that year: CVE-2012-1033, CVE-2012-1192); cachesim does not model that behaviour.\n\n\
          | preset | layer | values | what it is | source |\n|---|---|---|---|---|\n",
     );
     for p in PRESETS {
@@ -74,7 +87,7 @@ pub fn markdown() -> String {
             "| `{}` | {} | {} | {} | {} |\n",
             p.name,
             p.kind.label(),
-            cell(&describe(&p.policy)),
+            cell(&values(p)),
             cell(p.summary),
             cell(p.source)
         ));

@@ -75,7 +75,9 @@ impl Reach {
     /// name that is one), while the primary serves it (under a weighted
     /// shift, until every answer is new) and for `lag` after (secondaries
     /// that load it late).
-    fn authoritative(record: &Record, lag: Millis) -> Reach {
+    /// With a delegation, the old provider hands the old answer until
+    /// `old_until`, as long as a resolver can keep asking it.
+    fn authoritative(record: &Record, lag: Millis, old_until: Option<Millis>) -> Reach {
         let Some(last) = record.versions.last() else {
             return Reach::default();
         };
@@ -86,11 +88,14 @@ impl Reach {
             .filter(|(_, v)| v.addresses & !last.addresses != 0)
             .map(|(i, v)| {
                 let from = if i == 0 { DAWN } else { v.start };
-                let until = if record.weights.is_empty() {
+                let mut until = if record.weights.is_empty() {
                     record.versions.get(i + 1).map_or(FOREVER, |next| next.start)
                 } else {
                     record.all_new_from().unwrap_or(FOREVER)
                 };
+                if i == 0 {
+                    until = until.max(old_until.unwrap_or(until));
+                }
                 Atom::Flat {
                     from,
                     to: until.saturating_add(lag).min(FOREVER),
@@ -356,6 +361,19 @@ pub fn latest_old_upstream(scenario: &Scenario, resolvers: &[usize]) -> Result<M
     Ok(latest.max(scenario.record.last_switch()).min(FOREVER))
 }
 
+/// Until when a resolver under `policy` (`None`: no resolver cache) can
+/// still ask the old provider, for a record that moves provider: while the
+/// delegation it fetched just before the change lives, and the old provider
+/// answers.
+fn old_provider_until(record: &Record, policy: Option<&Policy>) -> Option<Millis> {
+    let delegation = record.delegation?;
+    let held = match policy {
+        Some(p) if p.caches => p.lifetime(delegation.ns_ttl(p.ns)),
+        _ => 0,
+    };
+    Some(delegation.old_provider.map_or(held, |end| held.min(end)))
+}
+
 /// A weighted shift that never makes every answer new, as an error.
 fn refuse_split(record: &Record) -> Result<(), Open> {
     match (record.all_new_from(), record.weights.last()) {
@@ -428,25 +446,29 @@ impl Chains {
         }
     }
 
-    /// What the household routers hand their devices.
+    /// What the household routers hand their devices. Only resolvers keep
+    /// an alias apart from its target's addresses, and a delegation.
     fn at_router(&self, scenario: &Scenario) -> Reach {
         let record = &scenario.record;
-        let authoritative = Reach::authoritative(record, self.lag);
-        let at_resolver = match record.alias {
-            None => through(&authoritative, &self.resolvers),
-            // Only resolvers keep the alias apart from its target's addresses.
-            Some(_) => {
-                let target_ttl = record.longest_address_ttl();
-                if self.resolvers.is_empty() {
-                    authoritative.capped(target_ttl)
-                } else {
-                    Reach::union(
-                        self.resolvers
-                            .iter()
-                            .map(|p| authoritative.behind_alias(&p.pool.policy, target_ttl)),
-                    )
-                }
+        let target_ttl = record.longest_address_ttl();
+        let upstream = |policy: Option<&Policy>| {
+            Reach::authoritative(record, self.lag, old_provider_until(record, policy))
+        };
+        let at_resolver = if self.resolvers.is_empty() {
+            let reach = upstream(None);
+            match record.alias {
+                None => reach,
+                Some(_) => reach.capped(target_ttl),
             }
+        } else {
+            Reach::union(self.resolvers.iter().map(|p| {
+                let policy = &p.pool.policy;
+                let reach = upstream(Some(policy));
+                match record.alias {
+                    None => reach.through(policy),
+                    Some(_) => reach.behind_alias(policy, target_ttl),
+                }
+            }))
         };
         through(&at_resolver, &self.routers)
     }

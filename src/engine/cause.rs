@@ -26,14 +26,17 @@ pub const CODE_TTL: u8 = Layer::COUNT as u8;
 pub const CODE_ALIAS: u8 = Layer::COUNT as u8 + 1;
 /// An old request before a weighted shift makes every answer new.
 pub const CODE_WEIGHTS: u8 = Layer::COUNT as u8 + 2;
+/// A delegation cached before the change, still inside the NS TTL the
+/// resolver keeps, sends the resolver to the old provider.
+pub const CODE_DELEGATION: u8 = Layer::COUNT as u8 + 3;
 /// No cache has kept the answer past its retirement (yet).
 pub const CODE_NONE: u8 = u8::MAX;
 
 /// How many cause codes there are.
-pub const CODES: usize = Layer::COUNT + 3;
+pub const CODES: usize = Layer::COUNT + 4;
 
 /// A value per cause code: each layer (`Layer as usize`), the TTL, then
-/// the record's mechanisms (alias, weights).
+/// the record's mechanisms (alias, weights, delegation).
 pub type ByCause = [f64; CODES];
 
 /// The cause codes' values, summed from per-slot values.
@@ -58,6 +61,7 @@ pub const CODE_NAMES: [&str; CODES] = [
     "ttl",
     "alias",
     "weights",
+    "delegation",
 ];
 
 /// The cause codes results with `causes` have columns for, with their
@@ -80,6 +84,20 @@ pub enum Mechanism {
     Alias,
     /// A weighted shift answered with the old addresses.
     Weights,
+    /// A delegation cached before the change sends resolvers to the old provider.
+    Delegation,
+}
+
+impl Mechanism {
+    /// Its cause's name (`alias`, `weights`, `delegation`).
+    pub fn name(self) -> &'static str {
+        let code = match self {
+            Mechanism::Alias => CODE_ALIAS,
+            Mechanism::Weights => CODE_WEIGHTS,
+            Mechanism::Delegation => CODE_DELEGATION,
+        };
+        CODE_NAMES[code as usize]
+    }
 }
 
 /// One possible cause: the record's TTL, one of its mechanisms, the
@@ -98,7 +116,8 @@ impl Cause {
     /// `weights`, `authoritative`, `resolver/pins-24h`, `connection/firefox-2`.
     pub fn name(&self) -> String {
         match (&self.layer, &self.pool) {
-            (None, _) => CODE_NAMES[self.code() as usize].to_string(),
+            (None, None) => CODE_NAMES[self.code() as usize].to_string(),
+            (None, Some(pool)) => format!("{}/{pool}", CODE_NAMES[self.code() as usize]),
             (Some(layer), None) => layer.name().to_string(),
             (Some(layer), Some(pool)) => format!("{}/{pool}", layer.name()),
         }
@@ -110,6 +129,7 @@ impl Cause {
             (Some(layer), _) => layer as u8,
             (None, Some(Mechanism::Alias)) => CODE_ALIAS,
             (None, Some(Mechanism::Weights)) => CODE_WEIGHTS,
+            (None, Some(Mechanism::Delegation)) => CODE_DELEGATION,
             (None, None) => CODE_TTL,
         }
     }
@@ -146,9 +166,9 @@ pub fn causes(scenario: &Scenario) -> Vec<Cause> {
         }));
     }
     // Last, so scenarios without them keep their slots.
-    all.extend(mechanisms(scenario).map(|m| Cause {
+    all.extend(mechanism_causes(scenario).into_iter().map(|(m, p)| Cause {
         layer: None,
-        pool: None,
+        pool: p.map(|p| scenario.resolvers[p].name.clone()),
         mechanism: Some(m),
     }));
     all
@@ -167,7 +187,11 @@ pub fn pools_by_slot(scenario: &Scenario) -> Vec<Option<&crate::scenario::Pool>>
     ] {
         pools.extend(layer.iter().map(Some));
     }
-    pools.extend(mechanisms(scenario).map(|_| None));
+    pools.extend(
+        mechanism_causes(scenario)
+            .into_iter()
+            .map(|(_, p)| p.map(|p| &scenario.resolvers[p])),
+    );
     pools
 }
 
@@ -195,19 +219,45 @@ fn mechanisms(scenario: &Scenario) -> impl Iterator<Item = Mechanism> {
     [
         record.alias.is_some().then_some(Mechanism::Alias),
         (!record.weights.is_empty()).then_some(Mechanism::Weights),
+        record.delegation.is_some().then_some(Mechanism::Delegation),
     ]
     .into_iter()
     .flatten()
 }
 
-/// The slot of each mechanism's cause ([`NONE`] where the record has none),
-/// indexed by code from [`CODE_ALIAS`].
-pub fn mechanism_slots(causes: &[Cause]) -> [u16; 2] {
-    let slot = |m: Mechanism| {
-        causes
-            .iter()
-            .position(|c| c.mechanism == Some(m))
-            .map_or(NONE, |i| i as u16)
-    };
-    [slot(Mechanism::Alias), slot(Mechanism::Weights)]
+/// Whether a mechanism's cause is told apart by resolver pool: the alias
+/// and the delegation are each resolver's own cache, weights are not.
+fn by_resolver_pool(m: Mechanism, scenario: &Scenario) -> bool {
+    m != Mechanism::Weights && !scenario.resolvers.is_empty()
+}
+
+/// The slots of a mechanism's causes, in [`causes`]' order, with the
+/// resolver pool of each (`None`: one slot for all).
+fn mechanism_causes(scenario: &Scenario) -> Vec<(Mechanism, Option<usize>)> {
+    let mut all = Vec::new();
+    for m in mechanisms(scenario) {
+        if by_resolver_pool(m, scenario) {
+            all.extend((0..scenario.resolvers.len()).map(|p| (m, Some(p))));
+        } else {
+            all.push((m, None));
+        }
+    }
+    all
+}
+
+/// For each mechanism (indexed by code from [`CODE_ALIAS`]), the cause
+/// slot of a request whose resolver pool is `pool` (`None`: no resolver
+/// cache): [`NONE`] where the record does not have the mechanism.
+pub fn mechanism_slot(scenario: &Scenario, m: Mechanism, pool: Option<usize>) -> u16 {
+    let first = causes_before_mechanisms(scenario);
+    mechanism_causes(scenario)
+        .iter()
+        .position(|&(mm, p)| mm == m && (p.is_none() || p == pool))
+        .map_or(NONE, |i| (first + i) as u16)
+}
+
+/// How many causes come before the mechanisms': the TTL, the
+/// authoritative, and every pool of every layer.
+fn causes_before_mechanisms(scenario: &Scenario) -> usize {
+    causes(scenario).len() - mechanism_causes(scenario).len()
 }

@@ -72,8 +72,9 @@ pub struct Model {
     connection_slots: ByPool<u16>,
     /// Every cause the scenario can have, by slot…
     pub causes: Vec<cause::Cause>,
-    /// …and the slots of the record's mechanisms (see [`cause::mechanism_slots`]).
-    mechanism_slots: [u16; 2],
+    /// …and the slots of the record's mechanisms' causes, by code from
+    /// [`cause::CODE_ALIAS`] and resolver pool (see [`cause::mechanism_slot`]).
+    mechanism_slots: [ByPool<u16>; 3],
     /// Until when a weighted shift still answers old (its old requests are
     /// its doing): `Millis::MIN` for a record that is not weighted.
     weights_until: Millis,
@@ -278,7 +279,17 @@ impl Model {
             ],
             connection_slots: slots(first_slots[0], scenario.apps.len()),
             causes: cause::causes(&scenario),
-            mechanism_slots: cause::mechanism_slots(&cause::causes(&scenario)),
+            mechanism_slots: [
+                cause::Mechanism::Alias,
+                cause::Mechanism::Weights,
+                cause::Mechanism::Delegation,
+            ]
+            .map(|m| {
+                ByPool::with_default(
+                    (0..scenario.resolvers.len()).map(|p| cause::mechanism_slot(&scenario, m, Some(p))),
+                    cause::mechanism_slot(&scenario, m, None),
+                )
+            }),
             weights_until: if scenario.record.weights.is_empty() {
                 Millis::MIN
             } else {

@@ -122,14 +122,21 @@ impl Decision {
                 largest_first(causes, 3)
             ));
         }
-        let alias_in_tail = tail.is_some_and(|t| {
-            r.causes
-                .iter()
-                .zip(&t.by_cause)
-                .any(|(c, v)| c.mechanism == Some(cause::Mechanism::Alias) && *v > 0.0)
-        });
-        if alias_in_tail || self.tail_set_by.as_deref() == Some("alias") {
+        // The record's mechanisms that set some of the tail, each explained.
+        let in_tail = |m: cause::Mechanism| {
+            self.tail_set_by.as_deref() == Some(m.name())
+                || tail.is_some_and(|t| {
+                    r.causes
+                        .iter()
+                        .zip(&t.by_cause)
+                        .any(|(c, v)| c.mechanism == Some(m) && *v > 0.0)
+                })
+        };
+        if in_tail(cause::Mechanism::Alias) {
             lines.extend(mechanisms::alias_line(s));
+        }
+        if in_tail(cause::Mechanism::Delegation) {
+            lines.extend(mechanisms::delegation_line(s));
         }
         lines.extend(mechanisms::weights_line(&mechanisms::step_lags(s, r)));
         lines.extend(self.caveats.iter().map(|c| format!("Warning: {c}.")));

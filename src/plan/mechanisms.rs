@@ -112,6 +112,27 @@ pub fn alias_line(s: &Scenario) -> Option<String> {
     ))
 }
 
+/// The decision's line on a move to a new DNS provider that sets the tail.
+pub fn delegation_line(s: &Scenario) -> Option<String> {
+    let d = s.record.delegation?;
+    let old_provider = match d.old_provider {
+        None => "for as long as it answers (record.delegation.old_provider = \"forever\")".to_string(),
+        Some(end) => format!(
+            "for {} after the change (record.delegation.old_provider)",
+            human(end)
+        ),
+    };
+    Some(format!(
+        "The zone moves to a new DNS provider: resolvers that cached the delegation before the change keep \
+         asking the old one, which answers with the old addresses {old_provider}, until the NS records they \
+         keep expire: the provider's own TTL ({}, child_ttl) for most resolvers, the parent's ({}, \
+         parent_ttl) for those that keep it, within their cache's own limits; lowering the NS TTL at the old provider, at least its old TTL \
+         ahead of the move, shortens the tail.",
+        human(d.child_ttl),
+        human(d.parent_ttl)
+    ))
+}
+
 fn seconds_to_ms(s: f64) -> Millis {
     (s * 1000.0).round() as Millis
 }

@@ -46,6 +46,28 @@ pub struct Policy {
     pub ttl_addend: Millis,
     /// Reload expired entries by itself (nscd; OS caches only).
     pub reload: Option<Reload>,
+    /// Which NS TTL a resolver keeps for a delegation (resolvers only).
+    pub ns: Ns,
+}
+
+/// Which TTL a resolver keeps a delegation (NS records) for: the one in
+/// the provider's own zone, which replaces the parent's once the provider
+/// answers (child-centric, about 90 % of resolvers per RFC 9199), or the
+/// parent's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Ns {
+    #[default]
+    Child,
+    Parent,
+}
+
+impl Ns {
+    pub fn name(self) -> &'static str {
+        match self {
+            Ns::Child => "child",
+            Ns::Parent => "parent",
+        }
+    }
 }
 
 impl Default for Policy {
@@ -69,6 +91,7 @@ impl Policy {
         ttl_factor: 1.0,
         ttl_addend: 0,
         reload: None,
+        ns: Ns::Child,
     };
 
     /// No cache at this layer.

@@ -330,13 +330,14 @@ impl<'a> Checker<'a> {
                 return self.fail("record.pick", format!("\"{other}\": accepted are \"random\" (clients pick any address) and \"rotate\" (servers rotate the order, clients take the first)"));
             }
         };
-        let (alias, weights) = self.chain(raw)?;
+        let (alias, weights, delegation) = self.chain(raw)?;
         Ok(Record {
             addresses,
             versions,
             rotate,
             alias,
             weights,
+            delegation,
         })
     }
 

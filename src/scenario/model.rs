@@ -137,6 +137,36 @@ pub struct Record {
     /// A weighted shift (`weights`), in time order; empty when the switch is
     /// one step.
     pub weights: Vec<Weight>,
+    /// The change moves the zone to a new provider (`[record.delegation]`).
+    pub delegation: Option<Delegation>,
+}
+
+/// A change of DNS provider: the parent's NS records point at the new
+/// provider from the change on; resolvers that cached the delegation keep
+/// asking the old provider, which answers with the old addresses for
+/// `old_provider` after the change (`None`: for good).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Delegation {
+    /// The NS records' TTL at the parent…
+    pub parent_ttl: Millis,
+    /// …and in the provider's own zone.
+    pub child_ttl: Millis,
+    pub old_provider: Option<Millis>,
+}
+
+impl Delegation {
+    /// The NS TTL a resolver keeps, by its policy's `ns`.
+    pub fn ns_ttl(&self, ns: crate::policy::Ns) -> Millis {
+        match ns {
+            crate::policy::Ns::Child => self.child_ttl,
+            crate::policy::Ns::Parent => self.parent_ttl,
+        }
+    }
+
+    /// Whether the old provider still answers at `t` (after the change).
+    pub fn old_provider_answers(&self, t: Millis) -> bool {
+        self.old_provider.is_none_or(|end| t < end)
+    }
 }
 
 /// The alias (CNAME) in front of the address records: its own TTL, cached
@@ -169,10 +199,23 @@ impl Record {
         self.versions.partition_point(|v| v.start <= t).saturating_sub(1)
     }
 
-    /// The longest TTL the record ever carries (its alias's included).
+    /// The longest TTL the record ever carries (its alias's and its
+    /// delegation's included).
     pub fn longest_ttl(&self) -> Millis {
+        let ns = self.delegation.map_or(0, |d| d.parent_ttl.max(d.child_ttl));
+        self.longest_ttl_for(None).max(ns)
+    }
+
+    /// The longest TTL a resolver whose policy keeps `ns` keeps a record
+    /// set of the record for (`None`: no resolver cache, which keeps no
+    /// delegation): the addresses', the alias's, the delegation's.
+    pub fn longest_ttl_for(&self, ns: Option<crate::policy::Ns>) -> Millis {
         let addresses = self.versions.iter().map(|v| v.ttl).max().unwrap_or(0);
-        addresses.max(self.alias.map_or(0, |a| a.ttl))
+        let delegation = match (self.delegation, ns) {
+            (Some(d), Some(ns)) => d.ns_ttl(ns),
+            _ => 0,
+        };
+        addresses.max(self.alias.map_or(0, |a| a.ttl)).max(delegation)
     }
 
     /// The longest TTL of the address records (without the alias's).

@@ -110,6 +110,16 @@ pub struct RawRecord {
     pub cname: Option<RawCname>,
     /// A weighted shift: `[{ at = "0s", new = 0.1 }, …]`.
     pub weights: Option<Vec<RawWeight>>,
+    /// `[record.delegation]`: the change moves the zone to a new provider.
+    pub delegation: Option<RawDelegation>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawDelegation {
+    pub parent_ttl: Value,
+    pub child_ttl: Value,
+    pub old_provider: Option<Value>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -215,6 +225,8 @@ pub struct RawPolicyTable {
     pub ttl_factor: Option<f64>,
     pub ttl_addend: Option<Value>,
     pub reload: Option<RawReload>,
+    /// Which NS TTL a resolver keeps: "child" or "parent".
+    pub ns: Option<String>,
 }
 
 /// Prefetch: a fraction of the lifetime (Unbound), or a table with a

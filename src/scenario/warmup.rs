@@ -114,8 +114,9 @@ pub fn longest_chain_lifetime(scenario: &Scenario, resolver: Option<&Policy>) ->
             .max()
             .unwrap_or(upstream)
     };
-    let at_resolver = resolver.map_or(scenario.record.longest_ttl(), |p| {
-        p.longest_lifetime(scenario.record.longest_ttl())
+    let record = &scenario.record;
+    let at_resolver = resolver.map_or(record.longest_ttl_for(None), |p| {
+        p.longest_lifetime(record.longest_ttl_for(Some(p.ns)))
     });
     let at_router = longest(&scenario.routers, at_resolver);
     let at_os = longest(&scenario.oses, at_router);

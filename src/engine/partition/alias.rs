@@ -26,9 +26,9 @@ impl Partition<'_> {
         let held = match self.caches.aliases.get(shard) {
             Some(entry) if caches && live(entry, now) => *entry,
             _ => {
-                // The authoritative's alias: which target, as the record (or
-                // its weights) says at `now`.
-                let fetched = self.authoritative(now);
+                // The provider's alias: which target, as the record (or its
+                // weights) says at `now`, or the old one from an old provider.
+                let fetched = self.ask_provider(shard, caches, now);
                 let policy = &m.policies[crate::engine::RESOLVER][self.plan.resolver_pool.unwrap_or(0)];
                 let kept = if caches {
                     policy.lifetime(alias_ttl)

@@ -93,6 +93,7 @@ impl<'m> Partition<'m> {
                 households: drawn.households,
                 shards: vec![Entry::EMPTY; shards],
                 aliases: vec![Entry::EMPTY; if s.record.alias.is_some() { shards } else { 0 }],
+                delegations: vec![Entry::EMPTY; if s.record.delegation.is_some() { shards } else { 0 }],
                 rotations: vec![0; shards],
                 authoritative_rotation: 0,
                 secondary_phases,
@@ -153,8 +154,10 @@ fn draw(model: &Model, plan: PartitionPlan, rng: &mut Xoshiro256PlusPlus) -> Dra
     let mut chains = Chains {
         model,
         resolver_bit: LayerMask::EMPTY,
-        // A resolver following an alias keeps two record sets: the general walk's.
+        // A resolver following an alias or a delegation keeps more than one
+        // record set: the general walk's.
         resolver_plain: s.record.alias.is_none()
+            && s.record.delegation.is_none()
             && plan.resolver_pool.is_none_or(|p| {
                 let policy = &s.resolvers[p].policy;
                 !policy.caches || policy.keeps_or_prefetches()

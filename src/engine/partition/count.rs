@@ -73,7 +73,9 @@ impl Partition<'_> {
         let device = &self.caches.devices[d];
         let slot = match code {
             cause::CODE_TTL => cause::TTL,
-            cause::CODE_ALIAS | cause::CODE_WEIGHTS => m.mechanism_slots[(code - cause::CODE_ALIAS) as usize],
+            cause::CODE_ALIAS | cause::CODE_WEIGHTS | cause::CODE_DELEGATION => m.mechanism_slots
+                [(code - cause::CODE_ALIAS) as usize]
+                .get(self.plan.resolver_pool.map_or(NO_POOL, |p| p as u8)),
             c if c == Layer::Connection as u8 => m.connection_slots.get(device.app_pool),
             c if c == Layer::App as u8 => m.cause_slots[APP].get(device.app_pool),
             c if c == Layer::Os as u8 => m.cause_slots[OS].get(device.os_pool),

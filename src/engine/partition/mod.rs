@@ -11,6 +11,7 @@ mod alias;
 mod build;
 mod clock;
 mod count;
+mod delegation;
 mod events;
 mod keepalive;
 mod plain;
@@ -126,6 +127,9 @@ struct Caches {
     /// Each shard's cached alias when the name is one (empty otherwise):
     /// its version is the target it names (see `alias.rs`).
     aliases: Vec<Entry>,
+    /// Each shard's cached delegation when the zone moves provider (empty
+    /// otherwise): its version is the provider (see `delegation.rs`).
+    delegations: Vec<Entry>,
     /// Round-robin positions of each resolver shard and of the authoritative.
     rotations: Vec<u32>,
     authoritative_rotation: u32,

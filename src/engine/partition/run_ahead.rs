@@ -107,7 +107,7 @@ pub(in crate::engine) fn own_window(
 ) -> Millis {
     let idle = pool.connection.map_or(0, |c| c.idle_timeout.min(c.max_age));
     let kept = if pool.policy.caches && !pool.policy.hit_asks_upstream() {
-        pool.policy.lifetime(record.longest_ttl())
+        pool.policy.lifetime(record.longest_address_ttl())
     } else {
         0
     };

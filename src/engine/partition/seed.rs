@@ -35,6 +35,10 @@ impl<'m> Partition<'m> {
             if let Some(alias) = s.record.alias {
                 self.seed_aliases(at, alias.ttl, per_shard, &pool.policy);
             }
+            if let Some(delegation) = s.record.delegation {
+                let ns_ttl = delegation.ns_ttl(pool.policy.ns);
+                self.seed_delegations(at, ns_ttl, per_shard, at_resolver, &pool.policy);
+            }
             // One shard that only keeps answers: the copies below it expire
             // with its entry, fetched by one of the partition's requests.
             if self.caches.shards.len() == 1 && pool.policy.is_plain() {
@@ -369,6 +373,35 @@ impl Partition<'_> {
                 answer.expires = alias.expires;
                 answer.retire = answer.retire.min(alias.retire);
             }
+        }
+    }
+}
+
+impl Partition<'_> {
+    /// Seeds each shard's delegation (the old provider's) from the law of a
+    /// cache renewed by the first fetch after it expires: the misses of an
+    /// answer kept `answer_life` under `per_shard` queries. A delegation is
+    /// renewed at one of the answer's fetches, which that law leaves out;
+    /// the warm-up, which covers twice the delegation's lifetime, aligns
+    /// them (see `scenario::warmup`).
+    fn seed_delegations(
+        &mut self,
+        at: Seeded,
+        ns_ttl: Millis,
+        per_shard: f64,
+        answer_life: Millis,
+        policy: &Policy,
+    ) {
+        let fetches = per_shard / (1.0 + per_shard * answer_life as f64);
+        let ns_at = Seeded {
+            ttl: ns_ttl,
+            version: super::delegation::OLD_PROVIDER as usize,
+            ..at
+        };
+        let law = (policy.lifetime(ns_ttl), fetches, 0.0);
+        for i in 0..self.caches.shards.len() {
+            self.caches.delegations[i] =
+                stationary(&mut self.streams.seeding, ns_at, law, policy, Layer::Resolver);
         }
     }
 }

@@ -76,7 +76,7 @@ impl Partition<'_> {
         if self.model.scenario.record.alias.is_some() {
             self.follow_alias(shard, caches, now)
         } else {
-            self.authoritative(now)
+            self.ask_provider(shard, caches, now)
         }
     }
 

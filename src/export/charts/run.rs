@@ -35,7 +35,7 @@ pub struct ChartData {
 }
 
 /// A colour per layer, in [`Layer`]'s order, then the record's TTL's and
-/// its mechanisms' (alias, weights).
+/// its mechanisms' (alias, weights, delegation).
 const COLOURS: [RGBColor; CODE_NAMES.len()] = [
     RGBColor(230, 159, 0),   // connection
     RGBColor(86, 180, 233),  // app
@@ -46,6 +46,7 @@ const COLOURS: [RGBColor; CODE_NAMES.len()] = [
     RGBColor(153, 153, 153), // ttl
     RGBColor(0, 114, 178),   // alias
     RGBColor(0, 0, 0),       // weights
+    RGBColor(120, 94, 240),  // delegation
 ];
 
 /// Every chart as (file name, bytes), PNG and SVG.
@@ -530,9 +531,9 @@ mod tests {
                 PerLayer([0.0; 6]),
             ],
             old_cause: vec![
-                [0.0, 0.1, 0.0, 0.0, 0.2, 0.0, 0.2, 0.0, 0.0],
-                [0.0, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-                [0.0; 9],
+                [0.0, 0.1, 0.0, 0.0, 0.2, 0.0, 0.2, 0.0, 0.0, 0.0],
+                [0.0, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0; 10],
             ],
             addresses: vec![],
             retire_after_s: Some(600.0),

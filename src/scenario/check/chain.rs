@@ -1,16 +1,20 @@
 //! Checking what the change swaps besides an address record: an alias
-//! (`record.cname`) whose target moves, and a weighted shift
-//! (`record.weights`).
+//! (`record.cname`) whose target moves, a weighted shift
+//! (`record.weights`), and a move to a new DNS provider
+//! (`[record.delegation]`).
 
 use super::{Checked, Checker};
 use crate::duration::Millis;
-use crate::scenario::model::{Alias, Weight};
-use crate::scenario::raw::RawRecord;
+use crate::scenario::model::{Alias, Delegation, Weight};
+use crate::scenario::raw::{RawDelegation, RawRecord};
+
+/// What a record changes besides its address records.
+type Chain = (Option<Alias>, Vec<Weight>, Option<Delegation>);
 
 impl Checker<'_> {
     /// The record's alias and weighted steps, each checked, and refused
     /// where they cannot combine with the rest of the record.
-    pub(super) fn chain(&mut self, raw: &RawRecord) -> Checked<(Option<Alias>, Vec<Weight>)> {
+    pub(super) fn chain(&mut self, raw: &RawRecord) -> Checked<Chain> {
         let alias = match &raw.cname {
             None => None,
             Some(cname) => {
@@ -30,7 +34,47 @@ impl Checker<'_> {
             None => Vec::new(),
             Some(steps) => self.weights(steps, !raw.schedule.is_empty())?,
         };
-        Ok((alias, weights))
+        let delegation = match &raw.delegation {
+            None => None,
+            Some(d) => Some(self.delegation(d, raw)?),
+        };
+        Ok((alias, weights, delegation))
+    }
+
+    fn delegation(&mut self, d: &RawDelegation, raw: &RawRecord) -> Checked<Delegation> {
+        let key = "record.delegation";
+        if !raw.schedule.is_empty() {
+            return self.fail(
+                "record.schedule",
+                "a schedule changes the records at one provider; with record.delegation the change moves \
+                 the zone between two, which a schedule cannot say: model the steps at the new provider \
+                 as a separate scenario",
+            );
+        }
+        if raw.weights.is_some() {
+            return self.fail(
+                "record.weights",
+                "a weighted shift and a move to a new DNS provider are two different changes; model each \
+                 in a scenario of its own",
+            );
+        }
+        let parent_ttl = self.ttl(&d.parent_ttl, &format!("{key}.parent_ttl"))?;
+        let child_ttl = self.ttl(&d.child_ttl, &format!("{key}.child_ttl"))?;
+        let old_provider = match &d.old_provider {
+            None => None,
+            Some(v) => {
+                let at = format!("{key}.old_provider");
+                match self.lifetime(v, &at)? {
+                    crate::duration::FOREVER => None,
+                    lasts => Some(lasts),
+                }
+            }
+        };
+        Ok(Delegation {
+            parent_ttl,
+            child_ttl,
+            old_provider,
+        })
     }
 
     fn weights(&self, steps: &[crate::scenario::raw::RawWeight], scheduled: bool) -> Checked<Vec<Weight>> {

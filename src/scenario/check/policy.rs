@@ -75,6 +75,27 @@ impl Checker<'_> {
         if let Some(r) = &t.reload {
             policy.reload = self.reload(r, &k("reload"))?;
         }
+        if t.ns.is_some() && !key.starts_with("resolver") {
+            return self.fail(
+                &k("ns"),
+                "only resolvers keep delegations (NS records): give ns in a [[resolver]] policy",
+            );
+        }
+        if let Some(ns) = &t.ns {
+            policy.ns = match ns.as_str() {
+                "child" => policy::Ns::Child,
+                "parent" => policy::Ns::Parent,
+                other => {
+                    return self.fail(
+                        &k("ns"),
+                        format!(
+                        "\"{other}\": accepted are \"child\" (keep the NS TTL of the provider's own zone) \
+                             and \"parent\" (keep the parent's)"
+                    ),
+                    )
+                }
+            };
+        }
         if policy.min_ttl > policy.max_ttl {
             return self.fail(
                 &k("min_ttl"),
