@@ -76,8 +76,11 @@ pub fn markdown() -> String {
          A resolver's `ns` says which NS TTL it keeps for a delegation, when a scenario moves the \
          zone to a new DNS provider (`[record.delegation]`): `child`, the TTL in the provider's own \
          zone, which replaces the parent's once the provider answers (about 90 % of resolvers, \
-         RFC 9199), or `parent`. Every preset keeps `child`, the majority's behaviour; the lab \
-         (docs/lab.md) checks it for Unbound. None refreshes a delegation from the old provider past \
+         RFC 9199), or `parent`. Unbound's presets keep `parent`: cachesim's record-chain lab \
+         (docs/lab.md) saw Unbound 1.17.1 ask the parent again every parent NS TTL, whatever the \
+         provider's own, with the provider's NS records in every answer's authority section. The \
+         others keep `child`, the majority's behaviour, not yet checked against their source. None \
+         refreshes a delegation from the old provider past \
          its TTL (the 'ghost domain' behaviour of Jiang et al., NDSS 2012, which BIND and Unbound \
          fixed that year: CVE-2012-1033, CVE-2012-1192); cachesim does not model that behaviour.\n\n\
          | preset | layer | values | what it is | source |\n|---|---|---|---|---|\n",

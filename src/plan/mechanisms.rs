@@ -125,9 +125,9 @@ pub fn delegation_line(s: &Scenario) -> Option<String> {
     Some(format!(
         "The zone moves to a new DNS provider: resolvers that cached the delegation before the change keep \
          asking the old one, which answers with the old addresses {old_provider}, until the NS records they \
-         keep expire: the provider's own TTL ({}, child_ttl) for most resolvers, the parent's ({}, \
-         parent_ttl) for those that keep it, within their cache's own limits; lowering the NS TTL at the old provider, at least its old TTL \
-         ahead of the move, shortens the tail.",
+         keep expire: the provider's own TTL ({}, child_ttl) or the parent's ({}, parent_ttl) as each \
+         resolver's `ns` says (Unbound keeps the parent's), within its cache's own limits; changing the \
+         addresses at the old provider as well ends this part of the tail at once.",
         human(d.child_ttl),
         human(d.parent_ttl)
     ))

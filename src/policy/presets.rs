@@ -1,7 +1,7 @@
 //! Presets: the cache policies of real software, each with the source its
 //! values come from, so `cachesim presets` can cite it.
 
-use super::{Policy, Prefetch, Reload, ServeStale};
+use super::{Ns, Policy, Prefetch, Reload, ServeStale};
 use crate::duration::{Millis, DAY, FOREVER, HOUR, MINUTE, SECOND};
 
 /// Which layer a preset is meant for (advice only; any preset fits any layer).
@@ -41,6 +41,15 @@ const fn honour(min_ttl: Millis, max_ttl: Millis) -> Policy {
     }
 }
 
+/// Unbound's defaults: TTLs honoured up to a day, and a delegation kept
+/// for the parent's NS TTL (the record-chain lab, docs/lab.md).
+const fn unbound() -> Policy {
+    Policy {
+        ns: Ns::Parent,
+        ..honour(0, DAY)
+    }
+}
+
 const fn fixed(lifetime: Millis) -> Policy {
     Policy {
         fixed_ttl: Some(lifetime),
@@ -74,9 +83,9 @@ pub static PRESETS: &[Preset] = {
         Preset {
             name: "unbound",
             kind: Resolver,
-            summary: "honours TTL, cache-max-ttl 1 d, cache-min-ttl 0; prefetch and serve-expired off",
-            source: "NLnetLabs/unbound doc/unbound.conf.rst (cache-min-ttl, cache-max-ttl, prefetch, serve-expired), util/config_file.c",
-            policy: honour(0, DAY),
+            summary: "honours TTL, cache-max-ttl 1 d, cache-min-ttl 0; prefetch and serve-expired off; keeps a delegation for the parent's NS TTL",
+            source: "NLnetLabs/unbound doc/unbound.conf.rst (cache-min-ttl, cache-max-ttl, prefetch, serve-expired), util/config_file.c; ns: cachesim's record-chain lab (Unbound 1.17.1 asked the parent again every parent NS TTL, whatever the provider's own)",
+            policy: unbound(),
         },
         Preset {
             name: "unbound-prefetch",
@@ -85,7 +94,7 @@ pub static PRESETS: &[Preset] = {
             source: "NLnetLabs/unbound doc/unbound.conf.rst (prefetch)",
             policy: Policy {
                 prefetch: Some(Prefetch { fraction: 0.1, trigger: 0, eligible: 0 }),
-                ..honour(0, DAY)
+                ..unbound()
             },
         },
         Preset {
@@ -93,7 +102,7 @@ pub static PRESETS: &[Preset] = {
             kind: Resolver,
             summary: "Unbound 1.23.0 and later with serve-expired: yes: tries for a fresh answer for 1.8 s first, so a working authoritative gives fresh ones (as unbound)",
             source: "NLnetLabs/unbound doc/unbound.conf.rst (serve-expired-client-timeout default 1800, serve-expired-ttl 86400), doc/Changelog 22 November 2024 (#1175, released in 1.23.0)",
-            policy: honour(0, DAY),
+            policy: unbound(),
         },
         Preset {
             name: "unbound-serve-expired-1.22",
@@ -102,7 +111,7 @@ pub static PRESETS: &[Preset] = {
             source: "NLnetLabs/unbound doc/Changelog 22 November 2024 (#1175: serve-expired-client-timeout and serve-expired-ttl defaults were 0), doc/unbound.conf.rst (serve-expired-reply-ttl 30)",
             policy: Policy {
                 serve_stale: Some(ServeStale { max_stale: FOREVER, reply_ttl: 30 * SECOND }),
-                ..honour(0, DAY)
+                ..unbound()
             },
         },
         Preset {
