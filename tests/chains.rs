@@ -180,11 +180,18 @@ fn no_old_answer_comes_after_the_bound_behind_an_alias() {
         )
     };
     for record in [
-        "record.cname={ ttl = \"10m\" }",
-        "record.cname={ ttl = \"30s\" }",
-        "record.delegation={ parent_ttl = \"2h\", child_ttl = \"20m\" }",
+        &["record.cname={ ttl = \"10m\" }"][..],
+        &["record.cname={ ttl = \"30s\" }"],
+        &["record.delegation={ parent_ttl = \"2h\", child_ttl = \"20m\" }"],
+        // The old provider serves the old alias: both at once.
+        &[
+            "record.cname={ ttl = \"5m\" }",
+            "record.delegation={ parent_ttl = \"2h\", child_ttl = \"20m\", old_provider = \"1h\" }",
+        ],
     ] {
-        let tallies = walk(&[record, "simulation.runs=6", "population.requests_per_day=3000"]);
+        let mut overrides = record.to_vec();
+        overrides.extend(["simulation.runs=6", "population.requests_per_day=3000"]);
+        let tallies = walk(&overrides);
         assert!(tallies.iter().all(|t| t.last_old.is_some()));
     }
     // Busy honouring resolvers come near the bound of a delegation: every
