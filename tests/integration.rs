@@ -5,6 +5,7 @@ mod bad_input;
 mod behaviours;
 mod bound;
 mod causes;
+mod chain_lab;
 mod chains;
 mod charts;
 mod cli;
