@@ -61,16 +61,8 @@ impl Partition<'_> {
         } else if record.version_at(now) as u16 == version {
             Staleness::fetched(now, target_ttl.min(held.retire - now))
         } else {
-            // The alias names the old target: inside its TTL the alias's
-            // doing, past it the resolver's that kept it longer.
-            Staleness {
-                retire: now,
-                cause: if now < held.retire {
-                    cause::CODE_ALIAS
-                } else {
-                    Layer::Resolver as u8
-                },
-            }
+            // The alias names the old target.
+            Staleness::through_held(now, held.retire, cause::CODE_ALIAS)
         };
         Answer {
             version,

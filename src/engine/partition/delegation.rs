@@ -64,16 +64,7 @@ impl Partition<'_> {
         let stale = if now < 0 {
             Staleness::fetched(now, ttl)
         } else {
-            // Inside the NS TTL it keeps, the delegation's doing; past it,
-            // the resolver's that kept it longer.
-            Staleness {
-                retire: now,
-                cause: if now < held.retire {
-                    cause::CODE_DELEGATION
-                } else {
-                    Layer::Resolver as u8
-                },
-            }
+            Staleness::through_held(now, held.retire, cause::CODE_DELEGATION)
         };
         Answer {
             version,

@@ -31,6 +31,17 @@ impl Staleness {
         }
     }
 
+    /// An old answer a resolver fetched at `now` through a record set it
+    /// still held from before the change (an alias, a delegation): retired
+    /// already, that record set's doing (`code`) inside the TTL it came
+    /// with (until `retire`), the resolver's that kept it longer past it.
+    pub(super) fn through_held(now: Millis, retire: Millis, code: u8) -> Staleness {
+        Staleness {
+            retire: now,
+            cause: if now < retire { code } else { Layer::Resolver as u8 },
+        }
+    }
+
     /// Kept (or handed down to be kept) until `until` by the cache at
     /// `layer`: that cache becomes the cause if it is the first to keep the
     /// answer past its retirement.
