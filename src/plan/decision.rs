@@ -304,9 +304,10 @@ impl Decision {
             // A rate from a handful of simulated requests is mostly luck:
             // rare busy clients or late caches decide it.
             let rough = if plan.seen_first_hour < ROUGH_BELOW {
+                let seen = plan.seen_first_hour;
                 format!(
-                    " (from only {} simulated old requests: a rough figure, firmer with more households or runs)",
-                    plan.seen_first_hour
+                    " (from only {seen} simulated old request{}: a rough figure, firmer with more households or runs)",
+                    if seen == 1 { "" } else { "s" }
                 )
             } else {
                 String::new()
