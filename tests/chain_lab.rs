@@ -7,10 +7,8 @@
 //! preset, and its stale seconds per move (the old share integrated over
 //! the window the lab measured) must come within 10 % of the lab's.
 
-use cachesim::engine::{self, Model};
-use cachesim::scenario::{self, Override};
+use cachesim::stats::Moments;
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
 
 /// (configuration, the scenario's overrides, the window after a move)
 const CONFIGS: [(&str, &[&str]); 4] = [
@@ -43,22 +41,12 @@ const WITHIN: f64 = 0.10;
 
 /// The mean over runs of the stale seconds per move, and their standard error.
 fn simulated(overrides: &[&str]) -> (f64, f64) {
-    let text = std::fs::read_to_string("lab/chains/lab.toml").unwrap();
-    let overrides: Vec<Override> = overrides.iter().map(|o| Override::parse(o).unwrap()).collect();
-    let s = scenario::parse(&text, "lab/chains/lab.toml", &overrides).expect("lab/chains/lab.toml is valid");
-    let (runs, bucket_s) = (s.runs, s.bucket as f64 / 1000.0);
-    let model = Model::new(s);
-    let tallies = engine::simulate(&model, runs, &AtomicBool::new(false), &|_| {}).unwrap();
-    let results = cachesim::stats::Results::of(&model, &tallies);
-    let per_run: Vec<f64> = results
-        .run_shares
+    let overrides: Vec<String> = overrides.iter().map(|o| o.to_string()).collect();
+    let mut runs = Moments::default();
+    crate::lab::simulated_stale_seconds("lab/chains/lab.toml", &overrides)
         .iter()
-        .map(|shares| shares.iter().sum::<f64>() * bucket_s)
-        .collect();
-    let n = per_run.len() as f64;
-    let mean = per_run.iter().sum::<f64>() / n;
-    let var = per_run.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    (mean, (var / n).sqrt())
+        .for_each(|&x| runs.add(x));
+    (runs.mean(), runs.std_dev() / (runs.n as f64).sqrt())
 }
 
 #[test]
@@ -89,33 +77,4 @@ fn cachesim_reproduces_unbound_on_aliases_and_delegations() {
     }
     eprintln!("{}", report.join("\n"));
     assert!(misses.is_empty(), "more than 10 % apart:\n{}", misses.join("\n"));
-}
-
-/// The record-chain lab's scripts at least parse (running them needs root
-/// and 45 minutes: `sudo lab/chains/run.sh`).
-#[test]
-fn the_chain_lab_scripts_parse() {
-    let run = |program: &str, args: &[&str]| {
-        let out = std::process::Command::new(program).args(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{program} {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    run("bash", &["-n", "lab/chains/run.sh"]);
-    for script in [
-        "lab/chains/zones.py",
-        "lab/chains/client.py",
-        "lab/chains/analyse.py",
-    ] {
-        run(
-            "python3",
-            &[
-                "-c",
-                "import ast, sys; ast.parse(open(sys.argv[1]).read())",
-                script,
-            ],
-        );
-    }
 }

@@ -27,17 +27,12 @@ const CONFIGS: [(&str, &str, &str); 4] = [
 /// configurations: Φ⁻¹(1 − 0.05 / 8).
 const FAMILY_Z: f64 = 2.498;
 
-/// Each run's stale seconds: the old share integrated over the horizon.
-fn simulated_stale_seconds(ttl: &str, keepalive: &str) -> Vec<f64> {
-    let text = std::fs::read_to_string("lab/lab.toml").unwrap();
-    let overrides: Vec<Override> = [
-        format!("record.ttl=\"{ttl}\""),
-        format!("server.idle_timeout=\"{keepalive}\""),
-    ]
-    .iter()
-    .map(|o| Override::parse(o).unwrap())
-    .collect();
-    let s = scenario::parse(&text, "lab/lab.toml", &overrides).expect("lab/lab.toml is valid");
+/// Each run's stale seconds: the old share integrated over the horizon of
+/// the lab scenario at `path` with `overrides` (as `--set` takes them).
+pub fn simulated_stale_seconds(path: &str, overrides: &[String]) -> Vec<f64> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let overrides: Vec<Override> = overrides.iter().map(|o| Override::parse(o).unwrap()).collect();
+    let s = scenario::parse(&text, path, &overrides).expect("the lab's scenario is valid");
     let (runs, bucket_s) = (s.runs, s.bucket as f64 / 1000.0);
     let model = Model::new(s);
     let tallies = engine::simulate(&model, runs, &AtomicBool::new(false), &|_| {}).unwrap();
@@ -63,7 +58,11 @@ fn cachesim_reproduces_the_labs_stale_seconds() {
         );
         assert!(flips >= 10, "{config}: {flips} flips are too few to compare");
         let mut sim = Moments::default();
-        simulated_stale_seconds(ttl, keepalive)
+        let overrides = [
+            format!("record.ttl=\"{ttl}\""),
+            format!("server.idle_timeout=\"{keepalive}\""),
+        ];
+        simulated_stale_seconds("lab/lab.toml", &overrides)
             .iter()
             .for_each(|&x| sim.add(x));
         let sim_se = sim.std_dev() / (sim.n as f64).sqrt();
@@ -86,8 +85,8 @@ fn cachesim_reproduces_the_labs_stale_seconds() {
     assert!(misses.is_empty(), "outside the noise:\n{}", misses.join("\n"));
 }
 
-/// The lab's scripts at least parse (running them needs root and minutes:
-/// `sudo lab/run.sh`).
+/// The labs' scripts at least parse (running them needs root and minutes:
+/// `sudo lab/run.sh`, `sudo lab/chains/run.sh`).
 #[test]
 fn the_lab_scripts_parse() {
     let run = |program: &str, args: &[&str]| {
@@ -98,7 +97,12 @@ fn the_lab_scripts_parse() {
             String::from_utf8_lossy(&out.stderr)
         );
     };
-    for script in ["lab/run.sh", "lab/inside.sh", "lab/compare.sh"] {
+    for script in [
+        "lab/run.sh",
+        "lab/inside.sh",
+        "lab/compare.sh",
+        "lab/chains/run.sh",
+    ] {
         run("bash", &["-n", script]);
     }
     for script in [
@@ -107,6 +111,9 @@ fn the_lab_scripts_parse() {
         "lab/netlog.py",
         "lab/chain.py",
         "lab/curl_clients.py",
+        "lab/chains/zones.py",
+        "lab/chains/client.py",
+        "lab/chains/analyse.py",
     ] {
         run(
             "python3",

@@ -92,8 +92,8 @@ impl Upstream<'_, '_> {
         let ttl = record.versions[version].ttl;
         // A secondary still serving an older zone: the answer is retired
         // already, the authoritative side's doing.
-        let weighted = !record.weights.is_empty();
-        let stale = if !weighted && loaded < now && version != record.version_at(now) {
+        // (Under weights a late secondary's answer is drawn like any other.)
+        let stale = if record.weights.is_empty() && loaded < now && version != record.version_at(now) {
             Staleness {
                 retire: now,
                 cause: Layer::Authoritative as u8,
