@@ -133,6 +133,10 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// A local web page: controls that re-simulate and redraw the decision
+    /// (what-ifs without writing TOML), and with --watch-old/--watch-new (or
+    /// --watch) a live view of a migration in progress.
+    Serve(ServeArgs),
     /// List the policy presets with their values and sources.
     Presets {
         /// As a Markdown table (docs/presets.md).
@@ -213,8 +217,70 @@ impl ObserveArgs {
             time_field: self.time_field,
             out: self.out,
             quiet: self.quiet,
+            flags: &cachesim::commands::observe::OBSERVE_FLAGS,
         }
     }
+}
+
+/// `cachesim serve`'s arguments.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// The port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8750)]
+    pub port: u16,
+    /// Listen on this address instead of loopback (IP, or IP:PORT); the
+    /// page is then open to anyone who can reach it, and serve warns so.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// The live view: logs of the old server, followed as they grow; repeatable.
+    #[arg(long, value_name = "LOG")]
+    pub watch_old: Vec<PathBuf>,
+    /// Logs of the new server; repeatable.
+    #[arg(long, value_name = "LOG")]
+    pub watch_new: Vec<PathBuf>,
+    /// Or: logs that record each request's server address, with --old-address.
+    #[arg(long, value_name = "LOG")]
+    pub watch: Vec<PathBuf>,
+    /// With --watch: the old server's address(es) as the log records them.
+    #[arg(long, value_delimiter = ',')]
+    pub old_address: Vec<String>,
+    /// When the record changed (as `observe --change-at`); needed by the live view.
+    #[arg(long)]
+    pub change_at: Option<String>,
+    /// The live view's bucket.
+    #[arg(long, default_value = "1m", value_parser = duration_arg)]
+    pub bucket: i64,
+    /// Keep only this site's requests (as `observe --host`).
+    #[arg(long)]
+    pub host: Option<String>,
+    /// The time field of JSON lines.
+    #[arg(long, default_value = "time")]
+    pub time_field: String,
+    /// A key to refit as the logs grow, and its range (as `fit --free`); repeatable.
+    #[arg(long = "free", value_name = "KEY=LO..HI")]
+    pub free: Vec<String>,
+    /// How often the live view refits.
+    #[arg(long, default_value = "5m", value_parser = duration_arg)]
+    pub refit_every: i64,
+}
+
+/// Where `serve` listens: loopback at `port`, or `--listen` (an IP, or
+/// IP:PORT).
+pub fn listen_address(listen: Option<&str>, port: u16) -> cachesim::error::Result<std::net::SocketAddr> {
+    use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+    let Some(text) = listen else {
+        return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
+    };
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, port));
+    }
+    text.parse().map_err(|_| {
+        cachesim::error::Error::Usage(format!(
+            "--listen {text}: not an address; give an IP (0.0.0.0, ::1) or IP:PORT (192.0.2.7:8750)"
+        ))
+    })
 }
 
 /// A duration such as 1m or 30s, in milliseconds.

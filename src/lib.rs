@@ -16,6 +16,7 @@ pub mod policy;
 pub mod population;
 pub mod resources;
 pub mod scenario;
+pub mod serve;
 pub mod server;
 pub mod shard;
 pub mod simulation;

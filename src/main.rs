@@ -144,6 +144,7 @@ fn execute(cli: Cli) -> Result<()> {
             out,
         } => fit(sim, observed, free, out),
         Command::Observe(args) => commands::observe::observe(&args.options()).map(|_| ()),
+        Command::Serve(args) => serve(args),
         Command::Presets { quiet: true, .. } | Command::Completions { quiet: true, .. } => Ok(()),
         Command::Presets { markdown, .. } => {
             let text = if markdown {
@@ -171,6 +172,49 @@ fn fit(sim: cli::SimArgs, observed: PathBuf, free: Vec<String>, out: Option<Path
         out: results_folder(out)?,
     };
     commands::fit::run_fit(&options).map(|_| ())
+}
+
+/// `cachesim serve`.
+fn serve(args: cli::ServeArgs) -> Result<()> {
+    let listen = cli::listen_address(args.listen.as_deref(), args.port)?;
+    let watching = !(args.watch_old.is_empty() && args.watch_new.is_empty() && args.watch.is_empty());
+    let watch = match (watching, args.change_at) {
+        (false, None) if args.free.is_empty() => None,
+        (false, _) => {
+            return Err(Error::Usage(
+                "--change-at and --free are for the live view: give the logs with --watch-old LOG --watch-new LOG \
+                 (or --watch LOG --old-address IP)"
+                    .into(),
+            ))
+        }
+        (true, None) => {
+            return Err(Error::Usage(
+                "the live view needs --change-at: when the record changed, e.g. 2026-12-01T10:00:00Z".into(),
+            ))
+        }
+        (true, Some(change_at)) => Some(cachesim::serve::WatchOptions {
+            logs: commands::observe::ObserveOptions {
+                old: args.watch_old,
+                new: args.watch_new,
+                log: args.watch,
+                old_address: args.old_address,
+                change_at,
+                bucket: args.bucket,
+                host: args.host,
+                time_field: args.time_field,
+                out: PathBuf::new(),
+                quiet: true,
+                flags: &cachesim::serve::WATCH_FLAGS,
+            },
+            free: args.free,
+            refit_every: args.refit_every,
+        }),
+    };
+    cachesim::serve::serve(cachesim::serve::ServeOptions {
+        sim: args.sim.options(),
+        listen,
+        watch,
+    })
 }
 
 /// `cachesim compare`.

@@ -152,6 +152,88 @@ impl Observed {
     }
 }
 
+/// Which server a log's lines went to.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Source {
+    /// Every request in it reached the old address.
+    Old,
+    New,
+    /// Each line records its server address; the old ones are listed.
+    ByAddress,
+}
+
+/// How a log's lines are read: the change, the site and the old addresses.
+#[derive(Clone, Debug, Default)]
+pub struct Rules {
+    pub change_ms: i64,
+    /// Keep only this site's requests.
+    pub host: Option<String>,
+    /// The time field of JSON lines.
+    pub time_field: String,
+    /// With [`Source::ByAddress`]: the old server's addresses.
+    pub old_address: Vec<String>,
+}
+
+/// What became of one line.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Read {
+    /// Counted (before the change or after it).
+    Counted,
+    /// Another site's request (`host`).
+    OtherHost,
+    /// Fine, but with no host to match `host` against.
+    Hostless,
+    /// Not a line cachesim can read.
+    Bad,
+}
+
+impl Observed {
+    /// Reads one line of a log of `source` and counts it: `observe` reads
+    /// whole files this way, `serve` lines as the logs grow.
+    pub fn read_line(&mut self, line: &str, source: Source, rules: &Rules) -> Read {
+        let Some(parsed) = parse_line(line, &rules.time_field) else {
+            return Read::Bad;
+        };
+        if let Some(host) = &rules.host {
+            match &parsed.host {
+                Some(h) if h == host => {}
+                Some(_) => {
+                    self.other_hosts += 1;
+                    return Read::OtherHost;
+                }
+                None => return Read::Hostless,
+            }
+        }
+        let old = match source {
+            Source::Old => true,
+            Source::New => false,
+            Source::ByAddress => match &parsed.server_addr {
+                Some(a) => {
+                    if parsed.at_ms >= rules.change_ms {
+                        *self.addresses.entry(a.clone()).or_default() += 1;
+                    }
+                    rules.old_address.contains(a)
+                }
+                None => return Read::Bad,
+            },
+        };
+        self.count(parsed.at_ms, rules.change_ms, old);
+        Read::Counted
+    }
+
+    /// The curve `fit` matches, as far as it is complete (a last bucket the
+    /// logs end early in is left out).
+    pub fn curve(&self) -> Curve {
+        let mut complete = self.clone();
+        complete.drop_partial_end();
+        Curve {
+            bucket_ms: complete.bucket_ms,
+            requests: complete.requests.iter().map(|&n| n as f64).collect(),
+            old: complete.old.iter().map(|&k| k as f64).collect(),
+        }
+    }
+}
+
 /// An observed curve as `fit` reads it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Curve {

@@ -94,6 +94,12 @@ pub struct Simulated {
 
 /// Runs every replica of `scenario`, with a progress bar on a terminal.
 pub fn simulate(scenario: Scenario, options: &SimOptions) -> Result<Simulated> {
+    simulate_until(scenario, options, &STOP)
+}
+
+/// [`simulate`], given up ([`Error::Interrupted`]) once `stop` is set:
+/// `serve` stops a what-if that a newer one supersedes.
+pub fn simulate_until(scenario: Scenario, options: &SimOptions, stop: &AtomicBool) -> Result<Simulated> {
     let runs = scenario.runs;
     let model = Model::new(scenario);
     let pool = options.thread_pool()?;
@@ -127,7 +133,7 @@ pub fn simulate(scenario: Scenario, options: &SimOptions) -> Result<Simulated> {
         }
     };
     let tallies = pool
-        .install(|| engine::simulate(&model, runs, &STOP, &progress))
+        .install(|| engine::simulate(&model, runs, stop, &progress))
         .map_err(|_| Error::Interrupted)?;
     let wall_time_s = started.elapsed().as_secs_f64();
     if let Some(b) = bar {

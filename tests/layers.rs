@@ -17,7 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["stats", "shard", "error", "resources"],
     &["plan", "observe", "simulation"],
     &["export", "fit", "manual"],
-    &["commands"],
+    &["commands", "serve"],
     &["main", "cli"],
 ];
 

@@ -7,6 +7,8 @@ use crate::error::{Error, Result};
 use crate::export::charts::{self, FitRow, FitSeries};
 use crate::export::write_all;
 use crate::fit::{self, fitted_file, likelihood, Fitted};
+use crate::observe::Curve;
+use crate::stats::Results;
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 
@@ -100,32 +102,43 @@ fn files(fitted: &Fitted, options: &FitOptions) -> Result<Vec<(String, Vec<u8>)>
     let edited = fitted_file::edited(&fitted.scenario.text, &fitted.file_overrides)
         .map_err(|e| Error::Internal(e.to_string()))?;
     toml_text.push_str(&edited);
-    let buckets = likelihood::per_bucket(&fitted.curve, &fitted.results);
-    let bucket_s = fitted.curve.bucket_ms as f64 / 1000.0;
-    let series = FitSeries {
-        title: format!("{}: observed against fitted", fitted.scenario.name),
-        bucket_s,
-        rows: buckets
-            .iter()
-            .enumerate()
-            .map(|(b, &(p, sd, z))| {
-                let (n, k) = (fitted.curve.requests[b], fitted.curve.old[b]);
-                FitRow {
-                    time_s: b as f64 * bucket_s,
-                    observed: (n > 0.0).then(|| k / n),
-                    mean: p,
-                    band_lo: (p - 1.96 * sd).max(0.0),
-                    band_hi: (p + 1.96 * sd).min(1.0),
-                    residual: z,
-                }
-            })
-            .collect(),
-    };
+    let series = observed_against(
+        format!("{}: observed against fitted", fitted.scenario.name),
+        &fitted.curve,
+        &fitted.results,
+    );
     let mut files = vec![("fitted.toml".to_string(), toml_text.into_bytes())];
     files.extend(
         charts::render_fit(&series).map_err(|e| Error::Internal(format!("cannot draw the fit: {e}")))?,
     );
     Ok(files)
+}
+
+/// The observed curve against a model's mean and the band a population
+/// like the model's would show with the observed requests, bucket by
+/// bucket: the fit's chart, and `serve`'s live view.
+pub fn observed_against(title: String, curve: &Curve, results: &Results) -> FitSeries {
+    let bucket_s = curve.bucket_ms as f64 / 1000.0;
+    let rows = likelihood::per_bucket(curve, results)
+        .iter()
+        .enumerate()
+        .map(|(b, &(p, sd, z))| {
+            let (n, k) = (curve.requests[b], curve.old[b]);
+            FitRow {
+                time_s: b as f64 * bucket_s,
+                observed: (n > 0.0).then(|| k / n),
+                mean: p,
+                band_lo: (p - 1.96 * sd).max(0.0),
+                band_hi: (p + 1.96 * sd).min(1.0),
+                residual: z,
+            }
+        })
+        .collect();
+    FitSeries {
+        title,
+        bucket_s,
+        rows,
+    }
 }
 
 fn summary(fitted: &Fitted, seconds: f64, dir: &Path) -> String {

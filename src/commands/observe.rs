@@ -5,7 +5,7 @@
 
 use crate::duration::Millis;
 use crate::error::{Error, Result};
-use crate::observe::{parse_line, parse_time, Observed};
+use crate::observe::{parse_time, Observed, Read, Rules, Source};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
@@ -24,17 +24,27 @@ pub struct ObserveOptions {
     pub time_field: String,
     pub out: PathBuf,
     pub quiet: bool,
+    /// How the command line names the logs, for messages.
+    pub flags: &'static Flags,
 }
 
-/// Which server a file's lines went to.
-#[derive(Clone, Copy)]
-enum Source {
-    Old,
-    New,
-    ByAddress,
+/// The flags that give the logs: `observe`'s, or `serve`'s.
+pub struct Flags {
+    pub old: &'static str,
+    pub new: &'static str,
+    pub log: &'static str,
 }
 
-pub fn observe(options: &ObserveOptions) -> Result<Observed> {
+pub const OBSERVE_FLAGS: Flags = Flags {
+    old: "--old",
+    new: "--new",
+    log: "--log",
+};
+
+/// The options checked before any log is read: when the change was, and
+/// logs that can tell old from new (`serve --watch-…` checks them too).
+/// Returns the change's time in milliseconds since the epoch.
+pub fn checked(options: &ObserveOptions) -> Result<i64> {
     let change_ms = parse_time(&options.change_at).ok_or_else(|| {
         Error::Usage(format!(
             "--change-at {}: not a time; write e.g. 2026-12-01T10:00:00Z (RFC 3339), \
@@ -42,33 +52,39 @@ pub fn observe(options: &ObserveOptions) -> Result<Observed> {
             options.change_at
         ))
     })?;
+    let Flags { old, new, log } = options.flags;
     if options.old.is_empty() && options.new.is_empty() && options.log.is_empty() {
-        return Err(Error::Usage(
-            "give the logs: --old LOG and --new LOG, or --log LOG with --old-address".into(),
-        ));
+        return Err(Error::Usage(format!(
+            "give the logs: {old} LOG and {new} LOG, or {log} LOG with --old-address"
+        )));
     }
     if options.old.is_empty() != options.new.is_empty() {
         let (given, missing) = if options.new.is_empty() {
-            ("--old", "--new")
+            (old, new)
         } else {
-            ("--new", "--old")
+            (new, old)
         };
         return Err(Error::Usage(format!(
             "{given} needs {missing}: with one server's log alone every request would count as {} \
-             (a curve of {}); give both, or --log with --old-address for one log that records the server",
+             (a curve of {}); give both, or {log} with --old-address for one log that records the server",
             if options.new.is_empty() { "old" } else { "new" },
             if options.new.is_empty() { "100 %" } else { "0 %" }
         )));
     }
     refuse_repeated_files(options)?;
     if !options.log.is_empty() && options.old_address.is_empty() {
-        return Err(Error::Usage(
-            "--log needs --old-address: the old server's address as the log records it".into(),
-        ));
+        return Err(Error::Usage(format!(
+            "{log} needs --old-address: the old server's address as the log records it"
+        )));
     }
     if options.bucket <= 0 {
         return Err(Error::Usage("--bucket must be longer than 0".into()));
     }
+    Ok(change_ms)
+}
+
+pub fn observe(options: &ObserveOptions) -> Result<Observed> {
+    let change_ms = checked(options)?;
     let mut observed = Observed::new(options.bucket);
     let files = options
         .old
@@ -162,6 +178,12 @@ fn read_log(
     };
     let reader = std::io::BufReader::new(std::fs::File::open(file).map_err(read_error)?);
     let name = file.display().to_string();
+    let rules = Rules {
+        change_ms,
+        host: options.host.clone(),
+        time_field: options.time_field.clone(),
+        old_address: options.old_address.clone(),
+    };
     let mut usable = 0u64;
     // Lines that are fine but carry no host to match --host against.
     let mut hostless = 0u64;
@@ -170,43 +192,14 @@ fn read_log(
         if line.trim().is_empty() {
             continue;
         }
-        let Some(parsed) = parse_line(&line, &options.time_field) else {
-            observed.bad(&name, i + 1);
-            continue;
-        };
-        if let Some(host) = &options.host {
-            match &parsed.host {
-                Some(h) if h == host => {}
-                Some(_) => {
-                    observed.other_hosts += 1;
-                    usable += 1;
-                    continue;
-                }
-                None => {
-                    hostless += 1;
-                    observed.bad(&name, i + 1);
-                    continue;
-                }
+        match observed.read_line(&line, source, &rules) {
+            Read::Counted | Read::OtherHost => usable += 1,
+            Read::Hostless => {
+                hostless += 1;
+                observed.bad(&name, i + 1);
             }
+            Read::Bad => observed.bad(&name, i + 1),
         }
-        let old = match source {
-            Source::Old => true,
-            Source::New => false,
-            Source::ByAddress => match &parsed.server_addr {
-                Some(a) => {
-                    if parsed.at_ms >= change_ms {
-                        *observed.addresses.entry(a.clone()).or_default() += 1;
-                    }
-                    options.old_address.contains(a)
-                }
-                None => {
-                    observed.bad(&name, i + 1);
-                    continue;
-                }
-            },
-        };
-        usable += 1;
-        observed.count(parsed.at_ms, change_ms, old);
     }
     if usable == 0 && hostless > 0 {
         return Err(Error::Usage(format!(

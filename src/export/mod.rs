@@ -73,6 +73,13 @@ fn slug(overrides: &[String]) -> String {
 
 /// Every result file of a run, written whole or not at all; their names.
 pub fn write_run(report: &Report, dir: &Path) -> Result<Vec<String>> {
+    let files = run_files(report)?;
+    write_all(dir, &files)?;
+    Ok(files.into_iter().map(|(name, _)| name).collect())
+}
+
+/// Every result file of a run as (name, bytes), in the order written.
+pub fn run_files(report: &Report) -> Result<Vec<(String, Vec<u8>)>> {
     let summary = Summary::of(report);
     let mut files = vec![
         ("timeseries.csv".to_string(), timeseries::timeseries_csv(report)),
@@ -87,17 +94,32 @@ pub fn write_run(report: &Report, dir: &Path) -> Result<Vec<String>> {
     ));
     let data = ChartData::from_report(report);
     let charts = charts::render_all(&data).map_err(chart_error)?;
+    files.push((
+        "report.html".to_string(),
+        report_page(report, &data, &summary, &charts),
+    ));
+    files.extend(charts);
+    Ok(files)
+}
+
+/// report.html alone, for `serve`'s button.
+pub fn report_html(report: &Report) -> Result<Vec<u8>> {
+    let data = ChartData::from_report(report);
+    let charts = charts::render_all(&data).map_err(chart_error)?;
+    Ok(report_page(report, &data, &Summary::of(report), &charts))
+}
+
+fn report_page(
+    report: &Report,
+    data: &ChartData,
+    summary: &Summary,
+    charts: &[(String, Vec<u8>)],
+) -> Vec<u8> {
     let mut text = report.scenario.text.clone();
     for o in &report.scenario.overrides {
         text.push_str(&format!("\n# --set {o}"));
     }
-    files.push((
-        "report.html".to_string(),
-        html::report_html(&data, &summary, &text, &charts),
-    ));
-    files.extend(charts);
-    write_all(dir, &files)?;
-    Ok(files.into_iter().map(|(name, _)| name).collect())
+    html::report_html(data, summary, &text, charts)
 }
 
 /// Draws every chart of a results folder again from its files.

@@ -211,11 +211,26 @@ pub fn overrides(free: &[FreeKey], values: &[f64], base: &Scenario) -> Option<Ve
             }
         }
     }
-    let mut layers: Vec<&String> = freed.iter().map(|(l, _, _)| l).collect();
-    layers.dedup();
+    out.extend(rescaled(base, &freed, "--free")?);
+    Some(out)
+}
+
+/// For each layer with shares set (layer, pool index, share), every other
+/// pool's share rescaled in proportion so the layer's shares still add up
+/// to 1: what `fit` frees and what `serve`'s sliders move. `written` says
+/// who set them, for messages. `None` when the set shares leave no room.
+pub fn rescaled(base: &Scenario, set: &[(String, usize, f64)], written: &str) -> Option<Vec<Override>> {
+    let mut out = Vec::new();
+    // Each layer once, in the order first set.
+    let mut layers: Vec<&String> = Vec::new();
+    for (layer, _, _) in set {
+        if !layers.contains(&layer) {
+            layers.push(layer);
+        }
+    }
     for layer in layers {
         let shares = layer_shares(base, layer)?;
-        let mine: Vec<&(String, usize, f64)> = freed.iter().filter(|(l, _, _)| l == layer).collect();
+        let mine: Vec<&(String, usize, f64)> = set.iter().filter(|(l, _, _)| l == layer).collect();
         let taken: f64 = mine.iter().map(|(_, _, v)| v).sum();
         let rest: f64 = shares
             .iter()
@@ -234,7 +249,7 @@ pub fn overrides(free: &[FreeKey], values: &[f64], base: &Scenario) -> Option<Ve
             let path = format!("{layer}.{i}.share");
             out.push(Override {
                 argument: format!("{path}={scaled}"),
-                written: format!("--free {path} (rescaled)"),
+                written: format!("{written} {path} (rescaled)"),
                 path,
                 value: Value::Float(scaled),
             });

@@ -40,6 +40,16 @@ pub fn render_compare(series: &[(String, ChartData)]) -> Result<Vec<(String, Vec
     Ok(files)
 }
 
+/// The linear comparison alone as SVG, for `serve`'s page.
+pub fn compare_svg(series: &[(String, ChartData)]) -> Result<Vec<u8>, ChartError> {
+    super::register_font();
+    super::svg(&Compare {
+        series,
+        log: false,
+        title: TITLE,
+    })
+}
+
 const TITLE: &str = "requests reaching the old address";
 
 struct Compare<'a> {

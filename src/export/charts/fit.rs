@@ -32,6 +32,12 @@ pub fn render_fit(series: &FitSeries) -> Result<Vec<(String, Vec<u8>)>, ChartErr
     Ok(files)
 }
 
+/// Both charts as SVG alone (linear, log), for `serve`'s live view.
+pub fn fit_svgs(series: &FitSeries) -> Result<[Vec<u8>; 2], ChartError> {
+    super::register_font();
+    Ok([super::svg(series)?, super::svg(&FitLog(series))?])
+}
+
 /// The same on a log scale: the tail the fit is for.
 pub struct FitLog<'a>(pub &'a FitSeries);
 

@@ -8,9 +8,9 @@ mod fit;
 mod run;
 mod sweep;
 
-pub use compare::render_compare;
-pub use fit::{render_fit, FitRow, FitSeries};
-pub use run::{render_all, ChartData};
+pub use compare::{compare_svg, render_compare};
+pub use fit::{fit_svgs, render_fit, FitRow, FitSeries};
+pub use run::{render_all, run_svg, ChartData};
 
 /// A chart that could not be drawn (a font or an encoder failed), with
 /// what the drawing library said.

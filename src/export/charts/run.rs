@@ -81,6 +81,21 @@ pub fn render_all(data: &ChartData) -> Result<Vec<(String, Vec<u8>)>, ChartError
     Ok(files)
 }
 
+/// One of the run's charts (by its file name without extension) as SVG
+/// alone, for `serve`'s page; `None` for a name that is not one.
+pub fn run_svg(name: &str, data: &ChartData) -> Result<Option<Vec<u8>>, ChartError> {
+    let chart = match name {
+        "old_share" => Chart::OldShare,
+        "old_share_log" => Chart::OldShareLog,
+        "causes" => Chart::Causes,
+        "layers" => Chart::Layers,
+        "clients" => Chart::Clients,
+        _ => return Ok(None),
+    };
+    super::register_font();
+    super::svg(&(chart, data)).map(Some)
+}
+
 #[derive(Clone, Copy, Debug)]
 enum Chart {
     OldShare,
