@@ -293,3 +293,37 @@ fn shipped(bencher: Bencher, name: &str, overrides: &[&str], count_quietly: bool
     };
     throughput_of(bencher, s, shortcuts);
 }
+
+/// A what-if as `cachesim serve` answers it, once the scenario is loaded:
+/// `realistic-internet` at 20,000 households, 8 runs, the TTL changed,
+/// simulated on every core, answered and drawn (the page's three charts).
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn serve_what_if_realistic_20k(bencher: Bencher) {
+    use cachesim::commands::run::{answer, Ask};
+    use cachesim::export::charts::{run_svg, ChartData};
+    let path = "scenarios/realistic-internet.toml";
+    let text = std::fs::read_to_string(path).expect("the shipped scenario");
+    let overrides: Vec<scenario::Override> = [
+        "population.households=20000",
+        "simulation.runs=8",
+        "record.ttl=60s",
+    ]
+    .iter()
+    .map(|o| scenario::Override::parse(o).expect("valid override"))
+    .collect();
+    let options = cachesim::simulation::SimOptions {
+        quiet: true,
+        ..Default::default()
+    };
+    bencher.bench(|| {
+        let s = scenario::parse(&text, path, &overrides).expect("valid what-if");
+        let simulated =
+            cachesim::simulation::simulate_until(s, &options, &std::sync::atomic::AtomicBool::new(false))
+                .expect("simulated");
+        let ran = answer(simulated, std::path::PathBuf::new(), Ask::default());
+        let data = ChartData::from_report(&ran.report());
+        for chart in ["old_share", "old_share_log", "causes"] {
+            divan::black_box(run_svg(chart, &data).expect("drawn"));
+        }
+    });
+}

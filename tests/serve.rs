@@ -336,3 +336,37 @@ fn serve_refuses_what_it_cannot_serve() {
     }
     assert_succeeded(&cachesim(&["serve", "--help"]));
 }
+
+#[test]
+fn a_results_folder_is_served_with_the_scenario_it_was_run_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("results");
+    let out = out.to_str().unwrap();
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/api-migration.toml");
+    assert_succeeded(&cachesim(
+        &[&["run", scenario, "--quiet", "--out", out][..], &SMALL].concat(),
+    ));
+    let server = Server::start(&[out]);
+    let (_, controls) = server.get("/api/scenario");
+    let controls: Value = serde_json::from_str(&controls).unwrap();
+    assert_eq!(
+        controls["households"], 4000,
+        "the folder's own overrides: {controls}"
+    );
+    let (status, answer) = server.post_json("/api/whatif", &json!({}));
+    assert_eq!(status, 200, "{answer}");
+    let summary: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("results/summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        answer["decision"], summary["decision"],
+        "the same scenario, seed and runs: the same answer"
+    );
+    let out = cachesim(&[
+        "serve",
+        dir.path().join("results").to_str().unwrap(),
+        "--set",
+        "record.ttl=1s",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("serve the scenario file instead"));
+}

@@ -5,7 +5,7 @@
 //! the live chart within seconds. It needs the browser and its driver, so a
 //! plain `cargo test` ignores it; `.ci/run` installs both and runs it with
 //! `cargo test -- --ignored`. With CACHESIM_SCREENSHOTS=DIR it also saves
-//! the screenshots docs/serve.md shows.
+//! the what-if screenshot docs/serve.md shows.
 
 use crate::common::cachesim;
 use crate::serve::{http, Server};
@@ -303,6 +303,4 @@ fn lines_appended_to_a_watched_log_show_up_in_the_live_chart() {
             .starts_with("600 requests since the change"),
         "{status}"
     );
-    browser.wait(FULL, Duration::from_secs(60));
-    browser.screenshot("serve-live.png");
 }

@@ -195,7 +195,7 @@ function live() {
   events.onmessage = (event) => {
     const view = JSON.parse(event.data);
     $("live").dataset.requests = view.requests;
-    const end = view.logs_end_s == null ? "" : `, the logs reaching ${(view.logs_end_s / 60).toFixed(1)} min after the change`;
+    const end = view.logs_end == null ? "" : `, the logs reaching ${view.logs_end} after the change`;
     const share = view.requests ? ` (${percent(view.old_requests / view.requests)})` : "";
     $("live-status").textContent = `${view.requests.toLocaleString("en")} requests since the change, ${view.old_requests.toLocaleString("en")} of them to the old server${share}${end}.` +
       (view.bad_lines ? ` ${view.bad_lines} lines could not be read.` : "") + (view.refitting ? " Refitting…" : "") +

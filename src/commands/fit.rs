@@ -104,6 +104,7 @@ fn files(fitted: &Fitted, options: &FitOptions) -> Result<Vec<(String, Vec<u8>)>
     toml_text.push_str(&edited);
     let series = observed_against(
         format!("{}: observed against fitted", fitted.scenario.name),
+        "fitted model",
         &fitted.curve,
         &fitted.results,
     );
@@ -117,7 +118,7 @@ fn files(fitted: &Fitted, options: &FitOptions) -> Result<Vec<(String, Vec<u8>)>
 /// The observed curve against a model's mean and the band a population
 /// like the model's would show with the observed requests, bucket by
 /// bucket: the fit's chart, and `serve`'s live view.
-pub fn observed_against(title: String, curve: &Curve, results: &Results) -> FitSeries {
+pub fn observed_against(title: String, model: &'static str, curve: &Curve, results: &Results) -> FitSeries {
     let bucket_s = curve.bucket_ms as f64 / 1000.0;
     let rows = likelihood::per_bucket(curve, results)
         .iter()
@@ -136,6 +137,7 @@ pub fn observed_against(title: String, curve: &Curve, results: &Results) -> FitS
         .collect();
     FitSeries {
         title,
+        model,
         bucket_s,
         rows,
     }

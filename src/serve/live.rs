@@ -375,6 +375,7 @@ fn snapshot(s: &State, name: &str) -> Value {
         "before_change": o.before_change,
         "bad_lines": o.bad_lines,
         "logs_end_s": o.last_ms.map(|ms| ms as f64 / 1000.0),
+        "logs_end": o.last_ms.map(human),
         "refitting": s.refitting,
         "refit_failed": s.refit_failed,
         "predicted": s.predicted.is_some(),
@@ -384,7 +385,12 @@ fn snapshot(s: &State, name: &str) -> Value {
         let buckets = curve.requests.len().min(predicted.old_share.len());
         curve.requests.truncate(buckets);
         curve.old.truncate(buckets);
-        let series = observed_against(format!("{name}: observed against predicted"), &curve, predicted);
+        let series = observed_against(
+            format!("{name}: observed against predicted"),
+            "predicted",
+            &curve,
+            predicted,
+        );
         let residuals: Vec<Option<f64>> = series.rows.iter().map(|r| r.residual).collect();
         let (status, text) = band_status(&residuals, curve.bucket_ms);
         shown["band"] = json!({"status": status, "text": text});

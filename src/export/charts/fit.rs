@@ -22,6 +22,8 @@ pub struct FitRow {
 
 pub struct FitSeries {
     pub title: String,
+    /// What the model is, in the legend: "fitted model", "predicted".
+    pub model: &'static str,
     pub bucket_s: f64,
     pub rows: Vec<FitRow>,
 }
@@ -64,14 +66,14 @@ impl Picture for FitLog<'_> {
         band.extend(series.rows.iter().rev().map(|r| (x(r.time_s), up(r.band_lo))));
         c.draw_series(std::iter::once(Polygon::new(band, grey.mix(0.25).filled())))
             .map_err(err)?
-            .label("fitted model: 95 % of populations like it")
+            .label(format!("{}: 95 % of populations like it", series.model))
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], grey.mix(0.25).filled()));
         c.draw_series(LineSeries::new(
             series.rows.iter().map(|r| (x(r.time_s), up(r.mean))),
             grey.stroke_width(2),
         ))
         .map_err(err)?
-        .label("fitted model: mean")
+        .label(format!("{}: mean", series.model))
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], grey.stroke_width(2)));
         c.draw_series(series.rows.iter().filter_map(|r| {
             r.observed
@@ -108,14 +110,14 @@ impl Picture for FitSeries {
         let grey = RGBColor(120, 120, 120);
         c.draw_series(std::iter::once(Polygon::new(band, grey.mix(0.25).filled())))
             .map_err(err)?
-            .label("fitted model: 95 % of populations like it")
+            .label(format!("{}: 95 % of populations like it", self.model))
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], grey.mix(0.25).filled()));
         c.draw_series(LineSeries::new(
             self.rows.iter().map(|r| (x(r.time_s), r.mean)),
             grey.stroke_width(2),
         ))
         .map_err(err)?
-        .label("fitted model: mean")
+        .label(format!("{}: mean", self.model))
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], grey.stroke_width(2)));
         c.draw_series(self.rows.iter().filter_map(|r| {
             r.observed
