@@ -69,7 +69,7 @@ fn fit_json(dir: &Path, observed: &Path, args: &[&str]) -> serde_json::Value {
 
 /// The truth: 5 % of households behind caches pinning 6 h, observed on
 /// 12,000 households (30 pinning caches); the fit simulates 8,000 (20).
-const TRUTH: [&str; 6] = [
+pub const TRUTH: [&str; 6] = [
     "population.households=12000",
     "resolver.0.share=0.95",
     "resolver.1.share=0.05",

@@ -36,16 +36,7 @@ fn report_renders_in_headless_chromium() {
     let page = format!("file://{}", probed.display());
     let profile = dir.path().join("profile");
     let output = Command::new(CHROMIUM)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
+        .args(crate::common::CHROMIUM_FLAGS)
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(["--virtual-time-budget=5000", "--dump-dom", &page])
         .output()

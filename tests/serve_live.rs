@@ -5,6 +5,8 @@
 //! while the page says the curve left the file's predicted band, upwards.
 
 use crate::common::{assert_succeeded, cachesim};
+// The truth: 5 % of households behind caches pinning 6 h.
+use crate::fit::TRUTH;
 use crate::serve::Server;
 use serde_json::Value;
 use std::io::Write;
@@ -90,16 +92,6 @@ fn lines_appended_to_the_logs_are_counted_within_seconds_through_a_rotation() {
         "{view:#}"
     );
 }
-
-/// The truth: 5 % of households behind caches pinning 6 h (as tests/fit.rs).
-const TRUTH: [&str; 6] = [
-    "population.households=12000",
-    "resolver.0.share=0.95",
-    "resolver.1.share=0.05",
-    "resolver.1.instances=30",
-    "resolver.1.policy.fixed_ttl=6h",
-    "simulation.duration=8h",
-];
 
 #[test]
 fn the_projection_holds_the_true_plan_once_half_the_tail_is_observed() {

@@ -56,18 +56,11 @@ impl Browser {
             session: String::new(),
             _profile: profile,
         };
-        let args = [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--window-size=1400,1500",
-        ];
-        let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let mut args: Vec<String> = crate::common::CHROMIUM_FLAGS
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        args.push("--window-size=1400,1500".into());
         args.push(format!("--user-data-dir={}", browser._profile.path().display()));
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",

@@ -28,6 +28,19 @@ pub struct ObserveOptions {
     pub flags: &'static Flags,
 }
 
+impl ObserveOptions {
+    /// Every log with the server its lines went to.
+    pub fn logs(&self) -> impl Iterator<Item = (&PathBuf, Source)> {
+        [
+            (&self.old, Source::Old),
+            (&self.new, Source::New),
+            (&self.log, Source::ByAddress),
+        ]
+        .into_iter()
+        .flat_map(|(files, source)| files.iter().map(move |f| (f, source)))
+    }
+}
+
 /// The flags that give the logs: `observe`'s, or `serve`'s.
 pub struct Flags {
     pub old: &'static str,
@@ -86,13 +99,7 @@ pub fn checked(options: &ObserveOptions) -> Result<i64> {
 pub fn observe(options: &ObserveOptions) -> Result<Observed> {
     let change_ms = checked(options)?;
     let mut observed = Observed::new(options.bucket);
-    let files = options
-        .old
-        .iter()
-        .map(|f| (f, Source::Old))
-        .chain(options.new.iter().map(|f| (f, Source::New)))
-        .chain(options.log.iter().map(|f| (f, Source::ByAddress)));
-    for (file, source) in files {
+    for (file, source) in options.logs() {
         read_log(file, source, change_ms, options, &mut observed)?;
     }
     if observed.requests.is_empty() {

@@ -95,13 +95,7 @@ impl Live {
         }
         let logs = &options.logs;
         let mut followers = Vec::new();
-        let sources = logs
-            .old
-            .iter()
-            .map(|f| (f, Source::Old))
-            .chain(logs.new.iter().map(|f| (f, Source::New)))
-            .chain(logs.log.iter().map(|f| (f, Source::ByAddress)));
-        for (path, source) in sources {
+        for (path, source) in logs.logs() {
             let follower = Follower::new(path).map_err(|source| Error::Read {
                 path: path.clone(),
                 source,

@@ -178,3 +178,16 @@ connection = { idle_timeout = "115s" }
 share = 0.5
 policy = "ie"
 "#;
+
+/// Headless Chromium as it runs on a machine with no network: no sandbox
+/// (root in CI), no GPU, and none of its background connections.
+pub const CHROMIUM_FLAGS: [&str; 8] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
