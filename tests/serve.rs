@@ -124,6 +124,24 @@ pub fn http(address: &str, method: &str, path: &str, body: Option<&str>) -> (u16
     (status, String::from_utf8_lossy(&body).into_owned())
 }
 
+/// The decision `cachesim plan` gives a saved scenario's text.
+pub fn planned(toml: &str) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("saved.toml");
+    std::fs::write(&saved, toml).unwrap();
+    let out = dir.path().join("out");
+    let plan = cachesim(&[
+        "plan",
+        saved.to_str().unwrap(),
+        "--json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(matches!(plan.status.code(), Some(0 | 4)), "{plan:?}");
+    let summary: Value = serde_json::from_slice(&plan.stdout).unwrap();
+    summary["decision"].clone()
+}
+
 const SMALL: [&str; 4] = ["--set", "population.households=4000", "--runs", "4"];
 
 #[test]

@@ -7,7 +7,6 @@
 //! `cargo test -- --ignored`. With CACHESIM_SCREENSHOTS=DIR it also saves
 //! the what-if screenshot docs/serve.md shows.
 
-use crate::common::cachesim;
 use crate::serve::{http, Server};
 use serde_json::{json, Value};
 use std::io::Write;
@@ -223,20 +222,9 @@ fn moving_the_ttl_changes_the_decision_and_the_saved_scenario_gives_it_again() {
     );
     // What the Save button offers, run by the command line.
     let toml = browser.script_async("window.cachesim.saved('/api/save/scenario.toml').then(done);");
-    let dir = tempfile::tempdir().unwrap();
-    let saved = dir.path().join("saved.toml");
-    std::fs::write(&saved, toml.as_str().unwrap()).unwrap();
-    let out = dir.path().join("out");
-    let plan = cachesim(&[
-        "plan",
-        saved.to_str().unwrap(),
-        "--json",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let summary: Value = serde_json::from_slice(&plan.stdout).unwrap_or_else(|_| panic!("{plan:?}"));
     assert_eq!(
-        summary["decision"], after,
+        crate::serve::planned(toml.as_str().unwrap()),
+        after,
         "the saved scenario gives the page's decision, line by line"
     );
 }

@@ -4,6 +4,7 @@
 //! every few minutes, and the projected time the old server can go, with
 //! its interval and how much of it is still the model's extrapolation.
 
+use super::base::Base;
 use super::follow::Follower;
 use crate::commands::fit::observed_against;
 use crate::commands::observe::{self, ObserveOptions};
@@ -77,7 +78,7 @@ pub struct Live {
 impl Live {
     /// Checks the options as `observe` and `fit` would, opens the logs, and
     /// starts following them and refitting.
-    pub fn start(options: WatchOptions, sim: &SimOptions, name: &str) -> Result<Arc<Live>> {
+    pub fn start(options: WatchOptions, sim: &SimOptions, base: &Base) -> Result<Arc<Live>> {
         let change_ms = observe::checked(&options.logs)?;
         if sim.scenario.is_dir() {
             return Err(Error::Usage(format!(
@@ -88,8 +89,7 @@ impl Live {
         if options.refit_every <= 0 {
             return Err(Error::Usage("--refit-every must be longer than 0".into()));
         }
-        let scenario = sim.load(&[])?;
-        let table = crate::scenario::table_with(&scenario.text, &sim.overrides()?)?;
+        let table = crate::scenario::table_with(&base.text, &base.overrides)?;
         for free in &options.free {
             crate::fit::free::FreeKey::parse(free, &table)?;
         }
@@ -108,7 +108,7 @@ impl Live {
                 ..State::default()
             }),
             changed: Condvar::new(),
-            name: name.to_string(),
+            name: base.scenario.name.clone(),
         });
         let rules = Rules {
             change_ms,

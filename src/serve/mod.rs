@@ -60,7 +60,7 @@ struct Served {
 pub fn serve(options: ServeOptions) -> Result<()> {
     let base = Base::load(&options.sim)?;
     let live = match options.watch {
-        Some(watch) => Some(Live::start(watch, &options.sim, &base.scenario.name)?),
+        Some(watch) => Some(Live::start(watch, &options.sim, &base)?),
         None => None,
     };
     let listen = options.listen;
