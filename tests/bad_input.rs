@@ -321,17 +321,62 @@ fn warmup_of_one_millisecond() {
 #[test]
 fn warmup_shorter_than_a_schedule() {
     // A TTL of 1 d lowered to 60 s two hours before the change: answers
-    // fetched up to a day before hold the old TTL, so nested caches need
-    // two days to agree by the change.
+    // fetched up to a day before hold the old TTL, so a warm-up that
+    // begins after the step would know nothing of them, and one from
+    // before it needs two days for nested caches to agree by the change.
     let text = countdown("1h", "schedule = [ { at = \"-2h\", ttl = \"60s\" } ]").replace("300s", "1d");
-    refused("run", &text, &[], &["simulation.warmup", "too short", "\"2d\""]);
-    // Lowered three days before, the warm-up must begin by that step.
+    refused(
+        "run",
+        &text,
+        &[],
+        &[
+            "simulation.warmup",
+            "1 h after the record's step at 2 h",
+            "up to 24 h",
+            "\"2d\"",
+        ],
+    );
+    let refused_too_short = &["--set", "simulation.warmup=36h"];
+    refused(
+        "run",
+        &text,
+        refused_too_short,
+        &["simulation.warmup", "too short", "\"2d\""],
+    );
+    // Lowered three days before: beginning 12 hours after the step, a
+    // day's answers from before it may still be held.
     let text = countdown("1h", "schedule = [ { at = \"-72h\", ttl = \"60s\" } ]").replace("300s", "1d");
     refused(
         "run",
         &text,
         &["--set", "simulation.warmup=60h"],
-        &["simulation.warmup", "no later than the first step", "\"3d\""],
+        &[
+            "simulation.warmup",
+            "by the first step",
+            "\"3d\"",
+            "at least 24 h after the step",
+        ],
+    );
+    // Beginning two days after it, nothing from before is left: accepted.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("good.toml");
+    std::fs::write(&path, &text).unwrap();
+    let out = dir.path().join("out");
+    let ran = cachesim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--quiet",
+        "--runs",
+        "1",
+        "--set",
+        "simulation.warmup=47h",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        matches!(ran.status.code(), Some(0 | 4)),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
     );
 }
 #[test]

@@ -1,9 +1,13 @@
-//! The automatic warm-up begins at the record's first step, not
-//! twice the longest lifetime before it: a TTL of a day lowered to 60 s two
-//! days before the move starts 48 hours before the move instead of 96, with
-//! the same distribution of every count. Seeded entries all expire within a
-//! day, whatever the schedule does meanwhile, and by the move the caches
-//! hold only what the record's timeline handed them.
+//! The automatic warm-up starts after a step of the record's schedule
+//! when nothing can hold an answer from before the step any more: a TTL of
+//! a day lowered to 60 s two days before the move starts 2 hours before the
+//! move (twice the hour the slowest resolver keeps a 60 s answer) instead of
+//! 48 (the first step, the rule before) or 96 (twice a day before it, the
+//! rule before that), with the same distribution of every count. A step
+//! too close to the change for that still begins the warm-up at the first
+//! step: seeded entries all expire within a day, whatever the schedule does
+//! meanwhile, and by the move the caches hold only what the record's
+//! timeline handed them.
 
 use crate::common::run_tallies_with;
 use crate::equivalence::{assert_same_means_of, gaps, Z};
@@ -48,25 +52,67 @@ fn run(overrides: &[&str]) -> Vec<Tally> {
 }
 
 #[test]
-fn the_automatic_warm_up_begins_at_the_first_step() {
-    let s = cachesim::scenario::parse(LOWERED, "test.toml", &[]).expect("valid");
-    let hour = 3_600_000;
-    assert_eq!(cachesim::scenario::warmup::warmup(&s, None), 48 * hour);
-    assert_eq!(cachesim::scenario::warmup::shortest_exact(&s), 48 * hour);
+fn the_automatic_warm_up_starts_after_a_step_nothing_from_before_survives() {
+    use cachesim::scenario::warmup::{inexact, shortest_exact, warmup};
+    let at = |overrides: &[&str]| {
+        let overrides: Vec<_> = overrides
+            .iter()
+            .map(|o| cachesim::scenario::Override::parse(o).unwrap())
+            .collect();
+        cachesim::scenario::parse(LOWERED, "test.toml", &overrides).expect("valid")
+    };
+    let (minute, hour) = (60_000, 3_600_000);
+    let s = at(&[]);
+    let keeps_an_hour = Some(&s.resolvers[1].policy);
+    assert_eq!(
+        warmup(&s, keeps_an_hour),
+        2 * hour,
+        "twice the hour it keeps a 60 s answer"
+    );
+    assert_eq!(
+        warmup(&s, Some(&s.resolvers[0].policy)),
+        10 * minute,
+        "Unbound: the least warm-up"
+    );
+    assert_eq!(shortest_exact(&s), 2 * hour);
+    // 20 hours before the move, a day's answer from before the step can
+    // still be held 2 hours before it: the warm-up settles every answer
+    // (twice a day), and begins by the step.
+    let close = at(&["record.schedule.0.at=-20h"]);
+    assert_eq!(warmup(&close, keeps_an_hour), 48 * hour);
+    assert_eq!(shortest_exact(&close), 48 * hour);
+    // A step that moves the addresses counts a connection's life too: one
+    // that lives 30 hours may still reach the old addresses of before it.
+    let moved = at(&[
+        "record.schedule.0.addresses=[\"203.0.113.11\"]",
+        "app.0.connection={ idle_timeout = \"1h\", max_age = \"30h\" }",
+    ]);
+    assert_eq!(warmup(&moved, keeps_an_hour), 48 * hour);
+    let kept = at(&["app.0.connection={ idle_timeout = \"1h\", max_age = \"30h\" }"]);
+    assert_eq!(
+        warmup(&kept, keeps_an_hour),
+        24 * hour,
+        "the addresses kept: a connection's day"
+    );
+    // The shortest exact warm-up is accepted when given, a minute less is not.
+    for s in [&s, &close, &moved, &kept] {
+        assert_eq!(inexact(s, shortest_exact(s)), None);
+        assert!(inexact(s, shortest_exact(s) - minute).is_some());
+    }
 }
 
 /// Every mean agrees with a start twice a day before the step (96 hours
-/// before the move, the rule before), and 10 % more households behind the
-/// resolver keeping answers an hour (33 % instead of 30 %) are told apart:
-/// the comparison can see a 10 % error in the old share its caches make.
+/// before the move), and 10 % more households behind the resolver keeping
+/// answers an hour (33 % instead of 30 %) are told apart: the comparison
+/// can see a 10 % error in the old share its caches make.
 #[test]
-fn starting_at_the_first_step_keeps_every_mean() {
+fn starting_after_the_step_keeps_every_mean() {
     let short = run(&[]);
     // Other seeds, so the two samples are independent.
     let long = run(&["simulation.warmup=96h", "simulation.seed=52"]);
     let simulated = |runs: &[Tally]| runs.iter().map(|t| t.simulated).sum::<u64>();
     assert!(
-        simulated(&short) * 3 < simulated(&long) * 2,
+        simulated(&short) * 10 < simulated(&long),
         "the shorter warm-up simulates fewer requests"
     );
     let other = run(&[

@@ -191,23 +191,37 @@ impl<'a> Checker<'a> {
         let Some(given) = scenario.warmup else {
             return Ok(());
         };
-        let need = warmup::shortest_exact(scenario);
-        if given >= need {
-            return Ok(());
-        }
-        self.fail(
-            "simulation.warmup",
-            format!(
+        let shortest = warmup::shortest_exact(scenario);
+        let message = match warmup::inexact(scenario, given) {
+            None => return Ok(()),
+            Some(warmup::Inexact::TooShort { need }) => format!(
                 "{} is too short to start the run exactly: caches are seeded when the warm-up begins, with \
-                 the answer the record gives before its first step, and need {} (twice the longest time an \
-                 answer is kept, or an OS cache that reloads by itself remembers its start, and a start no \
-                 later than the first step) to agree with one another by the change; use \"auto\" or at \
-                 least \"{}\"",
+                 the answer the record gives then, and need {} (twice the longest time an answer is kept, \
+                 or an OS cache that reloads by itself remembers its start) to agree with one another by \
+                 the change; use \"auto\" or at least \"{}\"",
                 duration::human(given),
                 duration::human(need),
-                duration::short(need)
+                duration::short(need.max(shortest))
             ),
-        )
+            Some(warmup::Inexact::BeforeStepForgotten {
+                step_at,
+                held,
+                first_step,
+            }) => format!(
+                "{} begins {} after the record's step at {} before the change, while answers from before \
+                 that step can still be held (up to {} after it), and caches are seeded knowing nothing of \
+                 them: begin the warm-up by the first step, long enough for every answer (at least \"{}\"), \
+                 or at least {} after the step; \"auto\" takes {}",
+                duration::human(given),
+                duration::human(-given - step_at),
+                duration::human(-step_at),
+                duration::human(held),
+                duration::short(warmup::from_first_step(scenario).max(-first_step)),
+                duration::human(held),
+                duration::short(shortest)
+            ),
+        };
+        self.fail("simulation.warmup", message)
     }
 
     fn duration(&self, value: &Value, key: &str) -> Checked<Millis> {

@@ -210,7 +210,17 @@ impl Record {
     /// set of the record for (`None`: no resolver cache, which keeps no
     /// delegation): the addresses', the alias's, the delegation's.
     pub fn longest_ttl_for(&self, ns: Option<crate::policy::Ns>) -> Millis {
-        let addresses = self.versions.iter().map(|v| v.ttl).max().unwrap_or(0);
+        self.longest_ttl_among(ns, 0..self.versions.len())
+    }
+
+    /// [`Record::longest_ttl_for`] the answers of `versions` alone (the
+    /// warm-up asks what answers from before a step, or after it, can live).
+    pub fn longest_ttl_among(
+        &self,
+        ns: Option<crate::policy::Ns>,
+        versions: std::ops::Range<usize>,
+    ) -> Millis {
+        let addresses = self.versions[versions].iter().map(|v| v.ttl).max().unwrap_or(0);
         let delegation = match (self.delegation, ns) {
             (Some(d), Some(ns)) => d.ns_ttl(ns),
             _ => 0,

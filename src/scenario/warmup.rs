@@ -1,10 +1,15 @@
 //! How long before the change a partition starts. Caches and keep-alive
 //! connections start in their stationary state for the answer the record
-//! gives before its first step, so a warm-up has to begin by that step
-//! and let nested caches agree with one another by the change: cover twice
-//! the longest lifetime any answer can have in the partition's chain. Steps
-//! in between need no more: every seeded entry expires within that lifetime,
-//! and from then on the caches hold what the record's timeline handed them.
+//! gives at the start, and the warm-up lets nested caches agree with one
+//! another by the change: it covers twice the longest lifetime any answer
+//! can have in the partition's chain. A step of the record's schedule
+//! before the start must lie far enough back that nothing can still hold
+//! an answer from before it (the longest lifetime of any answer, and of a
+//! connection where the step changed the addresses): then the caches at the
+//! start hold only the answer the step gave, as the seeding says. Otherwise
+//! the warm-up begins at the first step. Steps in between need no more:
+//! every seeded entry expires within that lifetime, and from then on the
+//! caches hold what the record's timeline handed them.
 //! The automatic one also covers a connection's longest life once, so that
 //! every connection open at the change was opened from caches that had
 //! agreed, whatever its seeding.
@@ -22,27 +27,130 @@ pub const WARMUP_CAP: Millis = DAY;
 
 /// The shortest warm-up for which the run starts exactly, whatever the
 /// partition: every cache is seeded in its stationary state when the warm-up
-/// begins, before the record's first step (so with the answer the record
-/// gave then, which it had given since the dawn of time), and twice the
-/// longest time an answer is kept lets nested caches agree with one another
-/// by the change (a copy carries its upstream's remaining TTL, which
-/// independent seeds cannot know). 0 when nothing keeps answers.
+/// begins, for the answer the record gives then (which it gave since the
+/// dawn of time, or since a step whose earlier answers nothing can hold any
+/// more), and twice the longest time an answer is kept lets nested caches
+/// agree with one another by the change (a copy carries its upstream's
+/// remaining TTL, which independent seeds cannot know). 0 when nothing
+/// keeps answers.
 pub fn shortest_exact(scenario: &Scenario) -> Millis {
-    let chain = if scenario.resolvers.is_empty() {
-        longest_chain_lifetime(scenario, None)
-    } else {
-        scenario
-            .resolvers
-            .iter()
-            .map(|r| longest_chain_lifetime(scenario, Some(&r.policy)))
-            .max()
-            .unwrap_or(0)
-    };
-    let settle = settle(chain, 0);
-    if settle <= 0 {
+    let resolvers = partition_resolvers(scenario);
+    if resolvers
+        .iter()
+        .all(|r| settle(longest_chain_lifetime(scenario, *r), 0) <= 0)
+    {
         return 0;
     }
-    settle.max(before_first_step(scenario))
+    resolvers
+        .into_iter()
+        .map(|r| begun_after_steps(scenario, r, |chain| settle(chain, 0)))
+        .max()
+        .unwrap_or(0)
+}
+
+/// Why a warm-up of `given` cannot start the run exactly in some partition:
+/// it begins after a step of the schedule while answers from before that
+/// step can still be held (the seeding would know nothing of them), or it
+/// is too short to let the caches agree by the change. `None`: it can.
+pub fn inexact(scenario: &Scenario, given: Millis) -> Option<Inexact> {
+    let record = &scenario.record;
+    let start = -given;
+    let mut need = 0;
+    for resolver in partition_resolvers(scenario) {
+        let step = (1..record.versions.len())
+            .filter(|&v| record.versions[v].start < 0 && record.versions[v].start <= start)
+            .max();
+        let from = step.unwrap_or(0);
+        if let Some(step) = step {
+            let held = held_from_before(scenario, resolver, step);
+            let at = record.versions[step].start;
+            if start - at < held {
+                return Some(Inexact::BeforeStepForgotten {
+                    step_at: at,
+                    held,
+                    first_step: record.earliest_step(),
+                });
+            }
+        }
+        need = need.max(settle(
+            chain_lifetime(scenario, resolver, from..record.versions.len()),
+            0,
+        ));
+    }
+    (given < need).then_some(Inexact::TooShort { need })
+}
+
+/// See [`inexact`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Inexact {
+    /// It begins after the step at `step_at`, whose earlier answers can be
+    /// held up to `held` after it; the record's first step is at `first_step`.
+    BeforeStepForgotten {
+        step_at: Millis,
+        held: Millis,
+        first_step: Millis,
+    },
+    /// It needs at least `need` to let nested caches agree.
+    TooShort { need: Millis },
+}
+
+/// The shortest exact warm-up that begins by the record's first step:
+/// twice the longest lifetime of any answer, in every partition.
+pub fn from_first_step(scenario: &Scenario) -> Millis {
+    let versions = 0..scenario.record.versions.len();
+    partition_resolvers(scenario)
+        .into_iter()
+        .map(|r| settle(chain_lifetime(scenario, r, versions.clone()), 0))
+        .max()
+        .unwrap_or(0)
+        .max(before_first_step(scenario))
+}
+
+/// Each partition's resolver policy (`None`: a partition with none).
+fn partition_resolvers(scenario: &Scenario) -> Vec<Option<&Policy>> {
+    if scenario.resolvers.is_empty() {
+        vec![None]
+    } else {
+        scenario.resolvers.iter().map(|r| Some(&r.policy)).collect()
+    }
+}
+
+/// How long after the step `step` something in a partition under
+/// `resolver` can still hold an answer from before it: the longest lifetime
+/// of those answers, and a connection's where the step moved the addresses.
+fn held_from_before(scenario: &Scenario, resolver: Option<&Policy>, step: usize) -> Millis {
+    let versions = &scenario.record.versions;
+    let before = chain_lifetime(scenario, resolver, 0..step);
+    if versions[step].addresses != versions[step - 1].addresses {
+        before.max(longest_connection_life(scenario))
+    } else {
+        before
+    }
+}
+
+/// The warm-up of a partition under `resolver` whose answers live up to
+/// `chain` in it: the latest step before the change such that a warm-up
+/// settled for the answers from that step on (`settled_from`) begins after
+/// everything from before the step is gone (from its longest lifetime, and a
+/// connection's where the step moved the addresses); where none is, the
+/// warm-up settled for every answer, begun by the record's first step.
+fn begun_after_steps(
+    scenario: &Scenario,
+    resolver: Option<&Policy>,
+    settled_from: impl Fn(Millis) -> Millis,
+) -> Millis {
+    let record = &scenario.record;
+    let steps = (1..record.versions.len()).filter(|&v| record.versions[v].start < 0);
+    for step in steps.rev() {
+        let settled = settled_from(chain_lifetime(scenario, resolver, step..record.versions.len()));
+        let start = -settled;
+        let at = record.versions[step].start;
+        if at <= start && start - at >= held_from_before(scenario, resolver, step) {
+            return settled;
+        }
+    }
+    settled_from(chain_lifetime(scenario, resolver, 0..record.versions.len()))
+        .max(before_first_step(scenario))
 }
 
 /// The shortest warm-up that begins no later than the record's first
@@ -82,10 +190,10 @@ fn longest_connection_life(scenario: &Scenario) -> Millis {
 /// the record's first step.
 pub fn warmup(scenario: &Scenario, resolver: Option<&Policy>) -> Millis {
     scenario.warmup.unwrap_or_else(|| {
-        let chain = longest_chain_lifetime(scenario, resolver);
-        settle(chain, longest_connection_life(scenario))
-            .max(WARMUP_MIN)
-            .max(before_first_step(scenario))
+        let connection = longest_connection_life(scenario);
+        begun_after_steps(scenario, resolver, |chain| {
+            settle(chain, connection).max(WARMUP_MIN)
+        })
     })
 }
 
@@ -104,6 +212,15 @@ pub fn longest_warmup(scenario: &Scenario) -> Millis {
 /// reloads by itself remember its seeding: how long a warm-up must be for
 /// every cache below to reach its steady state.
 pub fn longest_chain_lifetime(scenario: &Scenario, resolver: Option<&Policy>) -> Millis {
+    chain_lifetime(scenario, resolver, 0..scenario.record.versions.len())
+}
+
+/// [`longest_chain_lifetime`] of the answers of `versions` alone.
+fn chain_lifetime(
+    scenario: &Scenario,
+    resolver: Option<&Policy>,
+    versions: std::ops::Range<usize>,
+) -> Millis {
     let longest = |pools: &[Pool], upstream: Millis| -> Millis {
         if pools.is_empty() {
             return upstream;
@@ -115,8 +232,8 @@ pub fn longest_chain_lifetime(scenario: &Scenario, resolver: Option<&Policy>) ->
             .unwrap_or(upstream)
     };
     let record = &scenario.record;
-    let at_resolver = resolver.map_or(record.longest_ttl_for(None), |p| {
-        p.longest_lifetime(record.longest_ttl_for(Some(p.ns)))
+    let at_resolver = resolver.map_or(record.longest_ttl_among(None, versions.clone()), |p| {
+        p.longest_lifetime(record.longest_ttl_among(Some(p.ns), versions))
     });
     let at_router = longest(&scenario.routers, at_resolver);
     let at_os = longest(&scenario.oses, at_router);
