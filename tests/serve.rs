@@ -73,12 +73,23 @@ impl Drop for Server {
 
 /// One HTTP/1.1 request (closed after it): the status and the body.
 pub fn http(address: &str, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
+    http_with(address, method, path, body, &format!("Host: {address}\r\n"))
+}
+
+/// [`http`] with these header lines (`Host` among them).
+pub fn http_with(
+    address: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    headers: &str,
+) -> (u16, String) {
     let mut stream = TcpStream::connect(address).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
     let body = body.unwrap_or("");
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+        "{method} {path} HTTP/1.1\r\n{headers}Content-Type: application/json\r\nContent-Length: {}\r\n\
          Connection: close\r\n\r\n{body}",
         body.len()
     )
@@ -280,6 +291,17 @@ fn bad_settings_and_malformed_requests_are_refused_with_a_message() {
     let (status, text) = server.get("/api/live");
     assert_eq!(status, 404);
     assert!(text.contains("--watch-old"), "{text}");
+    // Another site's page, through a name pointing here or by a form.
+    let a = &server.address;
+    let (status, text) = http_with(a, "GET", "/api/scenario", None, "Host: rebound.example:80\r\n");
+    assert_eq!(status, 403, "{text}");
+    assert!(text.contains("rebound.example"), "{text}");
+    let other = format!("Host: {a}\r\nOrigin: http://elsewhere.example\r\n");
+    let (status, text) = http_with(a, "POST", "/api/whatif", Some("{}"), &other);
+    assert_eq!(status, 403, "{text}");
+    let port = a.rsplit(':').next().unwrap();
+    let same = format!("Host: localhost:{port}\r\nOrigin: http://localhost:{port}\r\n");
+    assert_eq!(http_with(a, "GET", "/api/scenario", None, &same).0, 200);
     // Still answering after all that.
     assert_eq!(server.post_json("/api/whatif", &json!({"generation": 9})).0, 200);
 }

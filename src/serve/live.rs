@@ -171,7 +171,8 @@ impl Live {
             if !read.is_empty() {
                 self.update(|s| {
                     for (line, source, path) in &read {
-                        if s.observed.read_line(line, *source, rules) == crate::observe::Read::Bad {
+                        use crate::observe::Read;
+                        if let Read::Bad | Read::Hostless = s.observed.read_line(line, *source, rules) {
                             s.observed.bad(&path.display().to_string(), 0);
                         }
                     }

@@ -49,6 +49,8 @@ pub struct ServeOptions {
 
 /// What every request handler shares.
 struct Served {
+    /// The `Host` a request may name (host:port); others are refused.
+    hosts: Vec<String>,
     base: Base,
     sim: SimOptions,
     what_ifs: WhatIfs,
@@ -90,6 +92,7 @@ pub fn serve(options: ServeOptions) -> Result<()> {
     );
     std::io::stdout().flush().ok();
     let served = Arc::new(Served {
+        hosts: hosts(&address, &host),
         base,
         sim: options.sim,
         what_ifs: WhatIfs::default(),
@@ -107,8 +110,59 @@ pub fn serve(options: ServeOptions) -> Result<()> {
     Err(Error::Interrupted)
 }
 
+/// The names the page can be reached by: the address printed, and on
+/// loopback `localhost`. A request naming another host reached this server
+/// through a name that points here from elsewhere (DNS rebinding): a page
+/// from another site must not read the scenario or run simulations.
+fn hosts(address: &SocketAddr, printed: &str) -> Vec<String> {
+    // Listening on every address (`--listen 0.0.0.0`, warned of): any name
+    // of this machine may reach it.
+    if address.ip().is_unspecified() {
+        return Vec::new();
+    }
+    let port = address.port();
+    let mut hosts = vec![printed.to_string(), address.to_string()];
+    if address.ip().is_loopback() {
+        hosts.extend([
+            format!("localhost:{port}"),
+            format!("127.0.0.1:{port}"),
+            format!("[::1]:{port}"),
+        ]);
+    }
+    hosts
+}
+
+/// Why `request` is refused before it is read: another host named, or a
+/// page of another origin posting (a cross-site form).
+fn foreign(served: &Served, request: &tiny_http::Request) -> Option<String> {
+    let header = |name: &'static str| {
+        request
+            .headers()
+            .iter()
+            .find(|h| h.field.equiv(name))
+            .map(|h| h.value.as_str().to_string())
+    };
+    let host = header("Host").unwrap_or_default();
+    if !served.hosts.is_empty() && !served.hosts.contains(&host) {
+        return Some(format!(
+            "this server answers only to {}, not to the host {host:?}",
+            served.hosts[0]
+        ));
+    }
+    match header("Origin") {
+        Some(origin) if origin != format!("http://{host}") => {
+            Some(format!("requests from pages of {origin} are not answered"))
+        }
+        _ => None,
+    }
+}
+
 /// Answers one request; a malformed one gets a 4xx with a message.
 fn handle(served: &Served, mut request: tiny_http::Request) {
+    if let Some(why) = foreign(served, &request) {
+        Reply::error(403, &why).send(request);
+        return;
+    }
     let path = request.url().split('?').next().unwrap_or("").to_string();
     let method = request.method().clone();
     use tiny_http::Method::{Get, Post};
