@@ -313,7 +313,7 @@ fn share(text: &str) -> Result<f64, String> {
 
 #[derive(Args, Debug)]
 pub struct SimArgs {
-    /// The scenario file (TOML); for `plan`, also a results folder to answer again from its runs.
+    /// The scenario file (TOML); for `plan` and `serve`, also a results folder: its runs answered again (plan), the scenario it was run from (serve).
     pub scenario: PathBuf,
     /// Monte Carlo runs (overrides simulation.runs).
     #[arg(long)]
