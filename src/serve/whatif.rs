@@ -61,6 +61,21 @@ struct Kept {
     ran: Arc<Ran>,
 }
 
+/// An earlier answer as the page shows it beside a new one: its settings
+/// in words, its charts' data and its answer.
+type Before = (String, ChartData, String);
+
+impl Kept {
+    fn before(&self) -> Before {
+        let answer = self.ran.decision.lines.first().cloned().unwrap_or_default();
+        (
+            self.label.clone(),
+            ChartData::from_report(&self.ran.report()),
+            answer,
+        )
+    }
+}
+
 /// The what-ifs in flight and the answers kept.
 #[derive(Default)]
 pub struct WhatIfs {
@@ -155,17 +170,13 @@ impl WhatIfs {
         )?)
     }
 
-    /// The latest full answer kept, as (label, its charts' data, its answer).
-    fn latest(&self) -> Option<(String, ChartData, String)> {
-        let kept = self.kept.lock().expect("not poisoned");
-        kept.last().map(|k| {
-            let data = ChartData::from_report(&k.ran.report());
-            (k.label.clone(), data, k.ran.decision.lines[0].clone())
-        })
+    /// The latest full answer kept, to draw beside a quick one.
+    fn latest(&self) -> Option<Before> {
+        self.kept.lock().expect("not poisoned").last().map(Kept::before)
     }
 
     /// Keeps a full answer; returns the one before it with other settings.
-    fn keep(&self, asked: &Asked, ran: Arc<Ran>) -> Option<(String, ChartData, String)> {
+    fn keep(&self, asked: &Asked, ran: Arc<Ran>) -> Option<Before> {
         let mut kept = self.kept.lock().expect("not poisoned");
         let key = asked.key();
         kept.retain(|k| k.key != key);
@@ -179,10 +190,7 @@ impl WhatIfs {
             kept.remove(0);
         }
         let previous = kept.len().checked_sub(2).map(|i| &kept[i]);
-        previous.map(|k| {
-            let data = ChartData::from_report(&k.ran.report());
-            (k.label.clone(), data, k.ran.decision.lines[0].clone())
-        })
+        previous.map(Kept::before)
     }
 
     /// The full answer kept for `asked`, if it is the one last given.
@@ -222,7 +230,7 @@ impl WhatIfs {
 pub fn shown(
     ran: &Ran,
     quick: bool,
-    previous: Option<&(String, ChartData, String)>,
+    previous: Option<&Before>,
     overrides: &[Override],
     warnings: Vec<String>,
 ) -> Result<Value> {
