@@ -439,3 +439,49 @@ fn projection_text(p: &Projection, extrapolated: Option<f64>) -> String {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_band_is_left_only_by_the_last_buckets_all_on_one_side() {
+        let minute = 60_000;
+        let above = [Some(0.0), Some(2.5), None, Some(3.0), Some(2.0)];
+        assert_eq!(
+            band_status(&above, minute).0,
+            "above",
+            "buckets with no request skipped"
+        );
+        assert!(band_status(&above, minute).1.contains("last 3 min"));
+        assert_eq!(
+            band_status(&[Some(-2.0), Some(-2.1), Some(-5.0)], minute).0,
+            "below"
+        );
+        assert_eq!(
+            band_status(&[Some(3.0), Some(-3.0), Some(3.0)], minute).0,
+            "inside"
+        );
+        assert_eq!(
+            band_status(&[Some(3.0), Some(3.0)], minute).0,
+            "inside",
+            "two are not enough"
+        );
+    }
+
+    #[test]
+    fn the_logs_rule_out_a_time_while_their_old_share_is_above_the_tolerance_beyond_chance() {
+        // 10,000 requests a bucket at a tolerance of 0.01 % expect one old
+        // request: 4 are beyond chance (P = 1.9 %), 3 are not (P = 8 %).
+        let curve = |old: &[f64]| Curve {
+            bucket_ms: 60_000,
+            requests: vec![10_000.0; old.len()],
+            old: old.to_vec(),
+        };
+        assert_eq!(
+            still_old_until(&curve(&[500.0, 4.0, 3.0, 0.0]), 1e-4),
+            Some(120_000)
+        );
+        assert_eq!(still_old_until(&curve(&[3.0, 1.0]), 1e-4), None);
+    }
+}
