@@ -167,7 +167,8 @@ function controls() {
   }
   $("save-toml").addEventListener("click", () => save("/api/save/scenario.toml", `${scenario.name}.toml`));
   $("save-report").addEventListener("click", () => save("/api/save/report.html", "report.html"));
-  $("reset").addEventListener("click", () => { changed = new Map(); $("layers").replaceChildren(); $("other").value = ""; $("server").replaceChildren(); controls(); soon(); });
+  // Back to the file: the page as it first came (nothing it keeps is lost).
+  $("reset").addEventListener("click", () => location.reload());
 }
 
 // The saved file as text (the buttons offer it as a download).
