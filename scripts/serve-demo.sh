@@ -28,20 +28,29 @@ change=1700000000
   --watch-old "$dir/old.log" --watch-new "$dir/new.log" --change-at "$change" --bucket 5m \
   --free resolver.1.policy.fixed_ttl=1h..12h --refit-every 10s &
 serve=$!
-trap 'kill "$serve" 2>/dev/null; rm -rf "$dir"' EXIT
+playback=
+# On the way out: the server, and the playback with the loop it runs.
+trap 'kill "$serve" 2>/dev/null; [ -n "$playback" ] && pkill -P "$playback"; kill $playback 2>/dev/null; rm -rf "$dir"' EXIT
 trap 'exit 130' INT TERM
 
 # Each bucket's requests as JSON lines spread over its five minutes, the old
-# server's share of them to old.log.
-tail -n +2 "$dir/truth/timeseries.csv" | while IFS=, read -r t n share _; do
-  awk -v t="$t" -v n="$n" -v share="$share" -v change="$change" -v old="$dir/old.log" -v new="$dir/new.log" 'BEGIN {
-    n = int(n + 0.5); k = int(n * share + 0.5)
-    for (j = 0; j < n; j++) {
-      line = sprintf("{\"time\": %.3f}", change + t + 300 * (j + 0.5) / n)
-      if (j < k) print line >> old; else print line >> new
-    }
-  }'
-  sleep "$pace"
-done
-echo "serve-demo: the whole migration is in the logs; Ctrl-C ends the demo"
+# server's share of them to old.log; in the background, so that a signal
+# ends the demo at once.
+play() {
+  tail -n +2 "$dir/truth/timeseries.csv" | while IFS=, read -r t n share _; do
+    awk -v t="$t" -v n="$n" -v share="$share" -v change="$change" \
+      -v old="$dir/old.log" -v new="$dir/new.log" 'BEGIN {
+      n = int(n + 0.5); k = int(n * share + 0.5)
+      for (j = 0; j < n; j++) {
+        line = sprintf("{\"time\": %.3f}", change + t + 300 * (j + 0.5) / n)
+        if (j < k) print line >> old; else print line >> new
+      }
+    }'
+    sleep "$pace"
+  done
+  echo "serve-demo: the whole migration is in the logs; Ctrl-C ends the demo"
+}
+play &
+playback=$!
+wait "$playback"
 wait "$serve"
