@@ -88,7 +88,7 @@ fn cachesim_reproduces_the_labs_stale_seconds() {
 /// The labs' scripts at least parse (running them needs root and minutes:
 /// `sudo lab/run.sh`, `sudo lab/chains/run.sh`).
 #[test]
-fn the_lab_scripts_parse() {
+fn the_lab_and_demo_scripts_parse() {
     let run = |program: &str, args: &[&str]| {
         let out = std::process::Command::new(program).args(args).output().unwrap();
         assert!(
@@ -102,6 +102,7 @@ fn the_lab_scripts_parse() {
         "lab/inside.sh",
         "lab/compare.sh",
         "lab/chains/run.sh",
+        "scripts/serve-demo.sh",
     ] {
         run("bash", &["-n", script]);
     }
