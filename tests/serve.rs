@@ -301,7 +301,8 @@ fn a_newer_what_if_stops_the_one_it_supersedes() {
         let address = server.address.clone();
         std::thread::spawn(move || {
             let started = Instant::now();
-            let ask = json!({"sets": ["population.households=400000"], "generation": 1});
+            let ask =
+                json!({"sets": ["population.households=400000", "simulation.runs=64"], "generation": 1});
             let (status, _) = http(&address, "POST", "/api/whatif", Some(&ask.to_string()));
             (status, started.elapsed())
         })
@@ -314,7 +315,7 @@ fn a_newer_what_if_stops_the_one_it_supersedes() {
     assert_eq!(status, 200, "{answer}");
     let (status, older) = slow.join().unwrap();
     assert_eq!(status, 409, "the older what-if is told it was superseded");
-    // 400,000 households × 8 runs take tens of seconds; stopped, it ends
+    // 400,000 households × 64 runs take about 20 s; stopped, it ends
     // about when the newer answer does.
     assert!(older < newer + Duration::from_secs(5), "stopped after {older:?}");
     // An older generation arriving late is not simulated at all.

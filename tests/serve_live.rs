@@ -10,7 +10,7 @@ use crate::fit::TRUTH;
 use crate::serve::Server;
 use serde_json::Value;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// When the record changed in these logs (seconds since the epoch).
@@ -31,6 +31,25 @@ fn lines(at: impl Iterator<Item = f64>) -> String {
         .collect()
 }
 
+/// `cachesim serve SCENARIO_ARGS` watching two empty logs in `dir` (the
+/// old server's and the new one's) changed at [`CHANGE`], with `watch_args`.
+fn watching(dir: &Path, scenario_args: &[&str], watch_args: &[&str]) -> (Server, PathBuf, PathBuf) {
+    let (old, new) = (dir.join("old.log"), dir.join("new.log"));
+    append(&old, "");
+    append(&new, "");
+    let change = CHANGE.to_string();
+    let logs = [
+        "--watch-old",
+        old.to_str().unwrap(),
+        "--watch-new",
+        new.to_str().unwrap(),
+        "--change-at",
+        &change,
+    ];
+    let server = Server::start(&[scenario_args, &logs, watch_args].concat());
+    (server, old, new)
+}
+
 /// Polls the live view until `done` holds (or panics after `within`).
 fn wait_for(server: &Server, within: Duration, done: impl Fn(&Value) -> bool) -> Value {
     let started = Instant::now();
@@ -49,25 +68,15 @@ fn wait_for(server: &Server, within: Duration, done: impl Fn(&Value) -> bool) ->
 #[test]
 fn lines_appended_to_the_logs_are_counted_within_seconds_through_a_rotation() {
     let dir = tempfile::tempdir().unwrap();
-    let (old, new) = (dir.path().join("old.log"), dir.path().join("new.log"));
-    append(&old, &lines([-10.0].into_iter()));
-    append(&new, "");
-    let change = CHANGE.to_string();
-    let server = Server::start(&[
+    let scenario = [
         "scenarios/api-migration.toml",
         "--set",
         "population.households=2000",
         "--runs",
         "4",
-        "--watch-old",
-        old.to_str().unwrap(),
-        "--watch-new",
-        new.to_str().unwrap(),
-        "--change-at",
-        &change,
-        "--bucket",
-        "10s",
-    ]);
+    ];
+    let (server, old, new) = watching(dir.path(), &scenario, &["--bucket", "10s"]);
+    append(&old, &lines([-10.0].into_iter()));
     // Seconds, with room for a machine busy with other tests.
     let soon = Duration::from_secs(15);
     let view = wait_for(&server, soon, |v| v["before_change"] == 1);
@@ -135,11 +144,7 @@ fn the_projection_holds_the_true_plan_once_half_the_tail_is_observed() {
         );
         buckets.push((t, n as usize, (n * share).round() as usize));
     }
-    let (old, new) = (dir.path().join("old.log"), dir.path().join("new.log"));
-    append(&old, "");
-    append(&new, "");
-    let change = CHANGE.to_string();
-    let server = Server::start(&[
+    let believed = [
         example,
         "--set",
         "population.households=8000",
@@ -149,19 +154,16 @@ fn the_projection_holds_the_true_plan_once_half_the_tail_is_observed() {
         "resolver.1.share=0.05",
         "--set",
         "resolver.1.instances=20",
-        "--watch-old",
-        old.to_str().unwrap(),
-        "--watch-new",
-        new.to_str().unwrap(),
-        "--change-at",
-        &change,
+    ];
+    let refit = [
         "--bucket",
         "5m",
         "--free",
         "resolver.1.policy.fixed_ttl=1h..12h",
         "--refit-every",
         "1s",
-    ]);
+    ];
+    let (server, old, new) = watching(dir.path(), &believed, &refit);
     // Played back half an hour of logs at a time, each bucket's requests
     // spread over it: up to half the tail (the true plan's half), then on
     // to three quarters of it.

@@ -52,7 +52,18 @@ impl Reply {
 
     pub fn download(body: Vec<u8>, content_type: &'static str, name: &str) -> Reply {
         Reply {
-            download: Some(name.replace(['"', '\\', '/', '\r', '\n'], "_")),
+            // A header value is ASCII: anything else in a scenario's name becomes `_`.
+            download: Some(
+                name.chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect(),
+            ),
             ..Reply::of(200, content_type, body)
         }
     }
@@ -72,5 +83,22 @@ impl Reply {
         }
         // The page may be gone already (a superseded what-if): nothing to do.
         let _ = request.respond(response);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scenario's name goes into a header, which takes ASCII alone.
+    #[test]
+    fn a_download_is_named_in_ascii_whatever_the_scenario() {
+        let reply = Reply::download(Vec::new(), "text/plain", "café \"x\"/y.toml");
+        assert_eq!(reply.download.as_deref(), Some("caf___x__y.toml"));
+        Header::from_bytes(
+            "Content-Disposition",
+            format!("attachment; filename=\"{}\"", reply.download.unwrap()),
+        )
+        .expect("a valid header");
     }
 }
