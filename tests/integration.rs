@@ -22,6 +22,7 @@ mod layers;
 mod oracles;
 mod properties;
 mod report;
+mod reuse;
 mod serve;
 mod serve_live;
 mod serve_page;

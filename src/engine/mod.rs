@@ -8,10 +8,12 @@ pub mod cause;
 mod layer;
 mod partition;
 pub mod quiet;
+mod reuse;
 pub mod tally;
 
 pub use layer::{Layer, LayerMask, PerLayer};
 pub use partition::{PartitionPlan, BYTES_PER_DEVICE, BYTES_PER_HOUSEHOLD};
+pub use reuse::{simulate_reusing, Reuse};
 pub use tally::Tally;
 
 use crate::duration::{Millis, DAY};

@@ -75,6 +75,9 @@ pub struct Context {
     pub base: Scenario,
     pub base_overrides: Vec<Override>,
     pub pool: rayon::ThreadPool,
+    /// Candidates differ in a pool or two: the other pools' counts are
+    /// taken from the simulation before (the same bytes).
+    pub reuse: engine::Reuse,
 }
 
 impl Context {
@@ -85,7 +88,7 @@ impl Context {
         let model = Model::new(s);
         let tallies = self
             .pool
-            .install(|| engine::simulate(&model, runs, &STOP, &|_| {}))
+            .install(|| engine::simulate_reusing(&model, runs, &STOP, &self.reuse))
             .map_err(|_| Error::Interrupted)?;
         let results = crate::stats::Results::of(&model, &tallies);
         Ok((model.scenario, results, tallies))
@@ -174,6 +177,7 @@ pub fn fit(sim: &SimOptions, curve: Curve, free_args: &[String]) -> Result<Fitte
         base,
         base_overrides,
         pool: sim.thread_pool()?,
+        reuse: engine::Reuse::default(),
     };
     let mut objective = Objective {
         ctx: &ctx,
