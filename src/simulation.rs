@@ -100,6 +100,26 @@ pub fn simulate(scenario: Scenario, options: &SimOptions) -> Result<Simulated> {
 /// [`simulate`], given up ([`Error::Interrupted`]) once `stop` is set:
 /// `serve` stops a what-if that a newer one supersedes.
 pub fn simulate_until(scenario: Scenario, options: &SimOptions, stop: &AtomicBool) -> Result<Simulated> {
+    simulate_with(scenario, options, stop, None)
+}
+
+/// [`simulate`], taking each resolver pool's counts from `reuse` where an
+/// earlier simulation's partitions read the same (`sweep` over one pool's
+/// keys): the same bytes.
+pub fn simulate_reusing(
+    scenario: Scenario,
+    options: &SimOptions,
+    reuse: &engine::Reuse,
+) -> Result<Simulated> {
+    simulate_with(scenario, options, &STOP, Some(reuse))
+}
+
+fn simulate_with(
+    scenario: Scenario,
+    options: &SimOptions,
+    stop: &AtomicBool,
+    reuse: Option<&engine::Reuse>,
+) -> Result<Simulated> {
     let runs = scenario.runs;
     let model = Model::new(scenario);
     let pool = options.thread_pool()?;
@@ -133,7 +153,10 @@ pub fn simulate_until(scenario: Scenario, options: &SimOptions, stop: &AtomicBoo
         }
     };
     let tallies = pool
-        .install(|| engine::simulate(&model, runs, stop, &progress))
+        .install(|| match reuse {
+            Some(reuse) => engine::simulate_reusing(&model, runs, stop, reuse, &progress),
+            None => engine::simulate(&model, runs, stop, &progress),
+        })
         .map_err(|_| Error::Interrupted)?;
     let wall_time_s = started.elapsed().as_secs_f64();
     if let Some(b) = bar {

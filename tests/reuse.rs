@@ -18,7 +18,7 @@ fn both_ways(text: &str, file: &str, settings: &[String], reuse: &Reuse) -> Vec<
     let fresh_model = model(&overrides);
     let runs = fresh_model.scenario.runs;
     let fresh = engine::simulate(&fresh_model, runs, &stop, &|_| {}).expect("not stopped");
-    let reused = simulate_reusing(&model(&overrides), runs, &stop, reuse).expect("not stopped");
+    let reused = simulate_reusing(&model(&overrides), runs, &stop, reuse, &|_| {}).expect("not stopped");
     assert!(
         fresh == reused,
         "{file} with {settings:?}: kept counts differ from a fresh simulation"

@@ -137,3 +137,18 @@ fn policy_names_sweep_as_categories() {
         "{svg}"
     );
 }
+
+#[test]
+fn a_value_swept_after_another_is_what_it_is_alone() {
+    // The second value reuses the other pools' counts from the first.
+    let (both, alone) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let vary = |values: &str| format!("resolver.1.policy={values}");
+    let (after, _) = sweep(both.path(), &["--vary", &vary("honour,isp-pin-24h"), "--quiet"]);
+    let (first, _) = sweep(alone.path(), &["--vary", &vary("isp-pin-24h"), "--quiet"]);
+    let without_mark = |row: &HashMap<String, String>| {
+        let mut row = row.clone();
+        row.remove("within_noise");
+        row
+    };
+    assert_eq!(without_mark(&after[1]), without_mark(&first[0]));
+}

@@ -37,7 +37,7 @@ pub fn run_shard(sim: &SimOptions, shard: Shard, out: Option<&Path>) -> Result<S
     let pieces = work.pieces(&pairs);
     let started = Instant::now();
     let tallies = pool
-        .install(|| engine::simulate_pieces(&model, &pieces, &STOP))
+        .install(|| engine::simulate_pieces(&model, &pieces, &STOP, &|_| {}))
         .map_err(|_| Error::Interrupted)?;
     let manifest = Manifest::of(&model.scenario, shard, pairs.clone());
     let timing = file::Timing {

@@ -2,12 +2,14 @@
 //! early impact and the settle times, with their intervals, for each value
 //! (several `--vary` make a grid), as a table, `sweep.csv` and a chart.
 
-use super::{simulate, SimOptions};
+use super::SimOptions;
+use crate::engine::Reuse;
 use crate::error::{Error, Result};
 use crate::export::sweep::{self, Point};
 use crate::export::{charts, write_all};
 use crate::plan::{Criterion, Plan, Traffic};
 use crate::scenario::Override;
+use crate::simulation::simulate_reusing;
 use std::path::{Path, PathBuf};
 
 /// One `--vary` argument: a key and the values it takes.
@@ -90,9 +92,11 @@ pub fn sweep(
     }
     crate::export::prepare_dir(&dir)?;
     let keys: Vec<String> = varies.iter().map(|v| v.key.clone()).collect();
+    // Values of one pool's keys leave the other pools' counts as they were.
+    let reuse = Reuse::default();
     for (j, (combination, scenario)) in scenarios.into_iter().enumerate() {
         let simulated = match source {
-            Source::Simulate => simulate(scenario, sim)?,
+            Source::Simulate => simulate_reusing(scenario, sim, &reuse)?,
             Source::Shards(root) => merged_for(&root.join(j.to_string()), &scenario)?,
         };
         let (s, r) = (&simulated.scenario, &simulated.results);

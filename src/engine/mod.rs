@@ -459,15 +459,21 @@ pub fn simulate(
 
 /// Simulates pieces of replicas (a shard's share of the work): each piece is
 /// a replica and a range of its partitions. Tallies come back in the pieces'
-/// order.
+/// order. `progress` is called with the number of finished pieces.
 pub fn simulate_pieces(
     model: &Model,
     pieces: &[(u32, Range<usize>)],
     stop: &AtomicBool,
+    progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<Tally>, Interrupted> {
+    let done = AtomicU64::new(0);
     let tallies: Vec<Option<Tally>> = pieces
         .par_iter()
-        .map(|(replica, parts)| model.run_partitions(*replica, parts.clone(), stop))
+        .map(|(replica, parts)| {
+            let tally = model.run_partitions(*replica, parts.clone(), stop);
+            progress(done.fetch_add(1, Ordering::Relaxed) + 1);
+            tally
+        })
         .collect();
     tallies.into_iter().map(|t| t.ok_or(Interrupted)).collect()
 }

@@ -2,8 +2,8 @@
 //! resolvers. A partition reads the scenario but only its own resolver
 //! pool, so its counts are the same bytes whenever everything else it
 //! reads is: a `fit` whose free keys are one pool's (its share held
-//! along a profile, its policy searched) leaves the other pools'
-//! partitions as they were. Each pool's partitions are simulated as a
+//! along a profile, its policy searched), or a `sweep` of one pool's
+//! policy, leaves the other pools' partitions as they were. Each pool's partitions are simulated as a
 //! group, every run's counts kept under a key that spells out everything
 //! the group reads; a later simulation with the same key takes them
 //! instead. Counts merge by addition, so the totals are the same bytes as
@@ -134,11 +134,13 @@ impl Model {
 
 /// [`super::simulate`], taking each pool's counts from `reuse` where an
 /// earlier simulation had the same key, and keeping the others there.
+/// `progress` is called with the share of the runs simulated so far, in runs.
 pub fn simulate_reusing(
     model: &Model,
     runs: u32,
     stop: &AtomicBool,
     reuse: &Reuse,
+    progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<Tally>, Interrupted> {
     let groups: Vec<(String, Range<usize>)> = model
         .pool_groups()
@@ -152,7 +154,8 @@ pub fn simulate_reusing(
         .flat_map(|&g| (0..runs).map(move |r| (r, g)))
         .map(|(r, g)| (r, groups[g].1.clone()))
         .collect();
-    let mut simulated = super::simulate_pieces(model, &pieces, stop)?.into_iter();
+    let pieces_done = |done: u64| progress(done * u64::from(runs) / pieces.len() as u64);
+    let mut simulated = super::simulate_pieces(model, &pieces, stop, &pieces_done)?.into_iter();
     let mut by_group = known;
     for &g in &missing {
         let tallies: Arc<Vec<Tally>> = Arc::new(simulated.by_ref().take(runs as usize).collect());

@@ -88,7 +88,7 @@ impl Context {
         let model = Model::new(s);
         let tallies = self
             .pool
-            .install(|| engine::simulate_reusing(&model, runs, &STOP, &self.reuse))
+            .install(|| engine::simulate_reusing(&model, runs, &STOP, &self.reuse, &|_| {}))
             .map_err(|_| Error::Interrupted)?;
         let results = crate::stats::Results::of(&model, &tallies);
         Ok((model.scenario, results, tallies))
