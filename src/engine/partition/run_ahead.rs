@@ -114,6 +114,13 @@ pub(in crate::engine) fn own_window(
     idle.max(kept)
 }
 
+/// What [`Partition::ride`] did: the requests it served, and the arrival
+/// after them it left to the general path.
+struct Rode {
+    requests: u64,
+    next: Option<f64>,
+}
+
 /// A stretch of time within one bucket and one version of the record, so
 /// requests in it are counted without a division or a search.
 #[derive(Clone, Copy, Debug)]
@@ -153,6 +160,13 @@ impl<'m> Partition<'m> {
     pub(super) fn run_busy(&mut self, b: usize, mut elapsed: f64, span: f64, tally: &mut Tally) -> u64 {
         let d = self.arrivals.busy[b].device as usize;
         let may_pin = self.may_pin(d);
+        // Requests over an open connection are served in a loop of their own
+        // where each arrival is one exponential draw (no daily cycle to
+        // thin it, no restart to tell apart).
+        let connection = self
+            .connection(d)
+            .filter(|_| self.model.scenario.population.daily_cycle.is_none())
+            .filter(|_| self.arrivals.busy[b].restart_share == 0.0);
         let mut requests = 0;
         let mut now = self.clock.at(elapsed);
         let mut stretch = Stretch::EMPTY;
@@ -204,7 +218,14 @@ impl<'m> Partition<'m> {
                 requests += pinned;
                 elapsed = end;
             }
-            let next = self.next_busy_request(b, elapsed, span);
+            let next = match connection {
+                Some(c) if reached.held_at == Layer::Connection => {
+                    let rode = self.ride(d, c, b, elapsed, span, (now, stretch.until), &mut batch);
+                    requests += rode.requests;
+                    rode.next
+                }
+                _ => self.next_busy_request(b, elapsed, span),
+            };
             if let Some(next) = next {
                 elapsed = next;
                 now = self.clock.at(next);
@@ -222,6 +243,58 @@ impl<'m> Partition<'m> {
                 self.count(tally, stretch.bucket, d, batch);
             }
             return requests;
+        }
+    }
+
+    /// Serves busy device `d`'s arrivals after `elapsed` (before `span`)
+    /// that ride its open connection `c` as the request just served at
+    /// `now` did: before the change, or in the same stretch (ending at
+    /// `until`) with the same cause, counted into `batch`. Draws each
+    /// arrival as [`Self::next_busy_request`] does (one exponential gap:
+    /// no daily cycle, no restarts), so the numbers are those of serving
+    /// them one by one; returns the first arrival it leaves to the general
+    /// path, if any before `span`.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    fn ride(
+        &mut self,
+        d: usize,
+        c: crate::scenario::Connection,
+        b: usize,
+        mut elapsed: f64,
+        span: f64,
+        (now, until): (Millis, Millis),
+        batch: &mut Served,
+    ) -> Rode {
+        let mean_gap = self.arrivals.busy[b].mean_gap;
+        // Before the change nothing is counted, up to the change itself.
+        let (counting, until) = if now < 0 { (false, 0) } else { (true, until) };
+        let mut requests = 0;
+        let device = &mut self.caches.devices[d];
+        let stale = device.connection_staleness();
+        loop {
+            let next = elapsed + self.streams.busy.sample::<f64, _>(Exp1) * mean_gap;
+            if next >= span {
+                return Rode { requests, next: None };
+            }
+            let at = self.clock.at(next);
+            let alike = at < until
+                && device.connection_open(c, at)
+                && (!counting || stale.cause_at(at, Layer::Connection) == batch.cause);
+            if !alike {
+                return Rode {
+                    requests,
+                    next: Some(next),
+                };
+            }
+            device.conn_last = at;
+            device.conn_requests += 1;
+            requests += 1;
+            if counting {
+                batch.requests += 1;
+                batch.last = at;
+            }
+            elapsed = next;
         }
     }
 

@@ -235,11 +235,18 @@ impl Device {
         }
         self.conn_last = now;
         self.conn_requests += 1;
-        let stale = Staleness {
+        let stale = self.connection_staleness();
+        Some((self.conn_address, stale.cause_at(now, Layer::Connection)))
+    }
+
+    /// How the answer the open connection was opened with stands against
+    /// the record's TTL.
+    #[inline(always)]
+    pub(super) fn connection_staleness(&self) -> Staleness {
+        Staleness {
             retire: self.conn_retire,
             cause: self.conn_cause,
-        };
-        Some((self.conn_address, stale.cause_at(now, Layer::Connection)))
+        }
     }
 
     /// Whether the keep-alive connection (under `c`'s limits) can carry a
