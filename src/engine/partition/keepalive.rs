@@ -126,8 +126,15 @@ pub(super) fn stationary_connection<R: Rng>(
 /// idle timeout `idle`, where they have mass `inside`.
 struct Gaps {
     decay: f64,
+    idle: f64,
     inside: f64,
 }
+
+/// Where at least this share of gaps falls inside the idle timeout, a gap
+/// is drawn as an exponential redrawn until it does (about 1/`inside`
+/// draws of the ziggurat, cheaper than a logarithm); below it, by
+/// inversion. Both are exactly the conditioned law.
+const REDRAW_FROM: f64 = 0.5;
 
 /// A chance no test can tell from 0.
 const NEGLIGIBLE: f64 = 1e-16;
@@ -136,6 +143,7 @@ impl Gaps {
     fn new(idle: Millis, decay: f64) -> Gaps {
         Gaps {
             decay,
+            idle: idle as f64,
             inside: -(-decay * idle as f64).exp_m1(),
         }
     }
@@ -152,13 +160,27 @@ impl Gaps {
         }
         let mut sum = 0.0;
         for _ in 0..n {
-            let u: f64 = rng.random();
-            sum += -(-u * self.inside).ln_1p() / self.decay;
+            sum += self.gap(rng);
             if sum >= limit {
                 return None;
             }
         }
         Some(sum)
+    }
+
+    /// One gap, within the idle timeout.
+    #[inline]
+    fn gap<R: Rng>(&self, rng: &mut R) -> f64 {
+        if self.inside >= REDRAW_FROM {
+            loop {
+                let gap = rng.sample::<f64, _>(Exp1) / self.decay;
+                if gap <= self.idle {
+                    return gap;
+                }
+            }
+        }
+        let u: f64 = rng.random();
+        -(-u * self.inside).ln_1p() / self.decay
     }
 
     /// Whether a connection carrying on with chance `within` at each gap
@@ -371,6 +393,33 @@ mod tests {
         let (k, age) = stationary_connection(&mut rng, c, (fast, 0.0), 300 * SECOND);
         assert_eq!(k, 1);
         assert!(age < 1_800_000);
+    }
+
+    /// Redrawn from the ziggurat (most gaps inside) or inverted (few):
+    /// the exponential conditioned on the idle timeout either way, its
+    /// mean and its median's share within 5 standard errors of 200,000 draws.
+    #[test]
+    fn both_ways_of_drawing_a_gap_give_the_truncated_law() {
+        let idle = 10 * SECOND;
+        for (decay, redrawn) in [(0.3e-4, false), (2.3e-4, true)] {
+            let gaps = Gaps::new(idle, decay);
+            assert_eq!(gaps.inside >= REDRAW_FROM, redrawn, "{}", gaps.inside);
+            let tau = idle as f64;
+            let mass = -(-decay * tau).exp_m1();
+            let mean = 1.0 / decay - tau * (-decay * tau).exp() / mass;
+            let half = -(-decay * tau / 2.0).exp_m1() / mass;
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+            let n = 200_000;
+            let draws: Vec<f64> = (0..n).map(|_| gaps.gap(&mut rng)).collect();
+            assert!(draws.iter().all(|&g| (0.0..=tau).contains(&g)));
+            let got_mean = draws.iter().sum::<f64>() / n as f64;
+            let got_half = draws.iter().filter(|&&g| g <= tau / 2.0).count() as f64 / n as f64;
+            // A gap within τ has a standard deviation under τ / √12 · 2.
+            let se_mean = tau / 12f64.sqrt() * 2.0 / (n as f64).sqrt();
+            let se_half = (half * (1.0 - half) / n as f64).sqrt();
+            assert!((got_mean - mean).abs() < 5.0 * se_mean, "{got_mean} vs {mean}");
+            assert!((got_half - half).abs() < 5.0 * se_half, "{got_half} vs {half}");
+        }
     }
 
     #[test]
