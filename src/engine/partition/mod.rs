@@ -17,6 +17,7 @@ mod keepalive;
 mod plain;
 mod quiet;
 mod reload;
+mod ride;
 mod run_ahead;
 mod seed;
 mod state;

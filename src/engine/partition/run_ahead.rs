@@ -9,6 +9,7 @@
 //! the single-stream path.
 
 use super::events::Event;
+use super::ride::Gap;
 use super::tally::Tally;
 use super::upstream::pick_address;
 use super::{cause, live, poisson, thinned_out, Answer, Layer, Model, Partition, Served, APP, OS};
@@ -114,13 +115,6 @@ pub(in crate::engine) fn own_window(
     idle.max(kept)
 }
 
-/// What [`Partition::ride`] did: the requests it served, and the arrival
-/// after them it left to the general path.
-struct Rode {
-    requests: u64,
-    next: Option<f64>,
-}
-
 /// A stretch of time within one bucket and one version of the record, so
 /// requests in it are counted without a division or a search.
 #[derive(Clone, Copy, Debug)]
@@ -220,7 +214,8 @@ impl<'m> Partition<'m> {
             }
             let next = match connection {
                 Some(c) if reached.held_at == Layer::Connection => {
-                    let rode = self.ride(d, c, b, elapsed, span, (now, stretch.until), &mut batch);
+                    let gap = Gap::Busy(self.arrivals.busy[b].mean_gap);
+                    let rode = self.ride(d, c, gap, elapsed, span, (now, stretch.until), &mut batch);
                     requests += rode.requests;
                     rode.next
                 }
@@ -243,58 +238,6 @@ impl<'m> Partition<'m> {
                 self.count(tally, stretch.bucket, d, batch);
             }
             return requests;
-        }
-    }
-
-    /// Serves busy device `d`'s arrivals after `elapsed` (before `span`)
-    /// that ride its open connection `c` as the request just served at
-    /// `now` did: before the change, or in the same stretch (ending at
-    /// `until`) with the same cause, counted into `batch`. Draws each
-    /// arrival as [`Self::next_busy_request`] does (one exponential gap:
-    /// no daily cycle, no restarts), so the numbers are those of serving
-    /// them one by one; returns the first arrival it leaves to the general
-    /// path, if any before `span`.
-    #[inline]
-    #[allow(clippy::too_many_arguments)]
-    fn ride(
-        &mut self,
-        d: usize,
-        c: crate::scenario::Connection,
-        b: usize,
-        mut elapsed: f64,
-        span: f64,
-        (now, until): (Millis, Millis),
-        batch: &mut Served,
-    ) -> Rode {
-        let mean_gap = self.arrivals.busy[b].mean_gap;
-        // Before the change nothing is counted, up to the change itself.
-        let (counting, until) = if now < 0 { (false, 0) } else { (true, until) };
-        let mut requests = 0;
-        let device = &mut self.caches.devices[d];
-        let stale = device.connection_staleness();
-        loop {
-            let next = elapsed + self.streams.busy.sample::<f64, _>(Exp1) * mean_gap;
-            if next >= span {
-                return Rode { requests, next: None };
-            }
-            let at = self.clock.at(next);
-            let alike = at < until
-                && device.connection_open(c, at)
-                && (!counting || stale.cause_at(at, Layer::Connection) == batch.cause);
-            if !alike {
-                return Rode {
-                    requests,
-                    next: Some(next),
-                };
-            }
-            device.conn_last = at;
-            device.conn_requests += 1;
-            requests += 1;
-            if counting {
-                batch.requests += 1;
-                batch.last = at;
-            }
-            elapsed = next;
         }
     }
 

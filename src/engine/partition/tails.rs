@@ -15,6 +15,7 @@
 //! streams the walk draws them from: a device's requests and app restarts
 //! at their rates, drawn at the daily cycle's peak and thinned by it.
 
+use super::ride::Gap;
 use super::run_ahead::Pace;
 use super::tally::{self, Tally};
 use super::{poisson, thinned_out, CycleSqueeze, Entry, Layer, Partition, Served, APP, NO_VERSION};
@@ -77,8 +78,18 @@ impl Partition<'_> {
         if arrival_rate <= 0.0 {
             return (0, u32::MAX);
         }
+        // Requests over an open connection ride it in a loop of their own
+        // (`ride.rs`) where nothing but a gap is drawn between them.
+        let connection = self
+            .connection(d)
+            .filter(|_| cycle.is_none() && pace.restart_rate == 0.0);
+        // An arrival drawn by that loop and left to this one.
+        let mut pending = None;
         loop {
-            elapsed += self.streams.counts.sample::<f64, _>(Exp1) / arrival_rate;
+            elapsed = match pending.take() {
+                Some(next) => next,
+                None => elapsed + self.streams.counts.sample::<f64, _>(Exp1) / arrival_rate,
+            };
             if elapsed >= to {
                 break;
             }
@@ -119,6 +130,18 @@ impl Partition<'_> {
                 flush(self, &mut batch, tally);
                 requests += self.count_rest_of_bucket(d, elapsed, bucket, to, tally);
                 return (requests, bucket as u32 + 1);
+            }
+            if let (Some(c), Some((b, served))) = (connection, &mut batch) {
+                // An old connection holds the device until it closes.
+                if reached.held_at == Layer::Connection && served.old {
+                    let until = (*b as Millis + 1) * bucket_len;
+                    let rode = self.ride(d, c, Gap::Tail(arrival_rate), elapsed, to, (now, until), served);
+                    requests += rode.requests;
+                    match rode.next {
+                        Some(next) => pending = Some(next),
+                        None => break,
+                    }
+                }
             }
             // A pinned app answer's requests are counted by stretch, as a
             // busy device's are.
