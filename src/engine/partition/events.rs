@@ -16,43 +16,46 @@ pub(super) enum Event {
     Reload(u32),
 }
 
-/// When an event is due (time since the partition's start), ordered by
-/// `total_cmp`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Due(f64);
-
-impl Eq for Due {}
-
-impl PartialOrd for Due {
-    fn partial_cmp(&self, other: &Due) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Due {
-    fn cmp(&self, other: &Due) -> std::cmp::Ordering {
-        self.0.total_cmp(&other.0)
-    }
-}
-
-/// Events by when they are due, earliest first.
+/// Events by when they are due, earliest first. Each is one integer
+/// whose order is the queue's: the due time's bits above (times are never
+/// negative, so their bits order as the times do) and the event's code
+/// below (busy requests, then reloads, each by index), one comparison of
+/// integers per step of the heap.
 #[derive(Debug, Default)]
-pub(super) struct Queue(BinaryHeap<Reverse<(Due, Event)>>);
+pub(super) struct Queue(BinaryHeap<Reverse<u128>>);
+
+/// Reloads' codes come after every busy request's.
+const RELOADS: u64 = 1 << 32;
 
 impl Queue {
     pub(super) fn push(&mut self, due: f64, event: Event) {
-        self.0.push(Reverse((Due(due), event)));
+        debug_assert!(due >= 0.0, "a time since the partition's start");
+        let code = match event {
+            Event::Busy(i) => u64::from(i),
+            Event::Reload(d) => RELOADS + u64::from(d),
+        };
+        self.0
+            .push(Reverse((u128::from(due.to_bits()) << 64) | u128::from(code)));
     }
 
     /// When the earliest event is due (infinity if none is).
     #[inline]
     pub(super) fn head(&self) -> f64 {
-        self.0.peek().map_or(f64::INFINITY, |Reverse((due, _))| due.0)
+        self.0
+            .peek()
+            .map_or(f64::INFINITY, |Reverse(key)| f64::from_bits((key >> 64) as u64))
     }
 
     /// The earliest event, if any.
     pub(super) fn pop(&mut self) -> Option<Event> {
-        self.0.pop().map(|Reverse((_, event))| event)
+        self.0.pop().map(|Reverse(key)| {
+            let code = key as u64;
+            if code < RELOADS {
+                Event::Busy(code as u32)
+            } else {
+                Event::Reload((code - RELOADS) as u32)
+            }
+        })
     }
 }
 
