@@ -50,14 +50,23 @@ impl Partition<'_> {
     ) -> Rode {
         // Before the change nothing is counted, up to the change itself.
         let (counting, until) = if now < 0 { (false, 0) } else { (true, until) };
-        let mut requests = 0;
+        let device = &mut self.caches.devices[d];
+        let stale = device.connection_staleness();
+        // Every limit but idleness is a time or a count known now: the
+        // stretch's end, the connection's maximum age, the record's TTL
+        // retiring the answer (the cause changes there), its request limit.
+        let mut until = until.min(device.conn_opened.saturating_add(c.max_age));
+        if counting && now < stale.retire {
+            until = until.min(stale.retire);
+        }
+        debug_assert!(!counting || stale.cause_at(now, Layer::Connection) == batch.cause);
+        let room = u64::from(c.max_requests.saturating_sub(device.conn_requests));
+        let (mut last, mut requests) = (device.conn_last, 0);
         let rng = match gap {
             Gap::Busy(_) => &mut self.streams.busy,
             Gap::Tail(_) => &mut self.streams.counts,
         };
-        let device = &mut self.caches.devices[d];
-        let stale = device.connection_staleness();
-        loop {
+        let next = loop {
             let draw = rng.sample::<f64, _>(Exp1);
             let next = elapsed
                 + match gap {
@@ -65,26 +74,24 @@ impl Partition<'_> {
                     Gap::Tail(rate) => draw / rate,
                 };
             if next >= span {
-                return Rode { requests, next: None };
+                break None;
             }
             let at = self.clock.at(next);
-            let alike = at < until
-                && device.connection_open(c, at)
-                && (!counting || stale.cause_at(at, Layer::Connection) == batch.cause);
-            if !alike {
-                return Rode {
-                    requests,
-                    next: Some(next),
-                };
+            if at >= until || at - last > c.idle_timeout || requests == room {
+                break Some(next);
             }
-            device.conn_last = at;
-            device.conn_requests += 1;
+            last = at;
             requests += 1;
-            if counting {
-                batch.requests += 1;
-                batch.last = at;
-            }
             elapsed = next;
+        };
+        if requests > 0 {
+            device.conn_last = last;
+            device.conn_requests += requests as u32;
+            if counting {
+                batch.requests += requests;
+                batch.last = last;
+            }
         }
+        Rode { requests, next }
     }
 }
