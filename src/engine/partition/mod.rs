@@ -483,11 +483,13 @@ impl<'m> Partition<'m> {
 
 /// A Poisson count with the given mean (none for a mean of 0).
 fn poisson(rng: &mut Xoshiro256PlusPlus, mean: f64) -> u64 {
-    if mean <= 0.0 {
-        return 0;
-    }
-    let law = rand_distr::Poisson::new(mean).expect("a finite positive mean");
-    rng.sample::<f64, _>(law) as u64
+    law(mean).map_or(0, |law| rng.sample::<f64, _>(law) as u64)
+}
+
+/// The Poisson law of the given mean, to draw from again and again
+/// (`None` for a mean of 0: no draw, a count of 0).
+fn law(mean: f64) -> Option<rand_distr::Poisson<f64>> {
+    (mean > 0.0).then(|| rand_distr::Poisson::new(mean).expect("a finite positive mean"))
 }
 
 /// Until when a partition whose requests leaving a device come back new

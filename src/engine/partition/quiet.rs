@@ -12,12 +12,12 @@
 //! alone, so they are not drawn at all.
 
 use super::tally::{self, Tally};
-use super::{poisson, Partition};
+use super::{law, Partition};
 use crate::duration::Millis;
 use crate::engine::quiet::exposure;
 use crate::population::AliasTable;
 use rand::RngExt;
-use rand_distr::Exp1;
+use rand_distr::{Exp1, Poisson};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A stream expecting at least this many requests per bucket gets one
@@ -29,6 +29,24 @@ const DENSE_BUCKET: f64 = 8.0;
 /// Poisson count of its own, rather than a share of the stream's (a count
 /// costs about as much as spreading this many requests).
 const DENSE_DEVICE: f64 = 8.0;
+
+/// Poisson laws of one bucket's exposure (NaN: none yet): the shared
+/// stream's, and each dense device's.
+struct Laws {
+    exposure: f64,
+    stream: Option<Poisson<f64>>,
+    dense: Vec<Option<Poisson<f64>>>,
+}
+
+impl Default for Laws {
+    fn default() -> Laws {
+        Laws {
+            exposure: f64::NAN,
+            stream: None,
+            dense: Vec::new(),
+        }
+    }
+}
 
 impl Partition<'_> {
     /// Counts the requests from `from` to `to` (time since the partition's
@@ -68,6 +86,11 @@ impl Partition<'_> {
         } else {
             f64::INFINITY
         };
+        // Poisson laws take logarithms and a log-gamma to set up: the
+        // stream's and the dense devices' are set up again only when a
+        // bucket's exposure differs from the one before (a partial bucket,
+        // a daily cycle), and drawn from as they were.
+        let mut laws = Laws::default();
         let mut requests = 0;
         let mut a = from;
         while a < to && !stop.load(Ordering::Relaxed) {
@@ -100,21 +123,29 @@ impl Partition<'_> {
                 *last = stamp;
                 1
             };
-            for &d in &dense {
+            if laws.exposure != exposure {
+                let rates = &self.arrivals.rates;
+                laws = Laws {
+                    exposure,
+                    stream: if stream_dense { law(rate * exposure) } else { None },
+                    dense: dense.iter().map(|&d| law(rates[d as usize] * exposure)).collect(),
+                };
+            }
+            let counts = &mut self.streams.counts;
+            let mut draw =
+                |law: Option<Poisson<f64>>| law.map_or(0, |law| counts.sample::<f64, _>(law) as u64);
+            for (&d, &law) in dense.iter().zip(&laws.dense) {
                 if walked(d as usize) {
                     continue;
                 }
-                let n = poisson(
-                    &mut self.streams.counts,
-                    self.arrivals.rates[d as usize] * exposure,
-                );
+                let n = draw(law);
                 if n > 0 {
                     count += n;
                     mark(d as usize);
                 }
             }
             if stream_dense {
-                let n = poisson(&mut self.streams.counts, rate * exposure);
+                let n = draw(laws.stream);
                 for _ in 0..n {
                     count += mark(pick(&mut self.streams.counts));
                 }
