@@ -197,10 +197,21 @@ impl Gaps {
         // j is past the larger root of that quadratic.
         let mean = self.decay * limit;
         let a = self.inside / (mean * std::f64::consts::E);
+        let bits = 60.0 * std::f64::consts::LN_2;
+        if within >= 1.0 - 1e-12 {
+            return false;
+        }
+        // The root is at least 1/a, and −ln x at least 2(1 − x)/(1 + x):
+        // where those lower bounds already pass (with room for rounding),
+        // so does the test, with no square root or logarithm.
+        let at_least = mean.ceil().max(1.0).max(1.0 / a);
+        if at_least * 2.0 * (1.0 - within) / (1.0 + within) > bits * (1.0 + 1e-9) {
+            return true;
+        }
         let c = mean - NEGLIGIBLE.ln();
         let root = (1.0 + (1.0 + 4.0 * a * c).sqrt()) / (2.0 * a);
         let floor = mean.ceil().max(1.0).max(root);
-        within < 1.0 - 1e-12 && floor * within.ln() < -60.0 * std::f64::consts::LN_2
+        floor * within.ln() < -bits
     }
 
     /// The most gaps whose sum is under `limit` with more than a
@@ -244,6 +255,12 @@ fn truncated_geometric<R: Rng>(rng: &mut R, p: f64, cap: u64) -> u64 {
     }
     // P(K ≤ k) = (1 − pᵏ) / (1 − p^cap): k = ⌈ln(1 − u (1 − p^cap)) / ln p⌉.
     let tail = if bounded { p.powf(cap as f64) } else { 0.0 };
+    // That is 1 exactly when u (1 − p^cap) ≤ 1 − p, most draws of a light
+    // client: clearly below it (room for the logarithms' rounding), no
+    // logarithm is needed.
+    if u * (1.0 - tail) < (1.0 - p) * (1.0 - 1e-9) {
+        return 1;
+    }
     let k = ((-u * (1.0 - tail)).ln_1p() / p.ln()).ceil();
     if k.is_finite() && k >= 1.0 {
         (k as u64).min(cap)
@@ -420,6 +437,57 @@ mod tests {
             assert!((got_mean - mean).abs() < 5.0 * se_mean, "{got_mean} vs {mean}");
             assert!((got_half - half).abs() < 5.0 * se_half, "{got_half} vs {half}");
         }
+    }
+
+    /// The shortcuts that skip a square root or a logarithm take the
+    /// branch the full computation takes, over a wide grid of clients.
+    #[test]
+    fn shortcuts_decide_as_the_full_computation() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(4);
+        let mut fast = 0;
+        for per_day in [0.1, 1.0, 10.0, 30.0, 100.0, 300.0, 1_000.0, 10_000.0] {
+            for idle_s in [5, 60, 300, 3_600] {
+                for limit_s in [300.0, 3_600.0, 14_400.0, 86_400.0] {
+                    let gaps = Gaps::new(idle_s * SECOND, per_day / 86_400_000.0);
+                    let (within, limit) = (gaps.inside, limit_s * 1000.0);
+                    let mean = gaps.decay * limit;
+                    let a = gaps.inside / (mean * std::f64::consts::E);
+                    let c = mean - NEGLIGIBLE.ln();
+                    let root = (1.0 + (1.0 + 4.0 * a * c).sqrt()) / (2.0 * a);
+                    let floor = mean.ceil().max(1.0).max(root);
+                    let full = within < 1.0 - 1e-12 && floor * within.ln() < -60.0 * std::f64::consts::LN_2;
+                    assert_eq!(
+                        gaps.never_beyond(within, limit),
+                        full,
+                        "{per_day} {idle_s} {limit_s}"
+                    );
+                    for cap in [3, 1_000, u64::MAX] {
+                        for _ in 0..200 {
+                            let mut twin = rng.clone();
+                            let k = truncated_geometric(&mut rng, within, cap);
+                            let u: f64 = twin.random();
+                            let tail = if cap < u64::MAX {
+                                within.powf(cap as f64)
+                            } else {
+                                0.0
+                            };
+                            if within >= 1.0 - 1e-12 && cap < u64::MAX {
+                                continue; // drawn uniformly, no logarithm either way
+                            }
+                            let exact = ((-u * (1.0 - tail)).ln_1p() / within.ln()).ceil();
+                            let want = match exact {
+                                k if k.is_finite() && k >= 1.0 => (k as u64).min(cap),
+                                k if k.is_finite() => 1,
+                                _ => cap.min(u64::MAX / 2),
+                            };
+                            fast += usize::from(want == 1);
+                            assert_eq!(k, want, "{u} {within} {cap}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(fast > 10_000, "{fast}");
     }
 
     #[test]
