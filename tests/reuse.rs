@@ -27,13 +27,10 @@ fn both_ways(text: &str, file: &str, settings: &[String], reuse: &Reuse) -> Vec<
 }
 
 /// A policy for the last resolver pool unlike the one it has.
-fn another_policy(text: &str) -> &'static str {
-    if text
-        .rsplit("[[resolver]]")
-        .next()
-        .unwrap_or("")
-        .contains("fixed_ttl")
-    {
+fn another_policy(text: &str, file: &str) -> &'static str {
+    let s = scenario::parse(text, file, &[]).expect("valid scenario");
+    let last = s.resolvers.last().expect("a resolver pool");
+    if last.policy.fixed_ttl == Some(2 * cachesim::duration::HOUR) {
         "\"honour\""
     } else {
         "{ fixed_ttl = \"2h\" }"
@@ -64,7 +61,11 @@ fn every_shipped_scenario_reuses_its_other_pools_to_the_same_bytes() {
         // The last pool's policy changes: the other pools' counts may be taken.
         let changed = [
             &small[..],
-            &[format!("resolver.{}.policy={}", pools - 1, another_policy(&text))],
+            &[format!(
+                "resolver.{}.policy={}",
+                pools - 1,
+                another_policy(&text, &file)
+            )],
         ]
         .concat();
         both_ways(&text, &file, &changed, &reuse);

@@ -1,13 +1,13 @@
 //! Counts kept between simulations of scenarios that differ in one pool of
 //! resolvers. A partition reads the scenario but only its own resolver
 //! pool, so its counts are the same bytes whenever everything else it
-//! reads is: a `fit` whose free keys are one pool's (its share held
-//! along a profile, its policy searched), or a `sweep` of one pool's
-//! policy, leaves the other pools' partitions as they were. Each pool's partitions are simulated as a
-//! group, every run's counts kept under a key that spells out everything
-//! the group reads; a later simulation with the same key takes them
-//! instead. Counts merge by addition, so the totals are the same bytes as
-//! simulating every partition again.
+//! reads is: a `fit` whose free keys are one pool's (its share held along
+//! a profile, its policy searched), or a `sweep` of one pool's policy,
+//! leaves the other pools' partitions as they were. Each pool's partitions
+//! are simulated as a group, every run's counts kept under a key that
+//! spells out everything the group reads; a later simulation with the same
+//! key takes them instead. Counts merge by addition, so the totals are the
+//! same bytes as simulating every partition again.
 
 use super::{Interrupted, Model, Tally};
 use std::collections::HashMap;
@@ -76,7 +76,10 @@ impl Reuse {
         kept.uses += 1;
         let now = kept.uses;
         kept.bytes += size;
-        kept.groups.insert(key, (now, tallies));
+        // Two simulations in flight may both have simulated a group.
+        if let Some((_, replaced)) = kept.groups.insert(key.clone(), (now, tallies)) {
+            kept.bytes -= footprint(&key, &replaced);
+        }
     }
 }
 
