@@ -506,11 +506,9 @@ fn walk_until(model: &Model, upstream_quiet: Millis) -> Millis {
     }
 }
 
-/// The lifetime a cache in `pool` gives an answer handed to it with `ttl`
-/// (a layer with no cache passes the TTL through).
-fn pass(pool: Option<&crate::scenario::Pool>, ttl: Millis) -> Millis {
-    match pool {
-        Some(p) if p.policy.caches => p.policy.lifetime(ttl),
-        _ => ttl,
-    }
+/// The lifetime a cache of pool `pool` at layer table `table` gives an
+/// answer handed to it with `ttl` (no cache, or no pool, passes the TTL
+/// through): the model's bounds, worked out once per pool.
+fn pass(model: &Model, table: usize, pool: u8, ttl: Millis) -> Millis {
+    model.bounds[table].get(pool).keep(ttl)
 }

@@ -1,7 +1,7 @@
 //! Where every cache and connection stands when a partition's warm-up begins:
 //! drawn from the stationary law of each, so runs do not all expire at once.
 
-use super::{pass, Entry, Layer, Partition, Staleness};
+use super::{pass, Entry, Layer, Partition, Staleness, APP, NO_POOL, OS, RESOLVER, ROUTER};
 use crate::duration::Millis;
 use crate::policy::{ceil, stationary_remaining, Policy, ServeStale};
 use rand::{Rng, RngExt};
@@ -22,7 +22,8 @@ impl<'m> Partition<'m> {
         let ttl = s.record.versions[version].ttl;
         let at = Seeded { start, version, ttl };
         let resolver_pool = self.plan.resolver_pool.map(|p| &s.resolvers[p]);
-        let at_resolver = pass(resolver_pool, ttl);
+        let resolver_index = self.plan.resolver_pool.map_or(NO_POOL, |p| p as u8);
+        let at_resolver = pass(self.model, RESOLVER, resolver_index, ttl);
         let mut head = None;
         let misses = self.misses(rates, at_resolver);
         if let Some(pool) = resolver_pool.filter(|p| p.policy.caches) {
@@ -97,8 +98,9 @@ impl<'m> Partition<'m> {
             since,
             misses,
         } = chain;
-        let router = s.routers.get(self.caches.households[h].router_pool as usize);
-        let at_router = pass(router, handed);
+        let router_pool = self.caches.households[h].router_pool;
+        let router = s.routers.get(router_pool as usize);
+        let at_router = pass(self.model, ROUTER, router_pool, handed);
         if let Some(pool) = router.filter(|p| p.policy.caches) {
             let below = devices.clone().all(|d| self.device_relays(d, at_router));
             let entry = match head {
@@ -120,7 +122,7 @@ impl<'m> Partition<'m> {
             let device = self.caches.devices[d];
             let (rate, mut head) = (rates[d], head);
             let os = s.oses.get(device.os_pool as usize);
-            let at_os = pass(os, at_router);
+            let at_os = pass(self.model, OS, device.os_pool, at_router);
             let app = s.apps.get(device.app_pool as usize);
             let app_relays = app.is_none_or(|p| !p.policy.caches || relays(&p.policy, at_os));
             if let Some(pool) = os.filter(|p| p.policy.caches) {
@@ -152,7 +154,7 @@ impl<'m> Partition<'m> {
                         up.copy_if(up.asked_by(d, since[d], at.start), at.start)
                     }
                     _ => {
-                        let law = (pass(app, at_os), rate, restarts);
+                        let law = (pass(self.model, APP, device.app_pool, at_os), rate, restarts);
                         stationary(&mut self.streams.seeding, at, law, &pool.policy, Layer::App)
                     }
                 };
@@ -176,14 +178,18 @@ impl<'m> Partition<'m> {
             };
             rate / (1.0 + rate * holds)
         };
-        // Through a pool's cache, given the TTL it is handed.
-        let through = |pool: Option<&crate::scenario::Pool>, rate: f64, handed: Millis| match pool {
-            Some(p) if p.policy.caches && !relays(&p.policy, handed) => miss_rate(
-                rate,
-                p.policy.lifetime(handed),
-                p.restarts_per_day / crate::duration::DAY as f64,
-            ),
-            _ => rate,
+        // Through a pool's cache (at `table`, index `index`), given the TTL
+        // it is handed.
+        let through = |(table, index): (usize, u8), rate: f64, handed: Millis| {
+            let pool = [&s.apps, &s.oses, &s.routers][table].get(index as usize);
+            match pool {
+                Some(p) if p.policy.caches && !relays(&p.policy, handed) => miss_rate(
+                    rate,
+                    pass(self.model, table, index, handed),
+                    p.restarts_per_day / crate::duration::DAY as f64,
+                ),
+                _ => rate,
+            }
         };
         let mut misses = Misses {
             to_os: vec![0.0; rates.len()],
@@ -194,12 +200,11 @@ impl<'m> Partition<'m> {
         for (d, &rate) in rates.iter().enumerate() {
             let device = self.caches.devices[d];
             let h = device.household as usize;
-            let router = s.routers.get(self.caches.households[h].router_pool as usize);
-            let at_router = pass(router, handed);
-            let os = s.oses.get(device.os_pool as usize);
-            let app = s.apps.get(device.app_pool as usize);
-            misses.to_os[d] = through(app, rate, pass(os, at_router));
-            misses.to_router[d] = through(os, misses.to_os[d], at_router);
+            let router = (ROUTER, self.caches.households[h].router_pool);
+            let at_router = pass(self.model, ROUTER, router.1, handed);
+            let at_os = pass(self.model, OS, device.os_pool, at_router);
+            misses.to_os[d] = through((APP, device.app_pool), rate, at_os);
+            misses.to_router[d] = through((OS, device.os_pool), misses.to_os[d], at_router);
             // Households' devices are contiguous: add each household's
             // router misses once its last device is in.
             let first = d == 0 || self.caches.devices[d - 1].household as usize != h;
@@ -222,7 +227,7 @@ impl<'m> Partition<'m> {
         let caches_or_relays = |pool: Option<&crate::scenario::Pool>, handed| {
             pool.is_none_or(|p| !p.policy.caches || (relays(&p.policy, handed) && p.restarts_per_day == 0.0))
         };
-        caches_or_relays(os, handed) && caches_or_relays(app, pass(os, handed))
+        caches_or_relays(os, handed) && caches_or_relays(app, pass(self.model, OS, device.os_pool, handed))
     }
 
     /// One of `devices`, drawn in proportion to its request rate: whose
