@@ -12,6 +12,7 @@
 //! alone, so they are not drawn at all.
 
 use super::tally::{self, Tally};
+use super::Stamps;
 use super::{law, Partition};
 use crate::duration::Millis;
 use crate::engine::quiet::exposure;
@@ -146,9 +147,32 @@ impl Partition<'_> {
             }
             if stream_dense {
                 let n = draw(laws.stream);
-                for _ in 0..n {
-                    count += mark(pick(&mut self.streams.counts));
-                }
+                // The loop keeps the stream in registers, and tests the
+                // joins only where a device is walked alone.
+                let mut rng = self.streams.counts.clone();
+                let (table, index) = match &own_table {
+                    Some(table) => (table, Some(&sparse[..])),
+                    None => (requesters, None),
+                };
+                let never = |_: usize| false;
+                let (counted, activated) = match (index, joins.is_empty()) {
+                    (Some(i), true) => {
+                        spread(n, &mut rng, stamps, stamp, |r| i[table.sample(r)] as usize, never)
+                    }
+                    (Some(i), false) => spread(
+                        n,
+                        &mut rng,
+                        stamps,
+                        stamp,
+                        |r| i[table.sample(r)] as usize,
+                        walked,
+                    ),
+                    (None, true) => spread(n, &mut rng, stamps, stamp, |r| table.sample(r), never),
+                    (None, false) => spread(n, &mut rng, stamps, stamp, |r| table.sample(r), walked),
+                };
+                self.streams.counts = rng;
+                count += counted;
+                active += activated;
             } else {
                 while until_next < exposure {
                     count += mark(pick(&mut self.streams.counts));
@@ -165,4 +189,31 @@ impl Partition<'_> {
         }
         requests
     }
+}
+
+/// Spreads `n` of the shared stream's requests over its devices, each drawn
+/// by `pick`, and stamps each device's activity in bucket `stamp` (+1),
+/// leaving out the requests of devices `walked` then; returns how many
+/// requests were counted and how many devices became active.
+#[inline(always)]
+fn spread<R>(
+    n: u64,
+    rng: &mut R,
+    stamps: &mut [Stamps],
+    stamp: u32,
+    pick: impl Fn(&mut R) -> usize,
+    walked: impl Fn(usize) -> bool,
+) -> (u64, u64) {
+    let (mut counted, mut active) = (0, 0);
+    for _ in 0..n {
+        let d = pick(rng);
+        if walked(d) {
+            continue;
+        }
+        let last = &mut stamps[d].active;
+        active += u64::from(*last != stamp);
+        *last = stamp;
+        counted += 1;
+    }
+    (counted, active)
 }
