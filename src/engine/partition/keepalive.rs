@@ -18,11 +18,10 @@
 //! since the last request.
 
 use super::upstream::pick_address;
-use super::{cause, Answer, Layer, Partition, Staleness};
+use super::{cause, exp1, Answer, Layer, Partition, Staleness};
 use crate::duration::{Millis, FOREVER};
 use crate::scenario::Connection;
 use rand::{Rng, RngExt};
-use rand_distr::Exp1;
 
 impl Partition<'_> {
     /// Starts device `d`'s keep-alive connection `c` in its stationary
@@ -41,7 +40,7 @@ impl Partition<'_> {
         }
         let record = &self.model.scenario.record;
         let ttl = record.versions[version].ttl;
-        let since = self.streams.seeding.sample::<f64, _>(Exp1) / rate;
+        let since = exp1(&mut self.streams.seeding) / rate;
         if restart_rate > 0.0 && self.streams.seeding.random::<f64>() >= (-restart_rate * since).exp() {
             return; // the app restarted since its last request
         }
@@ -173,7 +172,7 @@ impl Gaps {
     fn gap<R: Rng>(&self, rng: &mut R) -> f64 {
         if self.inside >= REDRAW_FROM {
             loop {
-                let gap = rng.sample::<f64, _>(Exp1) / self.decay;
+                let gap = exp1(rng) / self.decay;
                 if gap <= self.idle {
                     return gap;
                 }
@@ -276,6 +275,7 @@ mod tests {
     use super::*;
     use crate::duration::SECOND;
     use rand::SeedableRng;
+    use rand_distr::Exp1;
     use rand_xoshiro::Xoshiro256PlusPlus;
 
     /// Runs the connection chain forward for `requests` and returns the

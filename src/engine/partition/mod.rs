@@ -512,3 +512,11 @@ fn walk_until(model: &Model, upstream_quiet: Millis) -> Millis {
 fn pass(model: &Model, table: usize, pool: u8, ttl: Millis) -> Millis {
     model.bounds[table].get(pool).keep(ttl)
 }
+
+/// An exponential draw of mean 1 from `rng`: the ziggurat's, called as a
+/// distribution rather than through `Rng::sample`, so that it inlines into
+/// the loops drawing arrivals (the same draws either way).
+#[inline(always)]
+fn exp1<R: rand::Rng + ?Sized>(rng: &mut R) -> f64 {
+    rand_distr::Distribution::<f64>::sample(&rand_distr::Exp1, rng)
+}

@@ -12,13 +12,13 @@
 //! alone, so they are not drawn at all.
 
 use super::tally::{self, Tally};
-use super::Stamps;
-use super::{law, Partition};
+
+use super::{exp1, law, Partition, Stamps};
 use crate::duration::Millis;
 use crate::engine::quiet::exposure;
 use crate::population::AliasTable;
 use rand::RngExt;
-use rand_distr::{Exp1, Poisson};
+use rand_distr::Poisson;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A stream expecting at least this many requests per bucket gets one
@@ -83,7 +83,7 @@ impl Partition<'_> {
         let stream_dense = rate * length as f64 >= DENSE_BUCKET;
         // Drawn gap by gap: the exposure left until the stream's next arrival.
         let mut until_next = if rate > 0.0 {
-            self.streams.counts.sample::<f64, _>(Exp1) / rate
+            exp1(&mut self.streams.counts) / rate
         } else {
             f64::INFINITY
         };
@@ -176,7 +176,7 @@ impl Partition<'_> {
             } else {
                 while until_next < exposure {
                     count += mark(pick(&mut self.streams.counts));
-                    until_next += self.streams.counts.sample::<f64, _>(Exp1) / rate;
+                    until_next += exp1(&mut self.streams.counts) / rate;
                 }
                 until_next -= exposure;
             }

@@ -8,11 +8,9 @@
 //! the same bytes; it applies only where no daily cycle thins the arrivals
 //! and no app restart is told apart from a request (those draw more).
 
-use super::{Layer, Partition, Served};
+use super::{exp1, Layer, Partition, Served};
 use crate::duration::Millis;
 use crate::scenario::Connection;
-use rand::RngExt;
-use rand_distr::Exp1;
 
 /// How the caller draws a gap between arrivals, kept bit for bit.
 #[derive(Clone, Copy, Debug)]
@@ -67,7 +65,7 @@ impl Partition<'_> {
             Gap::Tail(_) => &mut self.streams.counts,
         };
         let next = loop {
-            let draw = rng.sample::<f64, _>(Exp1);
+            let draw = exp1(rng);
             let next = elapsed
                 + match gap {
                     Gap::Busy(mean_gap) => draw * mean_gap,

@@ -12,10 +12,9 @@ use super::events::Event;
 use super::ride::Gap;
 use super::tally::Tally;
 use super::upstream::pick_address;
-use super::{cause, live, poisson, thinned_out, Answer, Layer, Model, Partition, Served, APP, OS};
+use super::{cause, exp1, live, poisson, thinned_out, Answer, Layer, Model, Partition, Served, APP, OS};
 use crate::duration::Millis;
 use rand::RngExt;
-use rand_distr::Exp1;
 
 /// A device busy enough that its private hits (keep-alive connection, app
 /// and OS caches) are worth running ahead: its requests come from its own
@@ -288,7 +287,7 @@ impl<'m> Partition<'m> {
         let mut to = self.clock.elapsed(until);
         let mut restart = false;
         if restart_rate > 0.0 {
-            let at = from + self.streams.counts.sample::<f64, _>(Exp1) / restart_rate;
+            let at = from + exp1(&mut self.streams.counts) / restart_rate;
             if at < to {
                 (to, restart) = (at, true);
             }
@@ -382,7 +381,7 @@ impl<'m> Partition<'m> {
             ..
         } = self.arrivals.busy[b];
         loop {
-            elapsed += self.streams.busy.sample::<f64, _>(Exp1) * mean_gap;
+            elapsed += exp1(&mut self.streams.busy) * mean_gap;
             if elapsed >= span {
                 return None;
             }

@@ -1,11 +1,11 @@
 //! Where every cache and connection stands when a partition's warm-up begins:
 //! drawn from the stationary law of each, so runs do not all expire at once.
 
-use super::{pass, Entry, Layer, Partition, Staleness, APP, NO_POOL, OS, RESOLVER, ROUTER};
+use super::{exp1, pass, Entry, Layer, Partition, Staleness, APP, NO_POOL, OS, RESOLVER, ROUTER};
 use crate::duration::Millis;
 use crate::policy::{ceil, stationary_remaining, Policy, ServeStale};
 use rand::{Rng, RngExt};
-use rand_distr::{Exp1, Open01};
+use rand_distr::Open01;
 
 impl<'m> Partition<'m> {
     /// Starts every cache in a stationary state with a random phase: holding
@@ -55,7 +55,7 @@ impl<'m> Partition<'m> {
             .iter()
             .map(|&r| {
                 if r > 0.0 {
-                    self.streams.seeding.sample::<f64, _>(Exp1) / r
+                    exp1(&mut self.streams.seeding) / r
                 } else {
                     f64::INFINITY
                 }

@@ -1,10 +1,10 @@
 //! The partition's shared arrival stream: when the next request (or app
 //! restart) arrives and from which device, thinned by the daily cycle.
 
+use super::exp1;
 use crate::duration::Millis;
 use crate::population::{AliasTable, DailyCycle};
 use rand::{Rng, RngExt};
-use rand_distr::Exp1;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// The daily cycle's factor where it was last worked out. The factor moves
@@ -83,7 +83,7 @@ impl SharedStream {
         restarters: Option<&AliasTable>,
     ) -> Arrival {
         let rng = &mut self.rng;
-        let elapsed = elapsed + rng.sample::<f64, _>(Exp1) * self.gap;
+        let elapsed = elapsed + exp1(rng) * self.gap;
         let (kind, device) = if ONLY_REQUESTS {
             (ArrivalKind::Request, requesters.sample(rng))
         } else if thinned_out(self.cycle, &mut self.squeeze, rng, self.clock.at(elapsed)) {

@@ -18,11 +18,10 @@
 use super::ride::Gap;
 use super::run_ahead::Pace;
 use super::tally::{self, Tally};
-use super::{poisson, thinned_out, CycleSqueeze, Entry, Layer, Partition, Served, APP, NO_VERSION};
+use super::{exp1, poisson, thinned_out, CycleSqueeze, Entry, Layer, Partition, Served, APP, NO_VERSION};
 use crate::duration::Millis;
 use crate::engine::quiet::exposure;
 use rand::RngExt;
-use rand_distr::Exp1;
 
 impl Partition<'_> {
     /// Walks, from `from` to `to` (time since the start), every device that
@@ -88,7 +87,7 @@ impl Partition<'_> {
         loop {
             elapsed = match pending.take() {
                 Some(next) => next,
-                None => elapsed + self.streams.counts.sample::<f64, _>(Exp1) / arrival_rate,
+                None => elapsed + exp1(&mut self.streams.counts) / arrival_rate,
             };
             if elapsed >= to {
                 break;
