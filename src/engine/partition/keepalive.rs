@@ -195,18 +195,19 @@ impl Gaps {
         // there. As ln x ≤ x / e, that needs j (j·inside / (m e) − 1) ≥ m + L:
         // j is past the larger root of that quadratic.
         let mean = self.decay * limit;
-        let a = self.inside / (mean * std::f64::consts::E);
         let bits = 60.0 * std::f64::consts::LN_2;
         if within >= 1.0 - 1e-12 {
             return false;
         }
-        // The root is at least 1/a, and −ln x at least 2(1 − x)/(1 + x):
-        // where those lower bounds already pass (with room for rounding),
-        // so does the test, with no square root or logarithm.
-        let at_least = mean.ceil().max(1.0).max(1.0 / a);
-        if at_least * 2.0 * (1.0 - within) / (1.0 + within) > bits * (1.0 + 1e-9) {
+        // The root is at least 1/a = m e / inside, and −ln x at least
+        // 2(1 − x)/(1 + x): where those lower bounds already pass (with room
+        // for rounding), so does the test, with no square root or
+        // logarithm, and one division.
+        let at_least = mean.ceil().max(1.0).max(mean * std::f64::consts::E / self.inside);
+        if at_least * 2.0 * (1.0 - within) > bits * (1.0 + 1e-9) * (1.0 + within) {
             return true;
         }
+        let a = self.inside / (mean * std::f64::consts::E);
         let c = mean - NEGLIGIBLE.ln();
         let root = (1.0 + (1.0 + 4.0 * a * c).sqrt()) / (2.0 * a);
         let floor = mean.ceil().max(1.0).max(root);
