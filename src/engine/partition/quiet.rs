@@ -12,7 +12,6 @@
 //! alone, so they are not drawn at all.
 
 use super::tally::{self, Tally};
-
 use super::{exp1, law, Partition, Stamps};
 use crate::duration::Millis;
 use crate::engine::quiet::exposure;
@@ -147,28 +146,18 @@ impl Partition<'_> {
             }
             if stream_dense {
                 let n = draw(laws.stream);
-                // The loop keeps the stream in registers, and tests the
-                // joins only where a device is walked alone.
+                // The loop keeps the stream in registers.
                 let mut rng = self.streams.counts.clone();
-                let (table, index) = match &own_table {
-                    Some(table) => (table, Some(&sparse[..])),
-                    None => (requesters, None),
-                };
-                let never = |_: usize| false;
-                let (counted, activated) = match (index, joins.is_empty()) {
-                    (Some(i), true) => {
-                        spread(n, &mut rng, stamps, stamp, |r| i[table.sample(r)] as usize, never)
-                    }
-                    (Some(i), false) => spread(
+                let (counted, activated) = match &own_table {
+                    Some(table) => spread(
                         n,
                         &mut rng,
                         stamps,
                         stamp,
-                        |r| i[table.sample(r)] as usize,
+                        |r| sparse[table.sample(r)] as usize,
                         walked,
                     ),
-                    (None, true) => spread(n, &mut rng, stamps, stamp, |r| table.sample(r), never),
-                    (None, false) => spread(n, &mut rng, stamps, stamp, |r| table.sample(r), walked),
+                    None => spread(n, &mut rng, stamps, stamp, |r| requesters.sample(r), walked),
                 };
                 self.streams.counts = rng;
                 count += counted;

@@ -169,7 +169,6 @@ impl<'m> Partition<'m> {
     /// rate: at the first request after expiry, the requests still answered
     /// below do not count.
     fn misses(&self, rates: &[f64], handed: Millis) -> Misses {
-        let s = &self.model.scenario;
         let miss_rate = |rate: f64, lifetime: Millis, clear: f64| {
             let holds = if clear > 0.0 {
                 -(-clear * lifetime as f64).exp_m1() / clear
@@ -178,18 +177,18 @@ impl<'m> Partition<'m> {
             };
             rate / (1.0 + rate * holds)
         };
-        // Through a pool's cache (at `table`, index `index`), given the TTL
-        // it is handed.
-        let through = |(table, index): (usize, u8), rate: f64, handed: Millis| {
-            let pool = [&s.apps, &s.oses, &s.routers][table].get(index as usize);
-            match pool {
-                Some(p) if p.policy.caches && !relays(&p.policy, handed) => miss_rate(
-                    rate,
-                    pass(self.model, table, index, handed),
-                    p.restarts_per_day / crate::duration::DAY as f64,
-                ),
-                _ => rate,
-            }
+        // Through the cache of pool `index` at layer table `table`, given
+        // the TTL it is handed.
+        let m = self.model;
+        let through = |(table, index): (usize, u8), rate: f64, handed: Millis| match m.policies[table]
+            .get(index as usize)
+        {
+            Some(policy) if policy.caches && !relays(policy, handed) => miss_rate(
+                rate,
+                pass(m, table, index, handed),
+                m.facts[table].get(index).restart_rate,
+            ),
+            _ => rate,
         };
         let mut misses = Misses {
             to_os: vec![0.0; rates.len()],
@@ -201,8 +200,8 @@ impl<'m> Partition<'m> {
             let device = self.caches.devices[d];
             let h = device.household as usize;
             let router = (ROUTER, self.caches.households[h].router_pool);
-            let at_router = pass(self.model, ROUTER, router.1, handed);
-            let at_os = pass(self.model, OS, device.os_pool, at_router);
+            let at_router = pass(m, ROUTER, router.1, handed);
+            let at_os = pass(m, OS, device.os_pool, at_router);
             misses.to_os[d] = through((APP, device.app_pool), rate, at_os);
             misses.to_router[d] = through((OS, device.os_pool), misses.to_os[d], at_router);
             // Households' devices are contiguous: add each household's
