@@ -86,10 +86,10 @@ impl Partition<'_> {
         } else {
             f64::INFINITY
         };
-        // Poisson laws take logarithms and a log-gamma to set up: the
-        // stream's and the dense devices' are set up again only when a
-        // bucket's exposure differs from the one before (a partial bucket,
-        // a daily cycle), and drawn from as they were.
+        // Poisson laws take an exponential, or square roots and a dozen
+        // divisions, to set up: the stream's and the dense devices' are set
+        // up again only when a bucket's exposure differs from the one
+        // before (a partial bucket, a daily cycle), and drawn from as they were.
         let mut laws = Laws::default();
         let mut requests = 0;
         let mut a = from;
@@ -118,9 +118,7 @@ impl Partition<'_> {
                 if walked(d) {
                     return 0;
                 }
-                let last = &mut stamps[d].active;
-                active += u64::from(*last != stamp);
-                *last = stamp;
+                active += activate(&mut stamps[d], stamp);
                 1
             };
             if laws.exposure != exposure {
@@ -199,10 +197,16 @@ fn spread<R>(
         if walked(d) {
             continue;
         }
-        let last = &mut stamps[d].active;
-        active += u64::from(*last != stamp);
-        *last = stamp;
+        active += activate(&mut stamps[d], stamp);
         counted += 1;
     }
     (counted, active)
+}
+
+/// Stamps a device active in bucket `stamp` (+1): 1 if it was not yet.
+#[inline(always)]
+fn activate(stamps: &mut Stamps, stamp: u32) -> u64 {
+    let first = u64::from(stamps.active != stamp);
+    stamps.active = stamp;
+    first
 }
