@@ -120,6 +120,7 @@ impl<'m> Partition<'m> {
                 upstream_quiet,
                 walk_until,
                 tails: quiet_from > walk_until,
+                cell_laws: Default::default(),
             },
         };
         partition.clock = Clock::new(-partition.warmup());

@@ -9,6 +9,7 @@
 
 mod alias;
 mod build;
+mod cells;
 mod clock;
 mod count;
 mod delegation;
@@ -182,6 +183,8 @@ struct Counting {
     /// …and whether devices can still hold old answers then, so those are
     /// walked on alone (`tails.rs`).
     tails: bool,
+    /// The Poisson laws rides count cells by (`ride.rs`).
+    cell_laws: cells::CellLaws,
 }
 
 impl<'m> Partition<'m> {

@@ -9,7 +9,7 @@
 //! the single-stream path.
 
 use super::events::Event;
-use super::ride::Gap;
+use super::ride::{rides_by_cells, Gap};
 use super::tally::Tally;
 use super::upstream::pick_address;
 use super::{cause, exp1, live, poisson, thinned_out, Answer, Layer, Model, Partition, Served, APP, OS};
@@ -49,7 +49,16 @@ impl Busy {
         // An OS cache that reloads by itself asks the shared caches on its
         // own schedule, so its device keeps to the partition's time order.
         let reloads = model.facts[OS].get(os_pool).reloads;
-        (model.shortcuts.run_ahead && !reloads && rate * window >= BUSY_THRESHOLD).then(|| Busy {
+        // A device whose connection's requests are counted by cells (see
+        // `ride.rs`) runs ahead however few requests its caches answer.
+        let by_cells = restart_rate == 0.0
+            && model.scenario.population.daily_cycle.is_none()
+            && model
+                .connections
+                .get(app_pool)
+                .is_some_and(|c| rides_by_cells(c, rate));
+        let busy = rate * window >= BUSY_THRESHOLD || by_cells;
+        (model.shortcuts.run_ahead && !reloads && busy).then(|| Busy {
             device,
             rate,
             restart_rate,
