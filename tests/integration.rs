@@ -23,6 +23,7 @@ mod oracles;
 mod properties;
 mod report;
 mod reuse;
+mod riding;
 mod serve;
 mod serve_live;
 mod serve_page;

@@ -17,7 +17,7 @@
 //! positions), and the arrivals after it are drawn one by one again until a
 //! cell holds one. The arrivals after a fixed moment are a fresh Poisson
 //! stream whatever came before, so switching between the two at cell
-//! bounds draws the same law (the tests below, and `tests/equivalence.rs`).
+//! bounds draws the same law (the tests below, and `tests/riding.rs`).
 
 use super::cells::CellLaws;
 use super::clock::Clock;
