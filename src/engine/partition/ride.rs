@@ -171,10 +171,10 @@ impl Rider {
         let limit = self
             .span
             .min(self.until.saturating_sub(self.clock.start()) as f64);
-        // Cells need the last request carried at `elapsed` (it always is:
-        // the request the caller just served).
-        let last_at_start = self.last >= self.clock.at(elapsed);
-        if !(by_cells(mean, self.room - self.requests) && elapsed + cell <= limit && last_at_start) {
+        // Cells need the last request carried at `elapsed`: the request the
+        // caller just served over the connection.
+        debug_assert_eq!(self.last, self.clock.at(elapsed));
+        if !(by_cells(mean, self.room - self.requests) && elapsed + cell <= limit) {
             return self.walk_to_end(rng, elapsed);
         }
         let law = laws.of(d, mean);
