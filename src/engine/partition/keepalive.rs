@@ -27,7 +27,8 @@ impl Partition<'_> {
     /// Starts device `d`'s keep-alive connection `c` in its stationary
     /// state at `start` (see the module's doc), opened with the answer of
     /// record version `version`; `rates` are the device's requests and its
-    /// app's restarts per ms.
+    /// app's restarts per ms. A connection idle past its timeout at
+    /// `start` can carry no request again: nothing more is drawn for it.
     pub(super) fn seed_connection(
         &mut self,
         d: usize,
@@ -41,12 +42,17 @@ impl Partition<'_> {
         let record = &self.model.scenario.record;
         let ttl = record.versions[version].ttl;
         let since = exp1(&mut self.streams.seeding) / rate;
-        if restart_rate > 0.0 && self.streams.seeding.random::<f64>() >= (-restart_rate * since).exp() {
-            return; // the app restarted since its last request
-        }
         let last = start
             .saturating_sub(since.min(FOREVER as f64) as Millis)
             .max(-FOREVER);
+        // Idle past its timeout already at the start (see
+        // `Device::connection_open`), and later requests come later still.
+        if start - last > c.idle_timeout {
+            return;
+        }
+        if restart_rate > 0.0 && self.streams.seeding.random::<f64>() >= (-restart_rate * since).exp() {
+            return; // the app restarted since its last request
+        }
         let (carried, age) = stationary_connection(&mut self.streams.seeding, c, (rate, restart_rate), ttl);
         let opened = last.saturating_sub(age).max(-FOREVER);
         // A connection opened in the past went to any of the addresses alike.
