@@ -48,7 +48,12 @@ pub fn stationary_remaining<R: Rng>(
 ) -> Option<Millis> {
     let renewed_after = lifetime - window;
     let fresh = renewed_after as f64 * rate;
-    let in_window = -(-rate * window as f64).exp_m1();
+    // Most caches have no window: no library call for it.
+    let in_window = if window != 0 {
+        -(-rate * window as f64).exp_m1()
+    } else {
+        0.0
+    };
     let u = rng.random::<f64>() * (fresh + 1.0);
     if u < fresh {
         let until_renewal = ceil(rng.sample::<f64, _>(Open01) * renewed_after as f64).max(1);
