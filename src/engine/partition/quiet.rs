@@ -91,6 +91,8 @@ impl Partition<'_> {
         // up again only when a bucket's exposure differs from the one
         // before (a partial bucket, a daily cycle), and drawn from as they were.
         let mut laws = Laws::default();
+        // From this bucket on no device is walked alone.
+        let last_walked = joins.iter().max().map_or(0, |&j| j as usize);
         let mut requests = 0;
         let mut a = from;
         while a < to && !stop.load(Ordering::Relaxed) {
@@ -146,8 +148,11 @@ impl Partition<'_> {
                 let n = draw(laws.stream);
                 // The loop keeps the stream in registers.
                 let mut rng = self.streams.counts.clone();
-                let (counted, activated) = match &own_table {
-                    Some(table) => spread(
+                // Once no device is walked, the loop need not ask.
+                let anyone_walked = bucket < last_walked;
+                let nobody = |_: usize| false;
+                let (counted, activated) = match (&own_table, anyone_walked) {
+                    (Some(table), true) => spread(
                         n,
                         &mut rng,
                         stamps,
@@ -155,7 +160,16 @@ impl Partition<'_> {
                         |r| sparse[table.sample(r)] as usize,
                         walked,
                     ),
-                    None => spread(n, &mut rng, stamps, stamp, |r| requesters.sample(r), walked),
+                    (Some(table), false) => spread(
+                        n,
+                        &mut rng,
+                        stamps,
+                        stamp,
+                        |r| sparse[table.sample(r)] as usize,
+                        nobody,
+                    ),
+                    (None, true) => spread(n, &mut rng, stamps, stamp, |r| requesters.sample(r), walked),
+                    (None, false) => spread(n, &mut rng, stamps, stamp, |r| requesters.sample(r), nobody),
                 };
                 self.streams.counts = rng;
                 count += counted;
