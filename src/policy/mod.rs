@@ -121,6 +121,20 @@ impl Policy {
         self.prefetch.is_none() && self.keeps_or_prefetches()
     }
 
+    /// Whether this cache only relays what it is handed: it keeps the TTL
+    /// as counted down (no fixed or minimum lifetime, no stretching,
+    /// nothing cut below `handed`) and does nothing else, so its copy of an
+    /// upstream entry expires with that entry.
+    pub fn relays(&self, handed: Millis) -> bool {
+        self.caches
+            && self.is_plain()
+            && self.fixed_ttl.is_none()
+            && self.min_ttl == 0
+            && self.ttl_factor == 1.0
+            && self.ttl_addend == 0
+            && self.max_ttl >= handed
+    }
+
     /// A cache that keeps answers and at most prefetches them: a hit draws
     /// nothing and changes nothing but, late in an answer's life, the entry
     /// itself. The plain walk handles such a resolver too.

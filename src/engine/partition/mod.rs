@@ -15,6 +15,7 @@ mod count;
 mod delegation;
 mod events;
 mod keepalive;
+mod misses;
 mod plain;
 mod quiet;
 mod reload;

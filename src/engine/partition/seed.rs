@@ -1,6 +1,7 @@
 //! Where every cache and connection stands when a partition's warm-up begins:
 //! drawn from the stationary law of each, so runs do not all expire at once.
 
+use super::misses::Misses;
 use super::{exp1, pass, Entry, Layer, Partition, Staleness, APP, NO_POOL, OS, RESOLVER, ROUTER};
 use crate::duration::Millis;
 use crate::policy::{ceil, stationary_remaining, Policy, ServeStale};
@@ -83,7 +84,7 @@ impl<'m> Partition<'m> {
 
     /// Seeds household `h`'s router and its `devices`' caches and connections
     /// below `chain`. A cache that only relays what it is handed (it keeps
-    /// the TTL as counted down, see [`relays`]), with only such caches below
+    /// the TTL as counted down, see [`Policy::relays`]), with only such caches below
     /// it, holds a copy of its upstream's entry exactly when one of its
     /// clients asked since that entry was fetched, and the copy expires with
     /// it; seeding it so keeps nested caches consistent from the start.
@@ -104,7 +105,7 @@ impl<'m> Partition<'m> {
         if let Some(pool) = router.filter(|p| p.policy.caches) {
             let below = devices.clone().all(|d| self.device_relays(d, at_router));
             let entry = match head {
-                Some(up) if below && relays(&pool.policy, handed) => {
+                Some(up) if below && pool.policy.relays(handed) => {
                     let asked = devices.clone().any(|d| up.asked_by(d, since[d], at.start));
                     up.copy_if(asked, at.start)
                 }
@@ -124,10 +125,10 @@ impl<'m> Partition<'m> {
             let os = s.oses.get(device.os_pool as usize);
             let at_os = pass(self.model, OS, device.os_pool, at_router);
             let app = s.apps.get(device.app_pool as usize);
-            let app_relays = app.is_none_or(|p| !p.policy.caches || relays(&p.policy, at_os));
+            let app_relays = app.is_none_or(|p| !p.policy.caches || p.policy.relays(at_os));
             if let Some(pool) = os.filter(|p| p.policy.caches) {
                 self.caches.devices[d].os = match head {
-                    Some(up) if app_relays && relays(&pool.policy, at_router) => {
+                    Some(up) if app_relays && pool.policy.relays(at_router) => {
                         up.copy_if(up.asked_by(d, since[d], at.start), at.start)
                     }
                     _ => {
@@ -150,7 +151,7 @@ impl<'m> Partition<'m> {
             if let Some(pool) = app.filter(|p| p.policy.caches) {
                 let restarts = pool.restarts_per_day / crate::duration::DAY as f64;
                 self.caches.devices[d].app = match head {
-                    Some(up) if restarts == 0.0 && relays(&pool.policy, at_os) => {
+                    Some(up) if restarts == 0.0 && pool.policy.relays(at_os) => {
                         up.copy_if(up.asked_by(d, since[d], at.start), at.start)
                     }
                     _ => {
@@ -162,60 +163,6 @@ impl<'m> Partition<'m> {
         }
     }
 
-    /// The requests that reach each shared layer: a cache that keeps
-    /// answers longer than its upstream passes on only its misses (its
-    /// renewals, at rate l / (1 + l·H) for a holding time H); one that only
-    /// relays passes on every request. Its upstream is seeded with that
-    /// rate: at the first request after expiry, the requests still answered
-    /// below do not count.
-    fn misses(&self, rates: &[f64], handed: Millis) -> Misses {
-        let miss_rate = |rate: f64, lifetime: Millis, clear: f64| {
-            let holds = if clear > 0.0 {
-                -(-clear * lifetime as f64).exp_m1() / clear
-            } else {
-                lifetime as f64
-            };
-            rate / (1.0 + rate * holds)
-        };
-        // Through the cache of pool `index` at layer table `table`, given
-        // the TTL it is handed.
-        let m = self.model;
-        let through = |(table, index): (usize, u8), rate: f64, handed: Millis| match m.policies[table]
-            .get(index as usize)
-        {
-            Some(policy) if policy.caches && !relays(policy, handed) => miss_rate(
-                rate,
-                pass(m, table, index, handed),
-                m.facts[table].get(index).restart_rate,
-            ),
-            _ => rate,
-        };
-        let mut misses = Misses {
-            to_os: vec![0.0; rates.len()],
-            to_router: vec![0.0; rates.len()],
-            to_resolver: 0.0,
-        };
-        let mut household = 0.0;
-        for (d, &rate) in rates.iter().enumerate() {
-            let device = self.caches.devices[d];
-            let h = device.household as usize;
-            let router = (ROUTER, self.caches.households[h].router_pool);
-            let at_router = pass(m, ROUTER, router.1, handed);
-            let at_os = pass(m, OS, device.os_pool, at_router);
-            misses.to_os[d] = through((APP, device.app_pool), rate, at_os);
-            misses.to_router[d] = through((OS, device.os_pool), misses.to_os[d], at_router);
-            // Households' devices are contiguous: add each household's
-            // router misses once its last device is in.
-            let first = d == 0 || self.caches.devices[d - 1].household as usize != h;
-            household = if first { 0.0 } else { household } + misses.to_router[d];
-            let last = rates.len() == d + 1 || self.caches.devices[d + 1].household as usize != h;
-            if last {
-                misses.to_resolver += through(router, household, handed);
-            }
-        }
-        misses
-    }
-
     /// Whether device `d`'s OS and app caches, if any, only relay the TTL
     /// they are handed (at most `handed` at the OS).
     fn device_relays(&self, d: usize, handed: Millis) -> bool {
@@ -224,7 +171,7 @@ impl<'m> Partition<'m> {
         let os = s.oses.get(device.os_pool as usize);
         let app = s.apps.get(device.app_pool as usize);
         let caches_or_relays = |pool: Option<&crate::scenario::Pool>, handed| {
-            pool.is_none_or(|p| !p.policy.caches || (relays(&p.policy, handed) && p.restarts_per_day == 0.0))
+            pool.is_none_or(|p| !p.policy.caches || (p.policy.relays(handed) && p.restarts_per_day == 0.0))
         };
         caches_or_relays(os, handed) && caches_or_relays(app, pass(self.model, OS, device.os_pool, handed))
     }
@@ -242,20 +189,6 @@ impl<'m> Partition<'m> {
         }
         devices.end.saturating_sub(1)
     }
-}
-
-/// Whether a cache only relays what it is handed: it keeps the TTL as
-/// counted down (no fixed or minimum lifetime, no stretching, nothing cut
-/// below `handed`) and does nothing else, so its copy of an upstream entry
-/// expires with that entry.
-fn relays(policy: &Policy, handed: Millis) -> bool {
-    policy.caches
-        && policy.is_plain()
-        && policy.fixed_ttl.is_none()
-        && policy.min_ttl == 0
-        && policy.ttl_factor == 1.0
-        && policy.ttl_addend == 0
-        && policy.max_ttl >= handed
 }
 
 /// The entry copies below are made of, and the device whose request fetched it.
@@ -281,14 +214,6 @@ impl Head {
             Entry::EMPTY
         }
     }
-}
-
-/// The rates of requests reaching each layer (see [`Partition::misses`]).
-struct Misses {
-    /// Per device, past its app to its OS, and past its OS to its router.
-    to_os: Vec<f64>,
-    to_router: Vec<f64>,
-    to_resolver: f64,
 }
 
 /// What seeding a household needs from above it.
