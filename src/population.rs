@@ -174,25 +174,27 @@ impl AliasTable {
         // on top at `small - 1`), the others from the back (top at `large`).
         let mut stacks = vec![0u32; n];
         let (mut small, mut large) = (0, n);
+        // Without branches (whether a weight is under 1 is a coin toss): the
+        // index goes to both free ends, and only the stack it joins grows;
+        // the other copy is overwritten before it is read.
         for (i, &w) in scaled.iter().enumerate() {
-            if w < 1.0 {
-                stacks[small] = i as u32;
-                small += 1;
-            } else {
-                large -= 1;
-                stacks[large] = i as u32;
-            }
+            let under = w < 1.0;
+            stacks[small] = i as u32;
+            stacks[large - 1] = i as u32;
+            small += usize::from(under);
+            large -= usize::from(!under);
         }
         while small > 0 && large < n {
             small -= 1;
             let (s, l) = (stacks[small] as usize, stacks[large] as usize);
             columns[s] = ((scaled[s] * u32::MAX as f64) as u32, l as u32);
             scaled[l] -= 1.0 - scaled[s];
-            if scaled[l] < 1.0 {
-                large += 1;
-                stacks[small] = l as u32;
-                small += 1;
-            }
+            // A column fallen under 1 moves to the small stack, into the
+            // slot just freed (written either way).
+            let under = scaled[l] < 1.0;
+            stacks[small] = l as u32;
+            small += usize::from(under);
+            large += usize::from(under);
         }
         AliasTable { columns }
     }
@@ -213,7 +215,7 @@ impl AliasTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::SeedableRng;
+    use rand::{RngExt, SeedableRng};
     use rand_xoshiro::Xoshiro256PlusPlus;
 
     #[test]
@@ -254,6 +256,58 @@ mod tests {
             let sd = (p * (1.0 - p) / draws as f64).sqrt();
             let got = counts[i] as f64 / draws as f64;
             assert!((got - p).abs() < 5.0 * sd, "index {i}: {got} vs {p}");
+        }
+    }
+
+    /// The table as built with a branch per column (Vose's method as first
+    /// written): the branchless build must give the same columns, bit for
+    /// bit, so every draw stays the same.
+    fn built_with_branches(weights: &[f64]) -> Vec<(u32, u32)> {
+        let n = weights.len();
+        let total: f64 = weights.iter().sum();
+        let mut scaled: Vec<f64> = weights.iter().map(|w| w * n as f64 / total).collect();
+        let mut columns: Vec<(u32, u32)> = (0..n as u32).map(|i| (u32::MAX, i)).collect();
+        let (mut small, mut large) = (Vec::new(), Vec::new());
+        for (i, &w) in scaled.iter().enumerate() {
+            if w < 1.0 {
+                small.push(i);
+            } else {
+                large.push(i);
+            }
+        }
+        while let (Some(&s), Some(&l)) = (small.last(), large.last()) {
+            small.pop();
+            columns[s] = ((scaled[s] * u32::MAX as f64) as u32, l as u32);
+            scaled[l] -= 1.0 - scaled[s];
+            if scaled[l] < 1.0 {
+                large.pop();
+                small.push(l);
+            }
+        }
+        columns
+    }
+
+    #[test]
+    fn the_branchless_build_gives_the_same_columns() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(8);
+        for n in [1usize, 2, 3, 7, 64, 450, 2000] {
+            for _ in 0..20 {
+                let weights: Vec<f64> = (0..n)
+                    .map(|_| match rng.random_range(0..4) {
+                        0 => 0.0,
+                        1 => 1.0,
+                        _ => (rng.random::<f64>() * 6.0).exp(),
+                    })
+                    .collect();
+                if weights.iter().sum::<f64>() == 0.0 {
+                    continue;
+                }
+                assert_eq!(
+                    AliasTable::new(&weights).columns,
+                    built_with_branches(&weights),
+                    "{n} weights"
+                );
+            }
         }
     }
 
