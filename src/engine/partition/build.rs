@@ -19,10 +19,11 @@ fn pick_pool<R: Rng>(rng: &mut R, cumulative: &[f64]) -> u8 {
         return NO_POOL;
     }
     let u: f64 = rng.random();
-    cumulative
-        .iter()
-        .position(|&c| u < c)
-        .unwrap_or(cumulative.len() - 1) as u8
+    // The first pool whose running share passes `u` (the last if rounding
+    // leaves none): as the shares run up, the count of those `u` passes,
+    // counted without a branch (which pool a device draws is a coin toss).
+    let passed = cumulative.iter().map(|&c| usize::from(c <= u)).sum::<usize>();
+    passed.min(cumulative.len() - 1) as u8
 }
 
 /// The devices drawn for a partition, with what its arrivals need.
@@ -219,4 +220,36 @@ fn draw(model: &Model, plan: PartitionPlan, rng: &mut Xoshiro256PlusPlus) -> Dra
         }
     }
     drawn
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Counting the running shares passed picks the pool the first share
+    /// above the draw names, as a search would: with pools of no share and
+    /// shares that round short of 1.
+    #[test]
+    fn pools_are_picked_as_a_search_would() {
+        for cumulative in [
+            vec![1.0],
+            vec![0.6, 1.0],
+            vec![0.6, 0.85, 1.0],
+            vec![0.0, 0.5, 0.5, 0.999_999],
+            vec![0.3, 0.3, 0.3],
+        ] {
+            let (mut a, mut b) = (
+                Xoshiro256PlusPlus::seed_from_u64(4),
+                Xoshiro256PlusPlus::seed_from_u64(4),
+            );
+            for _ in 0..100_000 {
+                let u: f64 = b.random();
+                let searched = cumulative
+                    .iter()
+                    .position(|&c| u < c)
+                    .unwrap_or(cumulative.len() - 1) as u8;
+                assert_eq!(pick_pool(&mut a, &cumulative), searched, "{cumulative:?} at {u}");
+            }
+        }
+    }
 }
