@@ -150,26 +150,23 @@ impl Partition<'_> {
                 let mut rng = self.streams.counts.clone();
                 // Once no device is walked, the loop need not ask.
                 let anyone_walked = bucket < last_walked;
-                let nobody = |_: usize| false;
-                let (counted, activated) = match (&own_table, anyone_walked) {
-                    (Some(table), true) => spread(
+                let (counted, activated) = match &own_table {
+                    Some(table) => spread_asking(
+                        anyone_walked,
                         n,
                         &mut rng,
-                        stamps,
-                        stamp,
+                        (stamps, stamp),
                         |r| sparse[table.sample(r)] as usize,
                         walked,
                     ),
-                    (Some(table), false) => spread(
+                    None => spread_asking(
+                        anyone_walked,
                         n,
                         &mut rng,
-                        stamps,
-                        stamp,
-                        |r| sparse[table.sample(r)] as usize,
-                        nobody,
+                        (stamps, stamp),
+                        |r| requesters.sample(r),
+                        walked,
                     ),
-                    (None, true) => spread(n, &mut rng, stamps, stamp, |r| requesters.sample(r), walked),
-                    (None, false) => spread(n, &mut rng, stamps, stamp, |r| requesters.sample(r), nobody),
                 };
                 self.streams.counts = rng;
                 count += counted;
@@ -215,6 +212,24 @@ fn spread<R>(
         counted += 1;
     }
     (counted, active)
+}
+
+/// [`spread`], asking of each request's device whether it is `walked`
+/// only while `anyone_walked` (a loop of its own either way).
+#[inline(always)]
+fn spread_asking<R>(
+    anyone_walked: bool,
+    n: u64,
+    rng: &mut R,
+    (stamps, stamp): (&mut [Stamps], u32),
+    pick: impl Fn(&mut R) -> usize,
+    walked: impl Fn(usize) -> bool,
+) -> (u64, u64) {
+    if anyone_walked {
+        spread(n, rng, stamps, stamp, pick, walked)
+    } else {
+        spread(n, rng, stamps, stamp, pick, |_| false)
+    }
 }
 
 /// Stamps a device active in bucket `stamp` (+1): 1 if it was not yet.
