@@ -19,9 +19,10 @@ fn pick_pool<R: Rng>(rng: &mut R, cumulative: &[f64]) -> u8 {
         return NO_POOL;
     }
     let u: f64 = rng.random();
-    // The first pool whose running share passes `u` (the last if rounding
-    // leaves none): as the shares run up, the count of those `u` passes,
-    // counted without a branch (which pool a device draws is a coin toss).
+    // The first pool whose running share exceeds `u` (the last if rounding
+    // leaves none). Running shares only grow, so its index is the number
+    // of them at or below `u`: counted without a branch, since which pool
+    // a device draws is a coin toss the processor would guess wrong.
     let passed = cumulative.iter().map(|&c| usize::from(c <= u)).sum::<usize>();
     passed.min(cumulative.len() - 1) as u8
 }
